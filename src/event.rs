@@ -1,0 +1,339 @@
+//! What a record says happened: the events, and the boot and clocks they
+//! happened at.
+//!
+//! Events are facts, not states: the state after an event comes from the one
+//! transition function in [`crate::transition`]. Their byte layout is fixed
+//! by `spec/FORMAT.md` (each enum is its variant index, so variants may only
+//! be appended).
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::stage::Stage;
+
+/// The longest reason, token or other free text a record keeps, in bytes.
+/// Longer text is cut at a character boundary by [`clip_text`].
+pub const MAX_TEXT_LEN: usize = 200;
+
+/// Cuts `text` to at most [`MAX_TEXT_LEN`] bytes, at a character boundary.
+pub fn clip_text(text: &str) -> String {
+    if text.len() <= MAX_TEXT_LEN {
+        return text.to_owned();
+    }
+    let mut end = MAX_TEXT_LEN;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+macro_rules! hex_bytes {
+    ($(#[$doc:meta])* $name:ident, $len:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        pub struct $name(pub [u8; $len]);
+
+        impl $name {
+            /// Parses lower- or upper-case hex; dashes are ignored (so a
+            /// UUID as the kernel prints it parses).
+            pub fn from_hex(text: &str) -> Option<Self> {
+                let digits: Vec<u8> = text.bytes().filter(|&b| b != b'-').collect();
+                if digits.len() != 2 * $len {
+                    return None;
+                }
+                let mut bytes = [0u8; $len];
+                for (byte, pair) in bytes.iter_mut().zip(digits.chunks(2)) {
+                    let text = std::str::from_utf8(pair).ok()?;
+                    *byte = u8::from_str_radix(text, 16).ok()?;
+                }
+                Some(Self(bytes))
+            }
+
+            /// The bytes as lower-case hex, without dashes.
+            pub fn to_hex(&self) -> String {
+                self.0.iter().map(|b| format!("{b:02x}")).collect()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.to_hex())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.to_hex())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                if serializer.is_human_readable() {
+                    serializer.serialize_str(&self.to_hex())
+                } else {
+                    self.0.serialize(serializer)
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                if deserializer.is_human_readable() {
+                    let text = String::deserialize(deserializer)?;
+                    Self::from_hex(&text)
+                        .ok_or_else(|| serde::de::Error::custom("expected hex digits"))
+                } else {
+                    <[u8; $len]>::deserialize(deserializer).map(Self)
+                }
+            }
+        }
+    };
+}
+
+hex_bytes!(
+    /// The kernel's boot ID (`/proc/sys/kernel/random/boot_id`): tells one
+    /// boot from the next.
+    BootId,
+    16
+);
+
+hex_bytes!(
+    /// A SHA-256 digest of the fetched provisioning config.
+    Sha256,
+    32
+);
+
+impl BootId {
+    /// The first eight hex digits, as `dump` shows a boot.
+    pub fn short(&self) -> String {
+        self.to_hex()[..8].to_owned()
+    }
+}
+
+/// Why a planned reboot happens.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RebootReason {
+    /// The `kargs` stage changed the kernel arguments.
+    Kargs,
+    /// FIPS mode was switched on after fetch (RHCOS).
+    Fips,
+    /// Any other planned reason, in the provisioner's words.
+    Other(String),
+}
+
+impl RebootReason {
+    /// Parses the CLI spelling: `kargs`, `fips`, or free text.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "kargs" => RebootReason::Kargs,
+            "fips" => RebootReason::Fips,
+            other => RebootReason::Other(clip_text(other)),
+        }
+    }
+}
+
+impl fmt::Display for RebootReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RebootReason::Kargs => f.write_str("kargs"),
+            RebootReason::Fips => f.write_str("fips"),
+            RebootReason::Other(text) => write!(f, "{text:?}"),
+        }
+    }
+}
+
+/// What opened a new provisioning attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// A first boot with no attempt in progress (a new machine, or after an
+    /// operator's `reset`).
+    Firstboot,
+    /// The developer's kernel argument `provision_journal.rerun=TOKEN`, after
+    /// a completed attempt. Each token is honoured once.
+    ForcedRerun {
+        /// The token from the kernel command line.
+        token: String,
+    },
+}
+
+/// Why `check` poisoned the journal. (A failure past the red line and a
+/// config change after mutation poison it through their own records.)
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoisonReason {
+    /// A boot ended while the attempt was past the red line and not
+    /// complete: a power cut, a reset, or a crash.
+    Interrupted {
+        /// The last stage that had begun.
+        stage: Stage,
+        /// Whether that stage was still running (no `end` record).
+        stage_running: bool,
+        /// The boot that was interrupted.
+        boot: BootId,
+        /// The sequence number of that boot's last record.
+        last_seq: u64,
+        /// The wall-clock time of that record (Unix milliseconds).
+        last_wall_ms: i64,
+    },
+    /// The journal ended in a torn record large enough to hide the start of
+    /// a red-line stage, so a retry could not be proven safe.
+    TornTailAtRedLine {
+        /// Offset of the torn bytes.
+        offset: u64,
+        /// How many bytes were torn.
+        len: u64,
+    },
+    /// Too many unplanned restarts before the red line in one attempt.
+    RetriesExhausted {
+        /// Unplanned restarts so far, this one included.
+        restarts: u32,
+        /// The configured limit.
+        limit: u32,
+    },
+    /// Too many planned reboots in one attempt (a reboot loop).
+    PlannedRebootsExhausted {
+        /// Planned reboots so far, this one included.
+        reboots: u32,
+        /// The configured limit.
+        limit: u32,
+    },
+}
+
+/// One thing that happened, as a record stores it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// `check` opened a new attempt.
+    AttemptStarted {
+        /// The attempt's number: 1, then one more per new attempt.
+        epoch: u32,
+        /// What opened it.
+        trigger: Trigger,
+    },
+    /// `check` let an attempt in progress go on in a new boot.
+    Restarted {
+        /// The planned reboot that led here, or `None` for an unplanned
+        /// restart (a power cut, a reset, a failure before the red line).
+        planned: Option<RebootReason>,
+    },
+    /// `check` refused to provision because the attempt is complete or
+    /// poisoned (recorded for the first few such boots only).
+    BootRefused,
+    /// The config was fetched; its digest binds the attempt.
+    ConfigFetched {
+        /// SHA-256 of the config.
+        sha256: Sha256,
+    },
+    /// A mutating stage is about to start (the intent record).
+    StageBegan {
+        /// The stage.
+        stage: Stage,
+    },
+    /// A mutating stage finished successfully.
+    StageEnded {
+        /// The stage.
+        stage: Stage,
+    },
+    /// A stage exited with a failure.
+    StageFailed {
+        /// The stage.
+        stage: Stage,
+        /// The exit status or other reason, as the hook gave it.
+        reason: String,
+    },
+    /// A planned reboot is about to happen.
+    RebootPlanned {
+        /// Why.
+        reason: RebootReason,
+    },
+    /// Provisioning finished.
+    Completed,
+    /// `check` stopped provisioning for good (until a `reset`).
+    Poisoned {
+        /// Why.
+        reason: PoisonReason,
+    },
+    /// An operator allowed a new attempt.
+    Reset {
+        /// The operator's words.
+        reason: String,
+    },
+    /// A writer cut off a torn tail before appending this record's
+    /// successor.
+    TailRepaired {
+        /// Where the torn bytes began (the new end of the file).
+        offset: u64,
+        /// How many bytes were cut off.
+        dropped: u64,
+    },
+}
+
+impl Event {
+    /// A short name of the event's kind, as messages and `dump` show it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::AttemptStarted { .. } => "attempt-started",
+            Event::Restarted { .. } => "restarted",
+            Event::BootRefused => "boot-refused",
+            Event::ConfigFetched { .. } => "config-fetched",
+            Event::StageBegan { .. } => "stage-began",
+            Event::StageEnded { .. } => "stage-ended",
+            Event::StageFailed { .. } => "stage-failed",
+            Event::RebootPlanned { .. } => "reboot-planned",
+            Event::Completed => "completed",
+            Event::Poisoned { .. } => "poisoned",
+            Event::Reset { .. } => "reset",
+            Event::TailRepaired { .. } => "tail-repaired",
+        }
+    }
+}
+
+/// When and on which boot a record was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Stamp {
+    /// The boot.
+    pub boot_id: BootId,
+    /// Wall-clock time, Unix milliseconds (the initramfs clock may be wrong).
+    pub wall_ms: i64,
+    /// `CLOCK_MONOTONIC` in nanoseconds: durations within one boot.
+    pub mono_ns: u64,
+}
+
+/// A record as the journal holds it: its place in the sequence, its stamp
+/// and its event.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Record {
+    /// Sequence number: 0 for the first record, then one more each.
+    pub seq: u64,
+    /// When and where.
+    pub stamp: Stamp,
+    /// What.
+    pub event: Event,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_text_cuts_at_a_char_boundary() {
+        let long = "é".repeat(150);
+        let clipped = clip_text(&long);
+        assert!(clipped.len() <= MAX_TEXT_LEN);
+        assert_eq!(clipped.len(), MAX_TEXT_LEN);
+        assert_eq!(clip_text("short"), "short");
+    }
+
+    #[test]
+    fn boot_id_parses_the_kernel_spelling() {
+        let id = BootId::from_hex("0123abcd-4567-89ef-0123-456789abcdef").unwrap();
+        assert_eq!(id.to_hex(), "0123abcd456789ef0123456789abcdef");
+        assert_eq!(id.short(), "0123abcd");
+        assert!(BootId::from_hex("xyz").is_none());
+        assert!(Sha256::from_hex(&"0".repeat(63)).is_none());
+    }
+}

@@ -1,0 +1,233 @@
+//! The journal file: replay on open, one durable append per transition.
+//!
+//! Opening replays every record through the transition function, so the
+//! journal's [`Progress`] is exactly what its records say. Appending
+//! validates the record first (a rejected record writes nothing), writes it
+//! in one `write`, and returns only after one `fdatasync`. A torn tail left
+//! by a crash is cut off by the next append, which records that it did.
+
+use camino::Utf8Path;
+
+use crate::codec;
+use crate::error::{Corruption, JournalError, StorageOp};
+use crate::event::{Event, Record, Stamp};
+use crate::frame::{HEADER_LEN, Header, encode_frame, encode_header, parse_header};
+use crate::scan::{End, Scanner, TornTail};
+use crate::state::Progress;
+use crate::storage::{Access, Storage, StorageError};
+use crate::transition::transition;
+
+/// An open journal and the progress its records replay to.
+pub struct Journal<S: Storage> {
+    storage: S,
+    access: Access,
+    header: Option<Header>,
+    progress: Progress,
+    end: u64,
+    next_seq: u64,
+    prev_crc: u32,
+    torn: Option<TornTail>,
+    unusable: bool,
+}
+
+impl<S: Storage> Journal<S> {
+    /// Opens the journal for appending (taking its lock), or prepares to
+    /// create it with the first append if there is none.
+    pub fn open(storage: S) -> Result<Self, JournalError> {
+        Self::load(storage, Access::Write)
+    }
+
+    /// Opens the journal read-only, without a lock. Appending fails.
+    pub fn read(storage: S) -> Result<Self, JournalError> {
+        Self::load(storage, Access::Read)
+    }
+
+    fn load(mut storage: S, access: Access) -> Result<Self, JournalError> {
+        let exists = storage
+            .open(access)
+            .map_err(|source| storage_error(&storage, StorageOp::Open, source))?;
+        let mut journal = Journal {
+            storage,
+            access,
+            header: None,
+            progress: Progress::default(),
+            end: 0,
+            next_seq: 0,
+            prev_crc: 0,
+            torn: None,
+            unusable: false,
+        };
+        if !exists {
+            return Ok(journal);
+        }
+        let path = journal.storage.path().to_owned();
+        let mut scanner = Scanner::start(&mut journal.storage)?;
+        let mut progress = Progress::default();
+        while let Some(scanned) = scanner.next_record()? {
+            progress = transition(&progress, &scanned.record).map_err(|error| {
+                JournalError::Corrupt {
+                    path: path.clone(),
+                    offset: scanned.offset,
+                    problem: Corruption::InvalidTransition {
+                        seq: scanned.record.seq,
+                        error,
+                    },
+                }
+            })?;
+        }
+        let header = scanner.header();
+        let (end, next_seq, prev_crc) = (scanner.position(), scanner.next_seq(), scanner.prev_crc());
+        let torn = match scanner.end() {
+            Some(End::Torn(torn)) => Some(torn),
+            Some(End::Clean) | None => None,
+        };
+        journal.header = Some(header);
+        journal.progress = progress;
+        journal.end = end;
+        journal.next_seq = next_seq;
+        journal.prev_crc = prev_crc;
+        journal.torn = torn;
+        Ok(journal)
+    }
+
+    /// The journal's path.
+    pub fn path(&self) -> &Utf8Path {
+        self.storage.path()
+    }
+
+    /// What the records replay to.
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    /// Whether the journal file exists.
+    pub fn exists(&self) -> bool {
+        self.header.is_some()
+    }
+
+    /// The file header, if the journal exists.
+    pub fn header(&self) -> Option<Header> {
+        self.header
+    }
+
+    /// The torn tail found on open and not yet cut off.
+    pub fn torn_tail(&self) -> Option<TornTail> {
+        self.torn
+    }
+
+    /// How many whole records the journal holds.
+    pub fn record_count(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// The length of the journal's whole records (with the header).
+    pub fn len(&self) -> u64 {
+        self.end
+    }
+
+    /// Whether the journal holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.next_seq == 0
+    }
+
+    /// Gives the storage back.
+    pub fn into_storage(self) -> S {
+        self.storage
+    }
+
+    /// Validates `event`, appends it durably and returns the new progress.
+    ///
+    /// Creates the journal first if there is none (header, `fdatasync`,
+    /// rename, directory `fsync`). Cuts off a torn tail first, recording a
+    /// `TailRepaired` record in the same write. On any failure nothing is
+    /// claimed: the error says what happened and this handle refuses further
+    /// appends, so a failed sync is never retried.
+    pub fn append(&mut self, event: Event, stamp: Stamp) -> Result<&Progress, JournalError> {
+        if self.unusable || self.access == Access::Read {
+            return Err(JournalError::Unusable {
+                path: self.path().to_owned(),
+            });
+        }
+        let new_header = match self.header {
+            Some(_) => None,
+            None => {
+                let bytes = encode_header(stamp.wall_ms);
+                let header = parse_header(&bytes).expect("a fresh header parses");
+                Some((bytes, header))
+            }
+        };
+        let (mut seq, mut prev) = match &new_header {
+            None => (self.next_seq, self.prev_crc),
+            Some((_, header)) => (0, header.crc),
+        };
+        let mut events = Vec::with_capacity(2);
+        if let Some(torn) = self.torn {
+            events.push(Event::TailRepaired {
+                offset: torn.offset,
+                dropped: torn.len,
+            });
+        }
+        events.push(event);
+        let mut progress = self.progress.clone();
+        let mut frames = Vec::new();
+        for event in events {
+            let record = Record { seq, stamp, event };
+            progress = transition(&progress, &record).map_err(|source| JournalError::Rejected {
+                path: self.path().to_owned(),
+                source,
+            })?;
+            let payload =
+                codec::encode(&record.stamp, &record.event).map_err(|source| {
+                    JournalError::Encode {
+                        path: self.path().to_owned(),
+                        source,
+                    }
+                })?;
+            let frame = encode_frame(seq, prev, &payload);
+            prev = u32::from_le_bytes(frame[0..4].try_into().expect("4 bytes"));
+            seq += 1;
+            frames.extend_from_slice(&frame);
+        }
+
+        if let Some((bytes, header)) = new_header {
+            self.unusable = true;
+            self.storage
+                .create(&bytes)
+                .map_err(|source| storage_error(&self.storage, StorageOp::Create, source))?;
+            self.unusable = false;
+            self.header = Some(header);
+            self.end = HEADER_LEN as u64;
+        }
+        self.unusable = true;
+        if let Some(torn) = self.torn {
+            self.storage
+                .truncate(torn.offset)
+                .map_err(|source| storage_error(&self.storage, StorageOp::Truncate, source))?;
+        }
+        self.storage
+            .append(&frames)
+            .map_err(|source| storage_error(&self.storage, StorageOp::Append, source))?;
+        self.storage
+            .sync_data()
+            .map_err(|source| JournalError::SyncFailed {
+                path: self.storage.path().to_owned(),
+                offset: self.end,
+                source,
+            })?;
+        self.unusable = false;
+        self.torn = None;
+        self.end += frames.len() as u64;
+        self.next_seq = seq;
+        self.prev_crc = prev;
+        self.progress = progress;
+        Ok(&self.progress)
+    }
+}
+
+fn storage_error<S: Storage>(storage: &S, op: StorageOp, source: StorageError) -> JournalError {
+    JournalError::Storage {
+        op,
+        path: storage.path().to_owned(),
+        source,
+    }
+}

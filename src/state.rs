@@ -1,0 +1,181 @@
+//! The typed states of a provisioning attempt, and [`Progress`]: the state
+//! together with the few facts about the attempt that the rules need.
+//!
+//! `Progress` is only ever produced by [`crate::transition::transition`]
+//! from the journal's records, so it is exactly what replaying the journal
+//! gives back.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{BootId, PoisonReason, RebootReason, Sha256};
+use crate::stage::Stage;
+
+/// Where a mutating stage is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Its `begin` record is durable; no `end` or `fail` yet.
+    Running,
+    /// It finished successfully.
+    Ended,
+    /// It failed (only before the red line; past it a failure poisons).
+    Failed,
+}
+
+/// The state of the current provisioning attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum State {
+    /// No config fetched yet in this attempt's current boot (also the state
+    /// of an empty journal, and after an operator's reset).
+    #[default]
+    Fresh,
+    /// The config is fetched; no mutating stage has begun in this boot.
+    Fetched,
+    /// A mutating stage has begun.
+    Mutating {
+        /// The stage.
+        stage: Stage,
+        /// Where it is.
+        step: Step,
+    },
+    /// Provisioning finished.
+    Complete,
+    /// Provisioning must not run again until an operator's `reset`.
+    Poisoned,
+}
+
+impl State {
+    /// The lower-case name `status --json` uses: `fresh`, `fetched`,
+    /// `mutating`, `complete` or `poisoned`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            State::Fresh => "fresh",
+            State::Fetched => "fetched",
+            State::Mutating { .. } => "mutating",
+            State::Complete => "complete",
+            State::Poisoned => "poisoned",
+        }
+    }
+
+    /// The stage of a `Mutating` state.
+    pub fn stage(&self) -> Option<Stage> {
+        match self {
+            State::Mutating { stage, .. } => Some(*stage),
+            State::Fresh | State::Fetched | State::Complete | State::Poisoned => None,
+        }
+    }
+
+    /// Whether a stage at or past the red line has begun and the attempt
+    /// has neither completed nor been poisoned.
+    pub fn is_past_red_line(&self) -> bool {
+        self.stage().is_some_and(Stage::is_past_red_line)
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            State::Mutating { stage, step } => {
+                let step = match step {
+                    Step::Running => "running",
+                    Step::Ended => "ended",
+                    Step::Failed => "failed",
+                };
+                write!(f, "mutating ({stage} {step})")
+            }
+            other => f.write_str(other.name()),
+        }
+    }
+}
+
+/// Why the attempt is poisoned.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoisonCause {
+    /// `check` recorded a `Poisoned` event.
+    Recorded(PoisonReason),
+    /// A stage at or past the red line failed.
+    StageFailed {
+        /// The stage.
+        stage: Stage,
+        /// The reason the hook gave.
+        reason: String,
+    },
+    /// A different config was fetched after a mutating stage had begun
+    /// under the first one.
+    ConfigChanged {
+        /// The digest the attempt was bound to.
+        bound: Sha256,
+        /// The digest fetched now.
+        fetched: Sha256,
+    },
+}
+
+/// The record that poisoned the attempt, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Poison {
+    /// Sequence number of the poisoning record.
+    pub seq: u64,
+    /// The boot that wrote it.
+    pub boot: BootId,
+    /// Its wall-clock time (Unix milliseconds).
+    pub wall_ms: i64,
+    /// Why.
+    pub cause: PoisonCause,
+}
+
+/// The last record replayed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LastRecord {
+    /// Its sequence number.
+    pub seq: u64,
+    /// The boot that wrote it.
+    pub boot: BootId,
+    /// Its wall-clock time (Unix milliseconds).
+    pub wall_ms: i64,
+}
+
+/// The state the transition function works on: the typed [`State`] plus the
+/// attempt's facts that the rules depend on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct Progress {
+    /// The typed state.
+    pub state: State,
+    /// The current attempt's number; 0 before the first attempt.
+    pub epoch: u32,
+    /// Boots the current attempt has run (0 before its first `check`).
+    pub boots: u32,
+    /// The boot running the current attempt, if any.
+    pub boot: Option<BootId>,
+    /// Unplanned restarts in this attempt (the retry budget spends these).
+    pub unplanned_restarts: u32,
+    /// Planned reboots in this attempt.
+    pub planned_reboots: u32,
+    /// A planned reboot was announced and its boot has not come yet.
+    pub reboot_pending: Option<RebootReason>,
+    /// The config digest the attempt is bound to.
+    pub config: Option<Sha256>,
+    /// How often the fetched digest differed from the bound one before any
+    /// mutation (allowed, but shown).
+    pub config_changes: u32,
+    /// Whether a mutating stage has begun in this attempt.
+    pub mutated: bool,
+    /// Boots refused and recorded since the attempt stopped.
+    pub refused_boots: u32,
+    /// Why the attempt is poisoned, once it is.
+    pub poison: Option<Poison>,
+    /// Forced-rerun tokens already honoured (each is honoured once).
+    pub rerun_tokens: Vec<String>,
+    /// The last record replayed.
+    pub last: Option<LastRecord>,
+}
+
+impl Progress {
+    /// Whether no attempt is open: an empty journal, or right after a reset.
+    pub fn awaits_attempt(&self) -> bool {
+        self.state == State::Fresh && self.boots == 0
+    }
+}

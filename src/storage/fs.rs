@@ -1,0 +1,211 @@
+//! The real storage: one file under a directory, through rustix.
+
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags, RenameFlags};
+use rustix::io::Errno;
+
+use super::{Access, Storage, StorageError};
+
+/// A journal file on a real file system.
+///
+/// Opened `O_CLOEXEC | O_NOFOLLOW`, appended with `O_APPEND`, created with
+/// mode 0600, locked with `flock` for writers. See `spec/FORMAT.md`,
+/// "Durability".
+#[derive(Debug)]
+pub struct FsStorage {
+    path: Utf8PathBuf,
+    file: Option<OwnedFd>,
+}
+
+impl FsStorage {
+    /// Storage for the journal at `path` (nothing is opened yet).
+    pub fn new(path: impl Into<Utf8PathBuf>) -> Self {
+        FsStorage {
+            path: path.into(),
+            file: None,
+        }
+    }
+
+    fn file(&self) -> Result<&OwnedFd, StorageError> {
+        self.file
+            .as_ref()
+            .ok_or_else(|| io::Error::other("journal is not open").into())
+    }
+
+    fn dir_and_name(&self) -> (&Utf8Path, &str) {
+        let dir = match self.path.parent() {
+            Some(parent) if !parent.as_str().is_empty() => parent,
+            _ => Utf8Path::new("."),
+        };
+        (dir, self.path.file_name().unwrap_or(self.path.as_str()))
+    }
+}
+
+fn file_kind(file_type: FileType) -> Option<&'static str> {
+    match file_type {
+        FileType::RegularFile => None,
+        FileType::Directory => Some("directory"),
+        FileType::Symlink => Some("symbolic link"),
+        FileType::Fifo => Some("FIFO"),
+        FileType::Socket => Some("socket"),
+        FileType::CharacterDevice => Some("character device"),
+        FileType::BlockDevice => Some("block device"),
+        FileType::Unknown => Some("file of unknown type"),
+    }
+}
+
+fn check_regular(fd: &OwnedFd) -> Result<(), StorageError> {
+    let stat = rustix::fs::fstat(fd).map_err(io::Error::from)?;
+    match file_kind(FileType::from_raw_mode(stat.st_mode)) {
+        None => Ok(()),
+        Some(kind) => Err(StorageError::NotRegularFile { kind }),
+    }
+}
+
+fn lock(fd: &OwnedFd) -> Result<(), StorageError> {
+    match rustix::fs::flock(fd, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(()),
+        Err(Errno::WOULDBLOCK) => Err(StorageError::Locked),
+        Err(error) => Err(io::Error::from(error).into()),
+    }
+}
+
+fn write_all(fd: impl AsFd, mut bytes: &[u8]) -> Result<(), StorageError> {
+    while !bytes.is_empty() {
+        match rustix::io::write(&fd, bytes) {
+            Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
+            Ok(written) => bytes = &bytes[written..],
+            Err(Errno::INTR) => continue,
+            Err(error) => return Err(io::Error::from(error).into()),
+        }
+    }
+    Ok(())
+}
+
+impl Storage for FsStorage {
+    fn path(&self) -> &Utf8Path {
+        &self.path
+    }
+
+    fn open(&mut self, access: Access) -> Result<bool, StorageError> {
+        let mode = match access {
+            Access::Read => OFlags::RDONLY,
+            Access::Write => OFlags::RDWR | OFlags::APPEND,
+        };
+        // O_NONBLOCK keeps a FIFO from blocking the open; it has no effect on
+        // a regular file.
+        let flags = mode | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
+        let fd = match rustix::fs::open(self.path.as_std_path(), flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Ok(false),
+            Err(Errno::LOOP) => {
+                return Err(StorageError::NotRegularFile {
+                    kind: "symbolic link",
+                });
+            }
+            Err(Errno::ISDIR) => return Err(StorageError::NotRegularFile { kind: "directory" }),
+            Err(error) => return Err(io::Error::from(error).into()),
+        };
+        check_regular(&fd)?;
+        if access == Access::Write {
+            lock(&fd)?;
+        }
+        self.file = Some(fd);
+        Ok(true)
+    }
+
+    fn create(&mut self, initial: &[u8]) -> Result<(), StorageError> {
+        let (dir_path, name) = self.dir_and_name();
+        let dir = rustix::fs::open(
+            dir_path.as_std_path(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(io::Error::from)?;
+        match rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(_) => return Err(StorageError::AlreadyExists),
+            Err(Errno::NOENT) => {}
+            Err(error) => return Err(io::Error::from(error).into()),
+        }
+        let temp = format!(".{name}.new");
+        let create = OFlags::CREATE
+            | OFlags::EXCL
+            | OFlags::RDWR
+            | OFlags::APPEND
+            | OFlags::CLOEXEC
+            | OFlags::NOFOLLOW;
+        let mode = Mode::from_raw_mode(0o600);
+        let fd = match rustix::fs::openat(&dir, temp.as_str(), create, mode) {
+            Ok(fd) => fd,
+            Err(Errno::EXIST) => {
+                // A temporary file left by a creation that crashed, unless
+                // another creator holds it right now.
+                let stale = rustix::fs::openat(
+                    &dir,
+                    temp.as_str(),
+                    OFlags::RDWR | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK,
+                    Mode::empty(),
+                )
+                .map_err(io::Error::from)?;
+                lock(&stale)?;
+                rustix::fs::unlinkat(&dir, temp.as_str(), AtFlags::empty())
+                    .map_err(io::Error::from)?;
+                drop(stale);
+                rustix::fs::openat(&dir, temp.as_str(), create, mode).map_err(io::Error::from)?
+            }
+            Err(error) => return Err(io::Error::from(error).into()),
+        };
+        lock(&fd)?;
+        write_all(&fd, initial)?;
+        rustix::fs::fdatasync(&fd).map_err(io::Error::from)?;
+        match rustix::fs::renameat_with(&dir, temp.as_str(), &dir, name, RenameFlags::NOREPLACE) {
+            Ok(()) => {}
+            Err(Errno::EXIST) => {
+                let _ = rustix::fs::unlinkat(&dir, temp.as_str(), AtFlags::empty());
+                return Err(StorageError::AlreadyExists);
+            }
+            // File systems without RENAME_NOREPLACE: the check above stands.
+            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => {
+                rustix::fs::renameat(&dir, temp.as_str(), &dir, name).map_err(io::Error::from)?
+            }
+            Err(error) => return Err(io::Error::from(error).into()),
+        }
+        rustix::fs::fsync(&dir).map_err(io::Error::from)?;
+        self.file = Some(fd);
+        Ok(())
+    }
+
+    fn file_len(&mut self) -> Result<u64, StorageError> {
+        let stat = rustix::fs::fstat(self.file()?).map_err(io::Error::from)?;
+        Ok(stat.st_size as u64)
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, StorageError> {
+        let fd = self.file()?;
+        let mut filled = 0;
+        while filled < buf.len() {
+            match rustix::io::pread(fd, &mut buf[filled..], offset + filled as u64) {
+                Ok(0) => break,
+                Ok(read) => filled += read,
+                Err(Errno::INTR) => continue,
+                Err(error) => return Err(io::Error::from(error).into()),
+            }
+        }
+        Ok(filled)
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
+        write_all(self.file()?, bytes)
+    }
+
+    fn sync_data(&mut self) -> Result<(), StorageError> {
+        rustix::fs::fdatasync(self.file()?).map_err(|error| io::Error::from(error).into())
+    }
+
+    fn truncate(&mut self, len: u64) -> Result<(), StorageError> {
+        rustix::fs::ftruncate(self.file()?, len).map_err(|error| io::Error::from(error).into())
+    }
+}

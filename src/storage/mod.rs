@@ -1,0 +1,87 @@
+//! The narrow seam between the journal and the disk.
+//!
+//! The journal needs only a handful of operations on one file and its
+//! directory. Putting them behind [`Storage`] lets the real implementation
+//! ([`FsStorage`], on rustix) be exact about durability, and lets tests swap
+//! in [`MemStorage`], which records every operation and can crash, tear or
+//! fail any of them.
+
+mod fs;
+mod mem;
+
+pub use fs::FsStorage;
+pub use mem::{Fault, FaultKind, MemDisk, MemStorage, Op, OpKind};
+
+use camino::Utf8Path;
+
+/// How a journal is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Read only, taking no lock (for `dump` and `status`).
+    Read,
+    /// Read and append, holding an exclusive lock until dropped.
+    Write,
+}
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The operating system refused.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The path is not a regular file.
+    #[error("it is a {kind}, not a regular file")]
+    NotRegularFile {
+        /// What it is instead.
+        kind: &'static str,
+    },
+    /// Another process holds the journal's lock.
+    #[error("another process holds its lock")]
+    Locked,
+    /// The file appeared while it was being created.
+    #[error("it was created by another process meanwhile")]
+    AlreadyExists,
+}
+
+impl StorageError {
+    /// The raw OS error number, if the failure came from the OS.
+    pub fn raw_os_error(&self) -> Option<i32> {
+        match self {
+            StorageError::Io(error) => error.raw_os_error(),
+            StorageError::NotRegularFile { .. }
+            | StorageError::Locked
+            | StorageError::AlreadyExists => None,
+        }
+    }
+}
+
+/// The operations the journal performs on its file. Each method maps to one
+/// system call (or a loop of one, for short writes and `EINTR`).
+pub trait Storage {
+    /// The journal's path, for messages.
+    fn path(&self) -> &Utf8Path;
+
+    /// Opens the existing journal; `Ok(false)` if there is none. `Write`
+    /// takes an exclusive, non-blocking lock.
+    fn open(&mut self, access: Access) -> Result<bool, StorageError>;
+
+    /// Creates the journal with `initial` as its whole content, atomically:
+    /// write a temporary file, `fdatasync` it, rename it into place, `fsync`
+    /// the directory. Leaves it open for appending and locked.
+    fn create(&mut self, initial: &[u8]) -> Result<(), StorageError>;
+
+    /// The file's current length.
+    fn file_len(&mut self) -> Result<u64, StorageError>;
+
+    /// Reads at `offset`; fewer bytes than asked only at the end.
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, StorageError>;
+
+    /// Appends all of `bytes` at the end, in one write where the OS allows.
+    fn append(&mut self, bytes: &[u8]) -> Result<(), StorageError>;
+
+    /// `fdatasync`: makes the data and the size durable. Never retried.
+    fn sync_data(&mut self) -> Result<(), StorageError>;
+
+    /// Cuts the file to `len` bytes (durable with the next `sync_data`).
+    fn truncate(&mut self, len: u64) -> Result<(), StorageError>;
+}

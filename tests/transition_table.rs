@@ -1,0 +1,470 @@
+//! One test per row of the transition table in `spec/STATES.md`.
+
+use provision_journal::{
+    BootId, Event, PoisonCause, PoisonReason, Progress, RebootReason, Record, Sha256, Stage, Stamp,
+    State, Step, TransitionError, Trigger, transition,
+};
+
+const A: Sha256 = Sha256([0xaa; 32]);
+const B: Sha256 = Sha256([0xbb; 32]);
+
+/// Applies events on one boot each time `boot` is bumped by the caller.
+struct History {
+    progress: Progress,
+    seq: u64,
+    boot: u8,
+}
+
+impl History {
+    fn new() -> Self {
+        History {
+            progress: Progress::default(),
+            seq: 0,
+            boot: 1,
+        }
+    }
+
+    fn record(&self, event: Event) -> Record {
+        Record {
+            seq: self.seq,
+            stamp: Stamp {
+                boot_id: BootId([self.boot; 16]),
+                wall_ms: 1_000 * self.seq as i64,
+                mono_ns: self.seq,
+            },
+            event,
+        }
+    }
+
+    fn try_apply(&self, event: Event) -> Result<Progress, TransitionError> {
+        transition(&self.progress, &self.record(event))
+    }
+
+    fn apply(&mut self, event: Event) -> &mut Self {
+        self.progress = self
+            .try_apply(event.clone())
+            .unwrap_or_else(|error| panic!("{event:?} rejected: {error}"));
+        self.seq += 1;
+        self
+    }
+
+    fn rejects(&self, event: Event) {
+        assert!(
+            self.try_apply(event.clone()).is_err(),
+            "{event:?} accepted in {:?}",
+            self.progress.state
+        );
+    }
+
+    fn new_boot(&mut self) -> &mut Self {
+        self.boot += 1;
+        self
+    }
+
+    fn started() -> Self {
+        let mut history = History::new();
+        history.apply(Event::AttemptStarted {
+            epoch: 1,
+            trigger: Trigger::Firstboot,
+        });
+        history
+    }
+
+    fn fetched() -> Self {
+        let mut history = Self::started();
+        history.apply(Event::ConfigFetched { sha256: A });
+        history
+    }
+
+    fn begin(&mut self, stage: Stage) -> &mut Self {
+        self.apply(Event::StageBegan { stage })
+    }
+
+    fn end(&mut self, stage: Stage) -> &mut Self {
+        self.apply(Event::StageEnded { stage })
+    }
+
+    fn state(&self) -> State {
+        self.progress.state
+    }
+}
+
+fn mutating(stage: Stage, step: Step) -> State {
+    State::Mutating { stage, step }
+}
+
+#[test]
+fn first_boot_opens_an_attempt_only_when_none_is_open() {
+    let history = History::started();
+    assert_eq!(history.state(), State::Fresh);
+    assert_eq!((history.progress.epoch, history.progress.boots), (1, 1));
+    history.rejects(Event::AttemptStarted {
+        epoch: 2,
+        trigger: Trigger::Firstboot,
+    });
+    let empty = History::new();
+    assert_eq!(
+        empty.try_apply(Event::AttemptStarted {
+            epoch: 7,
+            trigger: Trigger::Firstboot
+        }),
+        Err(TransitionError::EpochOutOfOrder {
+            current: 0,
+            found: 7
+        })
+    );
+}
+
+#[test]
+fn forced_rerun_needs_a_complete_attempt_and_an_unused_token() {
+    let mut history = History::fetched();
+    history.begin(Stage::Disks).end(Stage::Disks);
+    let rerun = |token: &str, epoch| Event::AttemptStarted {
+        epoch,
+        trigger: Trigger::ForcedRerun {
+            token: token.into(),
+        },
+    };
+    history.rejects(rerun("t1", 2));
+    history.apply(Event::Completed);
+    history.new_boot().apply(rerun("t1", 2));
+    assert_eq!((history.state(), history.progress.epoch), (State::Fresh, 2));
+    history.apply(Event::ConfigFetched { sha256: A });
+    history
+        .begin(Stage::Files)
+        .end(Stage::Files)
+        .apply(Event::Completed);
+    history.new_boot().rejects(rerun("t1", 3));
+    history.apply(rerun("t2", 3));
+    assert_eq!(history.progress.rerun_tokens, vec!["t1", "t2"]);
+}
+
+#[test]
+fn restart_goes_back_to_fresh_before_the_red_line_only() {
+    for stage in [None, Some(Stage::Kargs)] {
+        let mut history = History::fetched();
+        if let Some(stage) = stage {
+            history.begin(stage);
+        }
+        history.new_boot().apply(Event::Restarted { planned: None });
+        assert_eq!(history.state(), State::Fresh);
+        assert_eq!(
+            (history.progress.boots, history.progress.unplanned_restarts),
+            (2, 1)
+        );
+    }
+    let mut history = History::fetched();
+    history.begin(Stage::Disks).new_boot();
+    history.rejects(Event::Restarted { planned: None });
+    History::new().rejects(Event::Restarted { planned: None });
+}
+
+#[test]
+fn a_planned_restart_must_match_the_announced_reboot() {
+    let mut history = History::fetched();
+    history.begin(Stage::Kargs).end(Stage::Kargs);
+    history.apply(Event::RebootPlanned {
+        reason: RebootReason::Kargs,
+    });
+    history.new_boot();
+    history.rejects(Event::Restarted { planned: None });
+    history.rejects(Event::Restarted {
+        planned: Some(RebootReason::Fips),
+    });
+    history.apply(Event::Restarted {
+        planned: Some(RebootReason::Kargs),
+    });
+    assert_eq!(history.progress.planned_reboots, 1);
+    assert_eq!(history.progress.reboot_pending, None);
+    history.rejects(Event::Restarted {
+        planned: Some(RebootReason::Kargs),
+    });
+}
+
+#[test]
+fn boot_refused_only_when_stopped() {
+    History::fetched().rejects(Event::BootRefused);
+    let mut history = History::fetched();
+    history.apply(Event::Poisoned {
+        reason: PoisonReason::RetriesExhausted {
+            restarts: 6,
+            limit: 5,
+        },
+    });
+    history.apply(Event::BootRefused);
+    assert_eq!(
+        (history.state(), history.progress.refused_boots),
+        (State::Poisoned, 1)
+    );
+}
+
+#[test]
+fn config_is_fetched_once_per_boot_and_binds_the_attempt() {
+    let history = History::fetched();
+    assert_eq!(
+        (history.state(), history.progress.config),
+        (State::Fetched, Some(A))
+    );
+    history.rejects(Event::ConfigFetched { sha256: A });
+    History::new().rejects(Event::ConfigFetched { sha256: A });
+}
+
+#[test]
+fn a_new_digest_before_any_mutation_is_rebound_and_counted() {
+    let mut history = History::fetched();
+    history.new_boot().apply(Event::Restarted { planned: None });
+    history.apply(Event::ConfigFetched { sha256: B });
+    assert_eq!(history.state(), State::Fetched);
+    assert_eq!(
+        (history.progress.config, history.progress.config_changes),
+        (Some(B), 1)
+    );
+}
+
+#[test]
+fn a_new_digest_after_kargs_ran_poisons() {
+    let mut history = History::fetched();
+    history.begin(Stage::Kargs).end(Stage::Kargs);
+    history.apply(Event::RebootPlanned {
+        reason: RebootReason::Kargs,
+    });
+    history.new_boot().apply(Event::Restarted {
+        planned: Some(RebootReason::Kargs),
+    });
+    history.apply(Event::ConfigFetched { sha256: B });
+    assert_eq!(history.state(), State::Poisoned);
+    let cause = history
+        .progress
+        .poison
+        .as_ref()
+        .map(|poison| poison.cause.clone());
+    assert_eq!(
+        cause,
+        Some(PoisonCause::ConfigChanged {
+            bound: A,
+            fetched: B
+        })
+    );
+}
+
+#[test]
+fn stages_begin_in_order_after_the_previous_ended() {
+    let mut history = History::fetched();
+    history.rejects(Event::StageBegan {
+        stage: Stage::Fetch,
+    });
+    assert_eq!(
+        history.try_apply(Event::StageBegan {
+            stage: Stage::Fetch
+        }),
+        Err(TransitionError::NotMutating {
+            stage: Stage::Fetch
+        })
+    );
+    history.begin(Stage::Kargs);
+    history.rejects(Event::StageBegan {
+        stage: Stage::Disks,
+    });
+    history.end(Stage::Kargs);
+    history.rejects(Event::StageBegan {
+        stage: Stage::Kargs,
+    });
+    history.begin(Stage::Files);
+    assert_eq!(history.state(), mutating(Stage::Files, Step::Running));
+    assert!(history.progress.mutated);
+    history.end(Stage::Files);
+    assert_eq!(
+        history.try_apply(Event::StageBegan {
+            stage: Stage::Disks
+        }),
+        Err(TransitionError::StageOrder {
+            after: Stage::Files,
+            next: Stage::Disks
+        })
+    );
+    History::started().rejects(Event::StageBegan {
+        stage: Stage::Kargs,
+    });
+}
+
+#[test]
+fn only_the_running_stage_ends() {
+    let mut history = History::fetched();
+    history.rejects(Event::StageEnded {
+        stage: Stage::Kargs,
+    });
+    history.begin(Stage::Kargs);
+    history.rejects(Event::StageEnded {
+        stage: Stage::Disks,
+    });
+    history.end(Stage::Kargs);
+    assert_eq!(history.state(), mutating(Stage::Kargs, Step::Ended));
+    history.rejects(Event::StageEnded {
+        stage: Stage::Kargs,
+    });
+}
+
+#[test]
+fn a_failure_past_the_red_line_poisons_by_itself() {
+    for stage in [Stage::Disks, Stage::Mount, Stage::Files, Stage::Umount] {
+        let mut history = History::fetched();
+        history.begin(stage);
+        history.apply(Event::StageFailed {
+            stage,
+            reason: "exit status 1".into(),
+        });
+        assert_eq!(history.state(), State::Poisoned);
+        let cause = history.progress.poison.as_ref().unwrap().cause.clone();
+        assert_eq!(
+            cause,
+            PoisonCause::StageFailed {
+                stage,
+                reason: "exit status 1".into()
+            }
+        );
+    }
+}
+
+#[test]
+fn a_failure_before_the_red_line_leaves_a_retryable_state() {
+    let mut history = History::fetched();
+    history.begin(Stage::Kargs).apply(Event::StageFailed {
+        stage: Stage::Kargs,
+        reason: "x".into(),
+    });
+    assert_eq!(history.state(), mutating(Stage::Kargs, Step::Failed));
+    history.rejects(Event::StageBegan {
+        stage: Stage::Disks,
+    });
+    history.new_boot().apply(Event::Restarted { planned: None });
+
+    let mut history = History::started();
+    history.apply(Event::StageFailed {
+        stage: Stage::Fetch,
+        reason: "network unreachable".into(),
+    });
+    assert_eq!(history.state(), State::Fresh);
+    History::fetched().rejects(Event::StageFailed {
+        stage: Stage::Disks,
+        reason: "never began".into(),
+    });
+}
+
+#[test]
+fn planned_reboots_only_before_the_red_line_between_stages() {
+    let fips = Event::RebootPlanned {
+        reason: RebootReason::Fips,
+    };
+    let mut history = History::fetched();
+    history.apply(fips.clone());
+    assert_eq!(history.progress.reboot_pending, Some(RebootReason::Fips));
+    history.rejects(Event::StageBegan {
+        stage: Stage::Kargs,
+    });
+    history.rejects(fips.clone());
+
+    let mut history = History::fetched();
+    history.begin(Stage::Kargs);
+    history.rejects(fips.clone());
+    history.end(Stage::Kargs).apply(fips.clone());
+
+    let mut history = History::fetched();
+    history.begin(Stage::Disks).end(Stage::Disks);
+    history.rejects(fips);
+}
+
+#[test]
+fn completion_needs_the_last_stage_ended() {
+    let mut history = History::fetched();
+    history.rejects(Event::Completed);
+    history.begin(Stage::Files);
+    history.rejects(Event::Completed);
+    history.end(Stage::Files).apply(Event::Completed);
+    assert_eq!(history.state(), State::Complete);
+    history.rejects(Event::Completed);
+}
+
+#[test]
+fn check_poisons_an_open_attempt_only() {
+    let reason = PoisonReason::RetriesExhausted {
+        restarts: 6,
+        limit: 5,
+    };
+    History::new().rejects(Event::Poisoned {
+        reason: reason.clone(),
+    });
+    let mut history = History::started();
+    history.apply(Event::Poisoned {
+        reason: reason.clone(),
+    });
+    assert_eq!(history.state(), State::Poisoned);
+    history.rejects(Event::Poisoned { reason });
+}
+
+#[test]
+fn poisoned_is_absorbing_except_for_reset() {
+    let mut history = History::fetched();
+    history.begin(Stage::Disks).apply(Event::StageFailed {
+        stage: Stage::Disks,
+        reason: "wipefs failed".into(),
+    });
+    for event in [
+        Event::AttemptStarted {
+            epoch: 2,
+            trigger: Trigger::Firstboot,
+        },
+        Event::AttemptStarted {
+            epoch: 2,
+            trigger: Trigger::ForcedRerun { token: "t".into() },
+        },
+        Event::Restarted { planned: None },
+        Event::ConfigFetched { sha256: A },
+        Event::StageBegan {
+            stage: Stage::Files,
+        },
+        Event::Completed,
+    ] {
+        history.rejects(event);
+    }
+    history.apply(Event::TailRepaired {
+        offset: 100,
+        dropped: 3,
+    });
+    assert_eq!(history.state(), State::Poisoned);
+    history.apply(Event::Reset {
+        reason: "disks verified".into(),
+    });
+    assert!(history.progress.awaits_attempt());
+    assert_eq!(history.progress.epoch, 1);
+    history.rejects(Event::Reset {
+        reason: "again".into(),
+    });
+    history.new_boot().apply(Event::AttemptStarted {
+        epoch: 2,
+        trigger: Trigger::Firstboot,
+    });
+}
+
+#[test]
+fn reset_is_refused_when_there_is_nothing_to_reset() {
+    History::new().rejects(Event::Reset {
+        reason: "nothing".into(),
+    });
+}
+
+#[test]
+fn tail_repaired_changes_nothing_but_the_last_record() {
+    let mut history = History::fetched();
+    let before = history.progress.clone();
+    history.apply(Event::TailRepaired {
+        offset: 10,
+        dropped: 5,
+    });
+    assert_eq!(
+        Progress {
+            last: before.last,
+            ..history.progress.clone()
+        },
+        before
+    );
+}

@@ -39,15 +39,18 @@
 
 #![warn(missing_docs)]
 
+pub mod boot_context;
 pub mod classify;
 pub mod clock;
 pub mod codec;
 pub mod error;
 pub mod event;
 pub mod frame;
+pub mod hooks;
 pub mod journal;
 pub mod provisioning;
 pub mod scan;
+pub mod simulate;
 pub mod stage;
 pub mod state;
 pub mod storage;

@@ -1,0 +1,141 @@
+//! The command line: global options, subcommands and their help texts.
+
+use std::path::PathBuf;
+
+use camino::Utf8PathBuf;
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand};
+use provision_journal::simulate::{CUT_POINTS, DEFAULT_CUT_POINT};
+use provision_journal::{Sha256, Stage};
+
+/// Where the journal lives when `--journal` is not given.
+pub const DEFAULT_JOURNAL: &str = "/boot/provision-journal";
+
+const ENVIRONMENT: &str = "\
+Environment:
+  PROVISION_JOURNAL_BOOT_ID  boot ID to record, instead of /proc/sys/kernel/random/boot_id
+  PROVISION_JOURNAL_CMDLINE  kernel command line to use, instead of /proc/cmdline
+  PROVISION_JOURNAL_LIVE     1: this is a live system (hooks record nothing); 0: it is not;
+                             unset: live when the command line has coreos.liveiso or
+                             coreos.live.rootfs_url
+
+Kernel command line:
+  ignition.firstboot               a provisioning boot (so is a file ignition.firstboot
+                                   in the journal's directory)
+  provision_journal.rerun=TOKEN    rerun a completed provisioning, once per TOKEN
+
+Exit statuses are listed in spec/CLI.md.";
+
+/// Makes first-boot provisioning run once, even if interrupted: records
+/// every stage durably in a journal on /boot, and decides at the next boot
+/// whether a retry is safe.
+#[derive(Debug, Parser)]
+#[command(name = "provision-journal", version, after_long_help = ENVIRONMENT)]
+pub struct Cli {
+    /// The journal file.
+    #[arg(long, global = true, value_name = "PATH", default_value = DEFAULT_JOURNAL)]
+    pub journal: Utf8PathBuf,
+
+    /// Mount this boot partition privately for the duration of the call and
+    /// use the journal file of that name on it (for the initramfs, where
+    /// /boot is not mounted). On a live system hooks record nothing and the
+    /// device is not touched.
+    #[arg(long, global = true, value_name = "DEV")]
+    pub boot_device: Option<Utf8PathBuf>,
+
+    /// How long to wait for the --boot-device to appear.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
+    pub boot_device_timeout: u64,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Before fetch: decide whether provisioning may run on this boot,
+    /// record the decision, and exit 0 only if it may.
+    #[command(after_long_help = ENVIRONMENT)]
+    Check,
+    /// After fetch: record the SHA-256 of the fetched config.
+    Fetched(Fetched),
+    /// Before a stage: record that it begins; returns once that is durable.
+    Begin {
+        /// The stage: kargs, disks, mount, files or umount.
+        stage: Stage,
+    },
+    /// After a stage succeeded: record that it ended.
+    End {
+        /// The stage: kargs, disks, mount, files or umount.
+        stage: Stage,
+    },
+    /// After a stage failed: record the failure (past the red line this
+    /// stops provisioning until a reset).
+    Fail {
+        /// The stage: fetch-offline, fetch, kargs, disks, mount, files or umount.
+        stage: Stage,
+        /// Why it failed, e.g. the unit's result and exit status.
+        #[arg(long, value_name = "TEXT", default_value = "failed")]
+        reason: String,
+    },
+    /// Before a planned reboot (only before the disks stage): record why.
+    Reboot {
+        /// kargs, fips, or any other reason in words.
+        #[arg(long, value_name = "kargs|fips|TEXT")]
+        reason: String,
+    },
+    /// After the last stage: record that provisioning completed.
+    Complete,
+    /// Show the journal's state and what the next check would decide.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Allow a new provisioning attempt after a poisoned or completed one;
+    /// the reason is recorded.
+    Reset {
+        /// Why, in the operator's words (e.g. "disks verified by hand").
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Print every record of a journal, read-only, with its offset and the
+    /// state after it, and any torn tail or corruption.
+    Dump {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The journal to read (default: --journal).
+        path: Option<Utf8PathBuf>,
+    },
+    /// Run a whole first boot against a journal in memory, cut the power at
+    /// POINT, and show what the next boot's check decides and the journal.
+    Simulate {
+        /// Where the power is cut: during-STAGE is while the stage runs,
+        /// after-HOOK once the hook returned.
+        #[arg(
+            long,
+            value_name = "POINT",
+            default_value = DEFAULT_CUT_POINT,
+            value_parser = PossibleValuesParser::new(CUT_POINTS.map(|point| point.name)),
+        )]
+        cut_at: String,
+    },
+}
+
+/// How `fetched` learns the config's digest.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct Fetched {
+    /// The fetched config file (e.g. /run/ignition.json); its SHA-256 is recorded.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The config's SHA-256, as 64 hex digits.
+    #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
+    pub sha256: Option<Sha256>,
+}
+
+fn parse_sha256(text: &str) -> Result<Sha256, String> {
+    Sha256::from_hex(text).ok_or_else(|| "expected 64 hex digits".to_owned())
+}

@@ -1,0 +1,40 @@
+//! `check`: classify this boot, record the decision, say it in one sentence.
+
+use camino::Utf8Path;
+use provision_journal::boot_context::BootInputs;
+use provision_journal::{FsStorage, Journal, SystemClock, Verdict, hooks};
+
+use crate::exit::{Exit, Failure};
+use crate::location::require_directory;
+
+/// Decides the boot described by `inputs` for the journal at `path`,
+/// records the decision durably, prints it, and returns the exit status.
+pub fn run(path: &Utf8Path, inputs: &BootInputs) -> Result<Exit, Failure> {
+    let context = inputs.context();
+    let verdict = if context.live {
+        // A live system has no boot partition: there is no journal to read.
+        provision_journal::classify(&Default::default(), None, &context).verdict
+    } else {
+        require_directory(path)?;
+        let mut journal = Journal::open(FsStorage::new(path))?;
+        let mut clock = SystemClock::new(inputs.boot_id);
+        hooks::check(&mut journal, &context, &mut clock)?.verdict
+    };
+    println!("{verdict}");
+    Ok(exit_for(&verdict))
+}
+
+/// The exit status of a verdict: success exactly when provisioning may go on.
+pub fn exit_for(verdict: &Verdict) -> Exit {
+    match verdict {
+        Verdict::FatalInterruption { .. } => Exit::FatalInterruption,
+        Verdict::Poisoned { .. } => Exit::Poisoned,
+        Verdict::AlreadyComplete { .. } => Exit::AlreadyComplete,
+        Verdict::NotApplicable { .. }
+        | Verdict::FirstRun { .. }
+        | Verdict::ForcedRerun { .. }
+        | Verdict::SafeRetry { .. }
+        | Verdict::ResumeAfterPlannedReboot { .. }
+        | Verdict::SameBoot { .. } => Exit::Ok,
+    }
+}

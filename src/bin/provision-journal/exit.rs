@@ -1,0 +1,123 @@
+//! The exit statuses, one per outcome, as `spec/CLI.md` lists them, and the
+//! failure type every command returns.
+//!
+//! systemd reserves 200 and above, so every status stays below it. Clap
+//! exits with 2 on a usage error; nothing else uses 2.
+
+use std::process::ExitCode;
+
+use provision_journal::JournalError;
+use provision_journal::boot_context::BootContextError;
+use provision_journal::storage::StorageError;
+use rustix::io::Errno;
+
+/// Why the command exits, as a number scripts and units can act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Success; for `check`, provisioning may go on.
+    Ok = 0,
+    /// `check`: this boot found an interruption past the red line and
+    /// poisoned the journal.
+    FatalInterruption = 10,
+    /// `check`: the journal was already poisoned.
+    Poisoned = 11,
+    /// `check`: provisioning already completed.
+    AlreadyComplete = 12,
+    /// The journal is damaged in a way a crash cannot explain.
+    Corrupt = 20,
+    /// The journal was written by a newer format version.
+    UnsupportedVersion = 21,
+    /// The journal path is a symlink, directory, FIFO or other non-file.
+    NotRegularFile = 22,
+    /// Another process holds the journal's lock.
+    Locked = 23,
+    /// The hook may not follow the journal's state (out of order, or
+    /// nothing to reset); nothing was written.
+    Rejected = 30,
+    /// The record is too large to write; nothing was written.
+    TooLarge = 31,
+    /// Any other I/O error.
+    Io = 40,
+    /// The journal's directory (or, for `dump`, the journal) does not exist.
+    NotFound = 41,
+    /// The file system is read-only.
+    ReadOnly = 42,
+    /// Permission denied (including an immutable file).
+    PermissionDenied = 43,
+    /// The file system is full.
+    NoSpace = 44,
+    /// `fdatasync` failed: the record may not be durable; not retried.
+    SyncFailed = 45,
+    /// The boot ID, kernel command line or firstboot stamp could not be read.
+    BootContext = 50,
+    /// The `--boot-device` did not appear in time.
+    BootDeviceMissing = 51,
+    /// The `--boot-device` could not be mounted or unmounted.
+    Mount = 52,
+    /// The config file given to `fetched --config` could not be read.
+    ConfigUnreadable = 53,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// A command's failure: its exit status and the message for stderr.
+#[derive(Debug)]
+pub struct Failure {
+    /// The exit status.
+    pub exit: Exit,
+    /// What went wrong, in words, with the path.
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure with this status and message.
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Failure {
+            exit,
+            message: message.into(),
+        }
+    }
+}
+
+fn storage_exit(source: &StorageError) -> Exit {
+    match source {
+        StorageError::NotRegularFile { .. } => Exit::NotRegularFile,
+        StorageError::Locked | StorageError::AlreadyExists => Exit::Locked,
+        StorageError::Io(_) => match source.raw_os_error().map(Errno::from_raw_os_error) {
+            Some(Errno::NOENT | Errno::NOTDIR) => Exit::NotFound,
+            Some(Errno::ROFS) => Exit::ReadOnly,
+            Some(Errno::ACCESS | Errno::PERM) => Exit::PermissionDenied,
+            Some(Errno::NOSPC | Errno::DQUOT) => Exit::NoSpace,
+            _ => Exit::Io,
+        },
+    }
+}
+
+impl From<JournalError> for Failure {
+    fn from(error: JournalError) -> Self {
+        let exit = match &error {
+            JournalError::Storage { source, .. } => storage_exit(source),
+            JournalError::SyncFailed { .. } => Exit::SyncFailed,
+            JournalError::Corrupt { .. } => Exit::Corrupt,
+            JournalError::UnsupportedVersion { .. } => Exit::UnsupportedVersion,
+            JournalError::Rejected { .. } => Exit::Rejected,
+            JournalError::Encode { .. } => Exit::TooLarge,
+            JournalError::Unusable { .. } => Exit::Io,
+        };
+        let mut message = error.to_string();
+        if exit == Exit::Rejected || exit == Exit::TooLarge {
+            message.push_str("; nothing was written");
+        }
+        Failure::new(exit, message)
+    }
+}
+
+impl From<BootContextError> for Failure {
+    fn from(error: BootContextError) -> Self {
+        Failure::new(Exit::BootContext, error.to_string())
+    }
+}

@@ -1,0 +1,33 @@
+//! The hooks that append one event: `fetched`, `begin`, `end`, `fail`,
+//! `reboot`, `complete`, and the operator's `reset`.
+
+use camino::Utf8Path;
+use provision_journal::boot_context::read_boot_id;
+use provision_journal::hooks::{self, Hook};
+use provision_journal::{BootContext, FsStorage, Journal, SystemClock, classify};
+
+use crate::exit::{Exit, Failure};
+use crate::location::require_directory;
+
+/// Appends `hook`'s event to the journal at `path`, stamped with this boot.
+pub fn run(path: &Utf8Path, hook: &Hook) -> Result<Exit, Failure> {
+    let boot_id = read_boot_id()?;
+    require_directory(path)?;
+    let mut journal = Journal::open(FsStorage::new(path))?;
+    let progress = hooks::record(&mut journal, hook, &mut SystemClock::new(boot_id))?;
+    println!(
+        "recorded `{}`: the attempt is now {}",
+        hook.command(),
+        progress.state
+    );
+    if let Hook::Reset(_) = hook {
+        let next = BootContext {
+            boot_id: None,
+            firstboot: true,
+            ..Default::default()
+        };
+        let verdict = classify(progress, None, &next).verdict;
+        println!("the next provisioning boot decides: {verdict}");
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,50 @@
+//! Where the journal is: the `--journal` path, or the same file name on the
+//! `--boot-device` mounted for the call.
+
+use std::time::Duration;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::args::Cli;
+use crate::exit::{Exit, Failure};
+use crate::mount::BootMount;
+
+/// Runs `command` with the journal's path, mounting the boot device around
+/// it if one was given. An unmount failure after a successful command is a
+/// failure too: the record might not have reached the disk.
+pub fn with_journal<T>(
+    cli: &Cli,
+    command: impl FnOnce(&Utf8Path) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let Some(device) = &cli.boot_device else {
+        return command(&cli.journal);
+    };
+    let mount = BootMount::mount(device, Duration::from_secs(cli.boot_device_timeout))?;
+    let name = cli.journal.file_name().unwrap_or("provision-journal");
+    let path: Utf8PathBuf = mount.dir().join(name);
+    let result = command(&path);
+    let unmounted = mount.unmount();
+    let value = result?;
+    unmounted?;
+    Ok(value)
+}
+
+/// Fails with [`Exit::NotFound`] if the journal's directory does not exist,
+/// so a wrong path is reported as such rather than as an empty journal.
+pub fn require_directory(path: &Utf8Path) -> Result<(), Failure> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_str().is_empty() => dir,
+        _ => Utf8Path::new("."),
+    };
+    match std::fs::metadata(dir) {
+        Ok(metadata) if metadata.is_dir() => Ok(()),
+        Ok(_) => Err(Failure::new(
+            Exit::NotFound,
+            format!("the directory `{dir}` of journal `{path}` is not a directory"),
+        )),
+        Err(error) => Err(Failure::new(
+            Exit::NotFound,
+            format!("the directory `{dir}` of journal `{path}` cannot be used: {error}"),
+        )),
+    }
+}

@@ -1,0 +1,96 @@
+//! `provision-journal`: the stage hooks Ignition's units call, and the
+//! commands operators and support engineers use. Every rule lives in the
+//! library; this binary reads the boot's context, finds the journal, calls
+//! the library and maps the outcome to an exit status (`spec/CLI.md`).
+
+mod args;
+mod check;
+mod dump;
+mod exit;
+mod hook;
+mod location;
+mod mount;
+mod simulate;
+mod status;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use provision_journal::RebootReason;
+use provision_journal::boot_context::{BootInputs, running_system_is_live};
+use provision_journal::hooks::{Hook, sha256_of};
+
+use crate::args::{Cli, Command};
+use crate::exit::{Exit, Failure};
+use crate::location::with_journal;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(exit) => exit.into(),
+        Err(failure) => {
+            eprintln!("provision-journal: {}", failure.message);
+            failure.exit.into()
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<Exit, Failure> {
+    let hook = match &cli.command {
+        Command::Simulate { cut_at } => return simulate::run(cut_at),
+        Command::Dump {
+            json,
+            path: Some(path),
+        } => return dump::run(path, *json),
+        Command::Dump { json, path: None } => {
+            return with_journal(cli, |path| dump::run(path, *json));
+        }
+        Command::Status { json } => return with_journal(cli, |path| status::run(path, *json)),
+        Command::Reset { reason } => {
+            let hook = Hook::Reset(reason.clone());
+            return with_journal(cli, |path| hook::run(path, &hook));
+        }
+        Command::Check => {
+            if running_system_is_live()? {
+                return check::run(&cli.journal, &live_inputs(cli)?);
+            }
+            return with_journal(cli, |path| check::run(path, &BootInputs::read(path)?));
+        }
+        Command::Fetched(fetched) => match (&fetched.sha256, &fetched.config) {
+            (Some(sha256), _) => Hook::Fetched(*sha256),
+            (None, Some(config)) => {
+                let digest = std::fs::File::open(config)
+                    .and_then(sha256_of)
+                    .map_err(|error| {
+                        Failure::new(
+                            Exit::ConfigUnreadable,
+                            format!("failed to read config `{}`: {error}", config.display()),
+                        )
+                    })?;
+                Hook::Fetched(digest)
+            }
+            (None, None) => unreachable!("clap requires --config or --sha256"),
+        },
+        Command::Begin { stage } => Hook::Begin(*stage),
+        Command::End { stage } => Hook::End(*stage),
+        Command::Fail { stage, reason } => Hook::Fail(*stage, reason.clone()),
+        Command::Reboot { reason } => Hook::Reboot(RebootReason::parse(reason)),
+        Command::Complete => Hook::Complete,
+    };
+    if running_system_is_live()? {
+        println!(
+            "live system: provisioning runs on every boot, `{}` records nothing",
+            hook.command()
+        );
+        return Ok(Exit::Ok);
+    }
+    with_journal(cli, |path| hook::run(path, &hook))
+}
+
+/// The context of a live system, which has no boot partition to read a
+/// firstboot stamp from.
+fn live_inputs(cli: &Cli) -> Result<BootInputs, Failure> {
+    let mut inputs = BootInputs::read(&cli.journal)?;
+    inputs.firstboot_stamp = false;
+    Ok(inputs)
+}

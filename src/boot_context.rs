@@ -1,0 +1,279 @@
+//! What the running system says about this boot: its ID, its kernel command
+//! line, the firstboot stamp and whether it is a live system.
+//!
+//! The classifier is pure and takes a [`BootContext`]; this module is where
+//! that context is read from `/proc` and from beside the journal. Every
+//! input can be overridden through the environment, so tests and support
+//! engineers can replay a boot that is not the running one:
+//!
+//! | Variable | Replaces |
+//! |---|---|
+//! | `PROVISION_JOURNAL_BOOT_ID` | `/proc/sys/kernel/random/boot_id` |
+//! | `PROVISION_JOURNAL_CMDLINE` | `/proc/cmdline` |
+//! | `PROVISION_JOURNAL_LIVE` | live detection from the command line (`1` or `0`) |
+
+use std::io;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::classify::{BootContext, Policy};
+use crate::event::{BootId, clip_text};
+
+/// Where the kernel publishes this boot's ID.
+pub const BOOT_ID_PATH: &str = "/proc/sys/kernel/random/boot_id";
+/// Where the kernel publishes its command line.
+pub const CMDLINE_PATH: &str = "/proc/cmdline";
+/// The environment variable that replaces the boot ID.
+pub const BOOT_ID_ENV: &str = "PROVISION_JOURNAL_BOOT_ID";
+/// The environment variable that replaces the kernel command line.
+pub const CMDLINE_ENV: &str = "PROVISION_JOURNAL_CMDLINE";
+/// The environment variable that overrides live-system detection.
+pub const LIVE_ENV: &str = "PROVISION_JOURNAL_LIVE";
+/// The file whose presence beside the journal marks a provisioning boot
+/// (on Fedora CoreOS, `/boot/ignition.firstboot`).
+pub const FIRSTBOOT_STAMP: &str = "ignition.firstboot";
+/// The kernel argument that marks a provisioning boot.
+pub const FIRSTBOOT_ARG: &str = "ignition.firstboot";
+/// The kernel argument a developer adds to rerun a completed provisioning:
+/// `provision_journal.rerun=TOKEN`. Each token is honoured once.
+pub const RERUN_ARG: &str = "provision_journal.rerun";
+/// Kernel arguments that mark a live system (booted from an ISO or PXE,
+/// without a boot partition).
+pub const LIVE_ARGS: [&str; 2] = ["coreos.liveiso", "coreos.live.rootfs_url"];
+
+/// Why the boot context could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BootContextError {
+    /// A file under `/proc` could not be read.
+    #[error("failed to read `{path}`: {source}")]
+    Read {
+        /// The file.
+        path: Utf8PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The boot ID is not 32 hex digits.
+    #[error("boot ID {text:?} from {origin} is not a UUID (32 hex digits)")]
+    BadBootId {
+        /// What was read.
+        text: String,
+        /// Where it came from.
+        origin: String,
+    },
+    /// `PROVISION_JOURNAL_LIVE` is neither `1` nor `0`.
+    #[error("{LIVE_ENV}={text:?} must be 1 or 0")]
+    BadLiveOverride {
+        /// What was set.
+        text: String,
+    },
+    /// The firstboot stamp's directory could not be examined.
+    #[error("failed to look for the firstboot stamp `{path}`: {source}")]
+    Stamp {
+        /// The stamp's path.
+        path: Utf8PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What the kernel command line says, parsed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CmdlineFacts {
+    /// `ignition.firstboot` (with or without a value) is present.
+    pub firstboot: bool,
+    /// One of [`LIVE_ARGS`] is present.
+    pub live: bool,
+    /// The last `provision_journal.rerun=TOKEN`, if any (clipped like any
+    /// recorded text).
+    pub rerun_token: Option<String>,
+}
+
+/// Parses the arguments this tool cares about from a kernel command line.
+/// Arguments are separated by white space; quoting is not interpreted (none
+/// of these arguments needs it).
+pub fn parse_cmdline(cmdline: &str) -> CmdlineFacts {
+    let mut facts = CmdlineFacts::default();
+    for argument in cmdline.split_whitespace() {
+        let (key, value) = match argument.split_once('=') {
+            Some((key, value)) => (key, Some(value)),
+            None => (argument, None),
+        };
+        if key == FIRSTBOOT_ARG {
+            facts.firstboot = true;
+        } else if LIVE_ARGS.contains(&key) {
+            facts.live = true;
+        } else if key == RERUN_ARG {
+            facts.rerun_token = value.filter(|token| !token.is_empty()).map(clip_text);
+        }
+    }
+    facts
+}
+
+/// The raw inputs of a boot context, before they are combined.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BootInputs {
+    /// The boot ID.
+    pub boot_id: BootId,
+    /// The kernel command line text.
+    pub cmdline: String,
+    /// Whether the firstboot stamp exists beside the journal.
+    pub firstboot_stamp: bool,
+    /// `PROVISION_JOURNAL_LIVE`, if set.
+    pub live_override: Option<bool>,
+}
+
+impl BootInputs {
+    /// Reads every input from the running system and the environment.
+    /// `journal` locates the firstboot stamp (in the journal's directory).
+    pub fn read(journal: &Utf8Path) -> Result<Self, BootContextError> {
+        let boot_id = read_boot_id()?;
+        let cmdline = match std::env::var(CMDLINE_ENV) {
+            Ok(text) => text,
+            Err(_) => read_proc(CMDLINE_PATH)?,
+        };
+        let live_override = match std::env::var(LIVE_ENV) {
+            Ok(text) => Some(match text.trim() {
+                "1" => true,
+                "0" => false,
+                _ => return Err(BootContextError::BadLiveOverride { text }),
+            }),
+            Err(_) => None,
+        };
+        let stamp = firstboot_stamp_path(journal);
+        let firstboot_stamp = match std::fs::symlink_metadata(&stamp) {
+            Ok(_) => true,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => false,
+            Err(source) => {
+                return Err(BootContextError::Stamp {
+                    path: stamp,
+                    source,
+                });
+            }
+        };
+        Ok(BootInputs {
+            boot_id,
+            cmdline,
+            firstboot_stamp,
+            live_override,
+        })
+    }
+
+    /// Whether this is a live system: the override if set, else the
+    /// command line.
+    pub fn is_live(&self) -> bool {
+        self.live_override
+            .unwrap_or_else(|| parse_cmdline(&self.cmdline).live)
+    }
+
+    /// The context the classifier decides this boot with.
+    pub fn context(&self) -> BootContext {
+        let facts = parse_cmdline(&self.cmdline);
+        BootContext {
+            boot_id: Some(self.boot_id),
+            live: self.is_live(),
+            firstboot: facts.firstboot || self.firstboot_stamp,
+            rerun_token: facts.rerun_token,
+            policy: Policy::default(),
+        }
+    }
+}
+
+/// Whether the running system is live, from the environment override or
+/// the command line alone (no boot ID or journal needed).
+pub fn running_system_is_live() -> Result<bool, BootContextError> {
+    if let Ok(text) = std::env::var(LIVE_ENV) {
+        return match text.trim() {
+            "1" => Ok(true),
+            "0" => Ok(false),
+            _ => Err(BootContextError::BadLiveOverride { text }),
+        };
+    }
+    let cmdline = match std::env::var(CMDLINE_ENV) {
+        Ok(text) => text,
+        Err(_) => read_proc(CMDLINE_PATH)?,
+    };
+    Ok(parse_cmdline(&cmdline).live)
+}
+
+/// This boot's ID, from `PROVISION_JOURNAL_BOOT_ID` or the kernel.
+pub fn read_boot_id() -> Result<BootId, BootContextError> {
+    let (text, origin) = match std::env::var(BOOT_ID_ENV) {
+        Ok(text) => (text, BOOT_ID_ENV.to_owned()),
+        Err(_) => (read_proc(BOOT_ID_PATH)?, format!("`{BOOT_ID_PATH}`")),
+    };
+    BootId::from_hex(text.trim()).ok_or(BootContextError::BadBootId { text, origin })
+}
+
+/// The firstboot stamp beside `journal`.
+pub fn firstboot_stamp_path(journal: &Utf8Path) -> Utf8PathBuf {
+    match journal.parent() {
+        Some(dir) if !dir.as_str().is_empty() => dir.join(FIRSTBOOT_STAMP),
+        _ => Utf8PathBuf::from(FIRSTBOOT_STAMP),
+    }
+}
+
+fn read_proc(path: &str) -> Result<String, BootContextError> {
+    std::fs::read_to_string(path).map_err(|source| BootContextError::Read {
+        path: path.into(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cmdline_arguments_are_recognised_whole() {
+        let facts = parse_cmdline(
+            "BOOT_IMAGE=/vmlinuz ignition.firstboot ignition.platform.id=qemu provision_journal.rerun=dev-7",
+        );
+        assert!(facts.firstboot);
+        assert!(!facts.live);
+        assert_eq!(facts.rerun_token.as_deref(), Some("dev-7"));
+
+        let facts = parse_cmdline("ignition.firstboot=1 coreos.liveiso=fedora-coreos-40");
+        assert!(facts.firstboot);
+        assert!(facts.live);
+
+        let facts = parse_cmdline(
+            "ignition.firstbootx coreos.live.rootfs_url=http://x provision_journal.rerun=",
+        );
+        assert!(!facts.firstboot);
+        assert!(facts.live);
+        assert_eq!(facts.rerun_token, None);
+    }
+
+    #[test]
+    fn stamp_or_argument_makes_a_firstboot_and_override_wins_over_cmdline() {
+        let mut inputs = BootInputs {
+            boot_id: BootId([3; 16]),
+            cmdline: "quiet coreos.liveiso=x".into(),
+            firstboot_stamp: true,
+            live_override: None,
+        };
+        let context = inputs.context();
+        assert!(context.firstboot);
+        assert!(context.live);
+        assert_eq!(context.boot_id, Some(BootId([3; 16])));
+        inputs.live_override = Some(false);
+        inputs.firstboot_stamp = false;
+        let context = inputs.context();
+        assert!(!context.live);
+        assert!(!context.firstboot);
+    }
+
+    #[test]
+    fn stamp_is_looked_up_beside_the_journal() {
+        assert_eq!(
+            firstboot_stamp_path(Utf8Path::new("/boot/provision-journal")),
+            Utf8PathBuf::from("/boot/ignition.firstboot")
+        );
+        assert_eq!(
+            firstboot_stamp_path(Utf8Path::new("journal")),
+            Utf8PathBuf::from("ignition.firstboot")
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! The stage hooks as the command line and the simulator run them: `check`
+//! decides a boot and records the decision; every other hook is one event
+//! appended durably.
+//!
+//! Nothing here decides anything: `check` asks [`classify`], every append
+//! is validated by the transition function inside [`Journal::append`].
+
+use std::io::{self, Read};
+
+use sha2::Digest;
+
+use crate::classify::{BootContext, Decision, classify};
+use crate::clock::Clock;
+use crate::error::JournalError;
+use crate::event::{Event, RebootReason, Sha256, clip_text};
+use crate::journal::Journal;
+use crate::stage::Stage;
+use crate::state::Progress;
+use crate::storage::Storage;
+
+/// One hook other than `check`: the event it appends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hook {
+    /// `fetched`: the config with this digest was fetched.
+    Fetched(Sha256),
+    /// `begin STAGE`: the stage is about to run.
+    Begin(Stage),
+    /// `end STAGE`: the stage succeeded.
+    End(Stage),
+    /// `fail STAGE`: the stage failed, for this reason.
+    Fail(Stage, String),
+    /// `reboot`: a planned reboot is about to happen.
+    Reboot(RebootReason),
+    /// `complete`: provisioning finished.
+    Complete,
+    /// `reset`: an operator allows a new attempt.
+    Reset(String),
+}
+
+impl Hook {
+    /// The event the hook records (free text clipped to the record limit).
+    pub fn event(&self) -> Event {
+        match self {
+            Hook::Fetched(sha256) => Event::ConfigFetched { sha256: *sha256 },
+            Hook::Begin(stage) => Event::StageBegan { stage: *stage },
+            Hook::End(stage) => Event::StageEnded { stage: *stage },
+            Hook::Fail(stage, reason) => Event::StageFailed {
+                stage: *stage,
+                reason: clip_text(reason),
+            },
+            Hook::Reboot(reason) => Event::RebootPlanned {
+                reason: reason.clone(),
+            },
+            Hook::Complete => Event::Completed,
+            Hook::Reset(reason) => Event::Reset {
+                reason: clip_text(reason),
+            },
+        }
+    }
+
+    /// The hook as it is typed on the command line.
+    pub fn command(&self) -> String {
+        match self {
+            Hook::Fetched(sha256) => format!("fetched --sha256 {sha256}"),
+            Hook::Begin(stage) => format!("begin {stage}"),
+            Hook::End(stage) => format!("end {stage}"),
+            Hook::Fail(stage, reason) => format!("fail {stage} --reason {reason:?}"),
+            Hook::Reboot(reason) => format!("reboot --reason {reason}"),
+            Hook::Complete => "complete".to_owned(),
+            Hook::Reset(reason) => format!("reset --reason {reason:?}"),
+        }
+    }
+}
+
+/// Classifies this boot from the journal's records and appends the
+/// classifier's record, if it has one. Returns the decision once that
+/// record is durable.
+pub fn check<S: Storage>(
+    journal: &mut Journal<S>,
+    context: &BootContext,
+    clock: &mut impl Clock,
+) -> Result<Decision, JournalError> {
+    let decision = classify(journal.progress(), journal.torn_tail(), context);
+    if let Some(event) = decision.record.clone() {
+        journal.append(event, clock.stamp())?;
+    }
+    Ok(decision)
+}
+
+/// Appends the hook's event durably and returns the progress after it.
+pub fn record<'j, S: Storage>(
+    journal: &'j mut Journal<S>,
+    hook: &Hook,
+    clock: &mut impl Clock,
+) -> Result<&'j Progress, JournalError> {
+    journal.append(hook.event(), clock.stamp())
+}
+
+/// The SHA-256 of everything `reader` yields (a fetched config).
+pub fn sha256_of(mut reader: impl Read) -> io::Result<Sha256> {
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => hasher.update(&buffer[..read]),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    let digest: [u8; 32] = hasher.finalize().into();
+    Ok(Sha256(digest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::event::BootId;
+    use crate::storage::MemStorage;
+
+    #[test]
+    fn sha256_matches_a_known_digest() {
+        let digest = sha256_of(&b"abc"[..]).unwrap();
+        assert_eq!(
+            digest.to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn check_records_the_decision_and_hooks_follow_it() {
+        let boot = BootId([9; 16]);
+        let context = BootContext {
+            boot_id: Some(boot),
+            firstboot: true,
+            ..Default::default()
+        };
+        let mut clock = FixedClock::new(boot, 1_700_000_000_000);
+        let mut journal = Journal::open(MemStorage::new()).unwrap();
+        let decision = check(&mut journal, &context, &mut clock).unwrap();
+        assert!(decision.verdict.may_proceed());
+        assert_eq!(journal.record_count(), 1);
+        record(&mut journal, &Hook::Fetched(Sha256([1; 32])), &mut clock).unwrap();
+        record(&mut journal, &Hook::Begin(Stage::Disks), &mut clock).unwrap();
+        let error = record(&mut journal, &Hook::Begin(Stage::Files), &mut clock).unwrap_err();
+        assert!(matches!(error, JournalError::Rejected { .. }), "{error}");
+        assert_eq!(journal.record_count(), 3);
+        let again = check(&mut journal, &context, &mut clock).unwrap();
+        assert_eq!(again.record, None);
+    }
+}

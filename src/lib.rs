@@ -49,6 +49,7 @@ pub mod frame;
 pub mod hooks;
 pub mod journal;
 pub mod provisioning;
+pub mod report;
 pub mod scan;
 pub mod simulate;
 pub mod stage;

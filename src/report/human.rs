@@ -1,0 +1,538 @@
+//! The human report: fits an 80-column terminal, says everything in words.
+//!
+//! It is written in four parts, each from its own pass over the file so
+//! that memory stays flat: the records, the per-boot timeline, the
+//! anomalies, and what the next `check` will decide.
+
+use std::io::{self, Write};
+
+use crate::classify::{BootContext, describe_poison};
+use crate::event::{Event, RebootReason, Trigger};
+use crate::frame::VERSION;
+use crate::state::{State, Step};
+use crate::storage::Storage;
+
+use super::escape::{defang, hex_excerpt, quoted};
+use super::time::{Utc, seconds};
+use super::timeline::{BootSummary, StageResult, Timeline};
+use super::verdict::next_check;
+use super::walk::{
+    Anomaly, Body, Entry, Item, Outcome, ReportError, Summary, Trust, kind_name, walk,
+};
+
+/// The width the report fits in.
+pub const WIDTH: usize = 80;
+
+/// Writes lines, each defanged, none wider than [`WIDTH`] when words allow.
+struct Lines<'w> {
+    out: &'w mut dyn Write,
+}
+
+impl Lines<'_> {
+    fn line(&mut self, text: &str) -> io::Result<()> {
+        writeln!(self.out, "{}", defang(text))
+    }
+
+    /// Writes `text` word-wrapped, the first line after `first`, the others
+    /// indented to the same width.
+    fn wrapped(&mut self, first: &str, text: &str) -> io::Result<()> {
+        let indent = " ".repeat(first.chars().count());
+        let room = WIDTH.saturating_sub(indent.len()).max(20);
+        let mut line = String::new();
+        let mut prefix = first.to_owned();
+        let flush = |line: &mut String, prefix: &mut String, lines: &mut Self| {
+            let text = format!("{prefix}{line}");
+            *prefix = indent.clone();
+            line.clear();
+            lines.line(text.trim_end())
+        };
+        for word in text.split(' ').filter(|word| !word.is_empty()) {
+            let mut word: Vec<char> = word.chars().collect();
+            loop {
+                let used = line.chars().count();
+                let need = word.len() + usize::from(used > 0);
+                if used + need <= room {
+                    if used > 0 {
+                        line.push(' ');
+                    }
+                    line.extend(word.iter());
+                    break;
+                }
+                if used > 0 {
+                    flush(&mut line, &mut prefix, self)?;
+                    continue;
+                }
+                let rest = word.split_off(room);
+                line.extend(word.iter());
+                flush(&mut line, &mut prefix, self)?;
+                word = rest;
+            }
+        }
+        if !line.is_empty() || prefix == first {
+            flush(&mut line, &mut prefix, self)?;
+        }
+        Ok(())
+    }
+}
+
+/// The state column: short enough for the table.
+pub fn state_label(state: &State) -> String {
+    match state {
+        State::Mutating { stage, step } => {
+            let step = match step {
+                Step::Running => "running",
+                Step::Ended => "ended",
+                Step::Failed => "failed",
+            };
+            format!("{stage} {step}")
+        }
+        other => other.name().to_owned(),
+    }
+}
+
+/// The event column (at most 21 characters for known events), and a detail
+/// line for what does not fit: free text, always quoted and escaped.
+pub fn event_label(body: &Body) -> (String, Option<String>) {
+    let event = match body {
+        Body::Known(event) => event,
+        Body::UnknownKind(kind) => {
+            return match kind_name(*kind) {
+                Some(name) => (
+                    "undecodable record".to_owned(),
+                    Some(format!(
+                        "a {name} record whose fields this version cannot decode"
+                    )),
+                ),
+                None => (
+                    format!("unknown kind #{kind}"),
+                    Some("an event kind this version does not know".to_owned()),
+                ),
+            };
+        }
+        Body::Unreadable => return ("unreadable payload".to_owned(), None),
+    };
+    let short = |text: &str| (text.to_owned(), None);
+    match event {
+        Event::AttemptStarted {
+            epoch,
+            trigger: Trigger::Firstboot,
+        } => short(&format!("attempt {epoch} started")),
+        Event::AttemptStarted {
+            epoch,
+            trigger: Trigger::ForcedRerun { token },
+        } => (
+            format!("attempt {epoch} (rerun)"),
+            Some(format!("forced rerun, token {}", quoted(token))),
+        ),
+        Event::Restarted { planned: None } => short("restart (unplanned)"),
+        Event::Restarted {
+            planned: Some(RebootReason::Other(reason)),
+        } => (
+            "restart (planned)".to_owned(),
+            Some(format!("after the planned reboot for {}", quoted(reason))),
+        ),
+        Event::Restarted {
+            planned: Some(reason),
+        } => short(&format!("restart after {reason}")),
+        Event::BootRefused => short("boot refused"),
+        Event::ConfigFetched { sha256 } => short(&format!("fetched {}", &sha256.to_hex()[..12])),
+        Event::StageBegan { stage } => short(&format!("begin {stage}")),
+        Event::StageEnded { stage } => short(&format!("end {stage}")),
+        Event::StageFailed { stage, reason } => (
+            format!("fail {stage}"),
+            Some(format!("reason {}", quoted(reason))),
+        ),
+        Event::RebootPlanned {
+            reason: RebootReason::Other(reason),
+        } => (
+            "reboot planned".to_owned(),
+            Some(format!("reason {}", quoted(reason))),
+        ),
+        Event::RebootPlanned { reason } => short(&format!("reboot planned: {reason}")),
+        Event::Completed => short("completed"),
+        Event::Poisoned { reason } => {
+            let mut why = String::new();
+            describe_poison(reason, &mut why).expect("writing to a String");
+            ("POISONED".to_owned(), Some(why))
+        }
+        Event::Reset { reason } => (
+            "reset".to_owned(),
+            Some(format!("operator's reason {}", quoted(reason))),
+        ),
+        Event::TailRepaired { offset, dropped } => (
+            "tail repaired".to_owned(),
+            Some(format!("cut off {dropped} torn bytes at offset {offset}")),
+        ),
+    }
+}
+
+const DETAIL_INDENT: &str = "                ";
+
+fn record_row(lines: &mut Lines, entry: &Entry, date: &mut Option<String>) -> io::Result<()> {
+    let time = entry.stamp.map(|stamp| Utc::from_unix_ms(stamp.wall_ms));
+    if let Some(time) = time
+        && date.as_deref() != Some(time.date().as_str())
+    {
+        lines.line(&format!("-- {} --", time.date()))?;
+        *date = Some(time.date());
+    }
+    let boot = match (entry.boot_number, entry.stamp) {
+        (Some(number), Some(stamp)) => format!("#{number} {}", stamp.boot_id.short()),
+        _ => "?".to_owned(),
+    };
+    let (attempt, state) = match (&entry.after, entry.trust) {
+        (Some((epoch, state)), _) => (epoch.to_string(), state_label(state)),
+        (None, Trust::Salvaged) => ("?".to_owned(), "(salvaged)".to_owned()),
+        (None, Trust::Trusted) => ("?".to_owned(), "?".to_owned()),
+    };
+    let (event, detail) = event_label(&entry.body);
+    let time = time.map_or_else(|| "?".to_owned(), |time| time.time());
+    lines.line(
+        format!(
+            "{:>7} {:>5} {attempt:>2} {boot:<12} {time:<8} {event:<21} {state}",
+            entry.offset, entry.seq
+        )
+        .trim_end(),
+    )?;
+    if let Some(detail) = detail {
+        lines.wrapped(DETAIL_INDENT, &detail)?;
+    }
+    Ok(())
+}
+
+fn anomaly_marker(anomaly: &Anomaly) -> Option<String> {
+    let text = match anomaly {
+        Anomaly::TornTail { tail, .. } => {
+            format!("torn tail: {} bytes to the end of the file", tail.len)
+        }
+        Anomaly::Corrupt { .. } => "CORRUPT: trust ends here (see ANOMALIES)".to_owned(),
+        Anomaly::UnsupportedVersion { found } => format!("format version {found} is not readable"),
+        Anomaly::Unreadable { len, .. } => format!("{len} unreadable bytes skipped"),
+        Anomaly::SequenceGap {
+            expected, found, ..
+        } => {
+            format!("sequence gap: #{expected} expected, #{found} found")
+        }
+        Anomaly::BrokenLink { seq, .. } => format!("#{seq} does not link to the record before"),
+        Anomaly::StoppedMidStage {
+            boot_number,
+            stage,
+            at_end,
+            ..
+        } => match at_end {
+            false => format!("boot #{boot_number} stops during {stage}"),
+            true => format!("the records end during {stage}"),
+        },
+        Anomaly::UnknownKind { .. } | Anomaly::TailRepaired { .. } => return None,
+    };
+    Some(format!("{:>7} !! {text}", anomaly.offset()))
+}
+
+/// Says an anomaly in words.
+pub fn describe_anomaly(anomaly: &Anomaly) -> String {
+    match anomaly {
+        Anomaly::TornTail { tail, lost, .. } => {
+            let what = match lost {
+                Some(lost) => {
+                    let kind = lost
+                        .kind
+                        .map(|kind| kind_name(kind).unwrap_or("unknown kind"))
+                        .map(|kind| format!(" ({kind})"))
+                        .unwrap_or_default();
+                    let boot = lost
+                        .boot
+                        .map(|boot| format!(" of boot {}", boot.short()))
+                        .unwrap_or_default();
+                    format!(
+                        "They are the start of record #{}{kind}{boot}, {} bytes when whole; that record was lost.",
+                        lost.seq, lost.frame_len
+                    )
+                }
+                None => "Too little of it survived to tell which record was lost.".to_owned(),
+            };
+            format!(
+                "Torn tail: the journal ends in {} bytes at offset {} that are not a whole record, the trace of an append interrupted by a power cut or crash. {what} Everything before offset {} is intact; the next write cuts these bytes off and records that it did.",
+                tail.len, tail.offset, tail.offset
+            )
+        }
+        Anomaly::Corrupt {
+            offset,
+            problem,
+            trusted_records,
+            ..
+        } => format!(
+            "Corruption at offset {offset}: {problem}. An interrupted append cannot leave this. The {trusted_records} records before offset {offset} are trusted; nothing from here on is."
+        ),
+        Anomaly::UnsupportedVersion { found } => format!(
+            "The file has format version {found}; this provision-journal reads version {VERSION} only."
+        ),
+        Anomaly::Unreadable { offset, len, .. } => format!(
+            "Salvage skipped {len} unreadable bytes at offsets {offset} to {}: no record starts in them.",
+            offset + len - 1
+        ),
+        Anomaly::SequenceGap {
+            expected, found, ..
+        } => format!(
+            "Sequence gap: salvaged record #{found} comes where #{expected} was expected; records are missing or out of order."
+        ),
+        Anomaly::BrokenLink { seq, .. } => format!(
+            "Salvaged record #{seq} does not link to the record before it: the two do not belong to the same history."
+        ),
+        Anomaly::UnknownKind { seq, kind, .. } => match kind_name(*kind) {
+            Some(name) => format!(
+                "Record #{seq} is a {name} record whose fields this version cannot decode; it is shown as unknown."
+            ),
+            None => format!(
+                "Record #{seq} has event kind #{kind}, which this version does not know (written by a newer version?); it is shown as unknown, and `check` will not replay past it."
+            ),
+        },
+        Anomaly::TailRepaired {
+            seq,
+            torn_offset,
+            dropped,
+            ..
+        } => format!(
+            "Repaired tail: record #{seq} says a writer cut off {dropped} torn bytes at offset {torn_offset}. An earlier append had been interrupted by a crash; the record it was writing was lost then."
+        ),
+        Anomaly::StoppedMidStage {
+            seq,
+            boot_number,
+            boot,
+            stage,
+            at_end: false,
+            ..
+        } => format!(
+            "Boot #{boot_number} ({}) stops in the middle of stage {stage}: its last record, #{seq}, began the stage and no end or fail record follows. The boot was interrupted (power cut, reset or crash) while {stage} ran.",
+            boot.short()
+        ),
+        Anomaly::StoppedMidStage {
+            seq,
+            boot_number,
+            boot,
+            stage,
+            at_end: true,
+            ..
+        } => format!(
+            "The records end in the middle of stage {stage}: the last record, #{seq} of boot #{boot_number} ({}), began it. Either that boot is still running {stage}, or it was interrupted.",
+            boot.short()
+        ),
+    }
+}
+
+fn anomaly_excerpt(anomaly: &Anomaly) -> Option<String> {
+    let (offset, bytes, total) = match anomaly {
+        Anomaly::TornTail { tail, excerpt, .. } => (tail.offset, excerpt, tail.len),
+        Anomaly::Corrupt {
+            offset, excerpt, ..
+        } => (*offset, excerpt, u64::MAX),
+        Anomaly::Unreadable {
+            offset,
+            len,
+            excerpt,
+        } => (*offset, excerpt, *len),
+        _ => return None,
+    };
+    Some(format!("bytes at {offset}: {}", hex_excerpt(bytes, total)))
+}
+
+fn boot_heading(lines: &mut Lines, boot: &BootSummary) -> io::Result<()> {
+    let attempt = boot
+        .attempt
+        .map(|epoch| format!(", attempt {epoch}"))
+        .unwrap_or_default();
+    lines.line(&format!(
+        "Boot #{} {}, from {}{attempt}",
+        boot.number,
+        boot.boot.short(),
+        Utc::from_unix_ms(boot.first_wall_ms).long()
+    ))
+}
+
+fn boot_footer(lines: &mut Lines, boot: &BootSummary) -> io::Result<()> {
+    if let Some(span) = boot
+        .stages
+        .last()
+        .filter(|span| span.result == StageResult::Running)
+    {
+        lines.line(&format!(
+            "   {:>9}  {}: began, no end or fail record: STOPPED MID-STAGE",
+            format!("+{}", seconds(span.start_ns)),
+            span.stage
+        ))?;
+    }
+    let salvaged = if boot.salvaged { ", some salvaged" } else { "" };
+    let plural = if boot.records == 1 { "" } else { "s" };
+    lines.line(&format!(
+        "   {} record{plural} (#{}-#{}) over {}{salvaged}",
+        boot.records,
+        boot.first_seq,
+        boot.last_seq,
+        seconds(boot.span_ns)
+    ))?;
+    if let Some(config) = boot.config {
+        lines.line(&format!("   config {config}"))?;
+    }
+    if boot.more_stages > 0 {
+        lines.line(&format!("   ({} more stages not shown)", boot.more_stages))?;
+    }
+    lines.line("")
+}
+
+fn table_heading(lines: &mut Lines) -> io::Result<()> {
+    lines.line("RECORDS")?;
+    lines.line(&format!(
+        "{:>7} {:>5} {:>2} {:<12} {:<8} {:<21} {}",
+        "offset", "seq", "at", "boot", "time", "event", "state after"
+    ))
+}
+
+fn records_part(lines: &mut Lines, item: Item, state: &mut RecordsPart) -> io::Result<()> {
+    match item {
+        Item::Header(header) => {
+            lines.line(&format!(
+                "Format version {}, created {}.",
+                header.version,
+                Utc::from_unix_ms(header.created_wall_ms).long()
+            ))?;
+            lines.line("")?;
+            table_heading(lines)?;
+            state.heading_done = true;
+        }
+        Item::Record(entry) => {
+            if !state.heading_done {
+                lines.line("")?;
+                table_heading(lines)?;
+                state.heading_done = true;
+            }
+            if entry.trust == Trust::Salvaged && !state.salvage_banner {
+                lines.line("== SALVAGED: read past the damage; NOT trusted, not replayed ==")?;
+                state.salvage_banner = true;
+            }
+            record_row(lines, &entry, &mut state.date)?;
+        }
+        Item::Anomaly(anomaly) => {
+            if let Some(marker) = anomaly_marker(&anomaly) {
+                lines.line(&marker)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct RecordsPart {
+    heading_done: bool,
+    salvage_banner: bool,
+    date: Option<String>,
+}
+
+fn outcome_words(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Clean => "clean: every byte belongs to a whole, valid record",
+        Outcome::TornTail => "ends in a torn tail (an interrupted append)",
+        Outcome::Corrupt => "CORRUPT",
+    }
+}
+
+/// Writes the human report of the journal in `storage` (opened for reading).
+pub fn write<S: Storage + ?Sized>(
+    storage: &mut S,
+    context: &BootContext,
+    out: &mut dyn Write,
+) -> Result<Summary, ReportError> {
+    let path = storage.path().to_string();
+    let mut lines = Lines { out };
+    lines.line(&format!("provision-journal dump of {path}"))?;
+    lines.line("Times are UTC; durations come from each boot's monotonic clock.")?;
+    lines.line("")?;
+
+    let mut part = RecordsPart::default();
+    walk(storage, &mut |item| {
+        records_part(&mut lines, item, &mut part)
+    })?;
+
+    lines.line("")?;
+    lines.line("TIMELINE (per boot, monotonic time since the boot's first record)")?;
+    let mut timeline = Timeline::default();
+    let mut any_boot = false;
+    walk(storage, &mut |item| {
+        let Item::Record(entry) = item else {
+            return Ok(());
+        };
+        let Some(pushed) = timeline.push(&entry) else {
+            return Ok(());
+        };
+        if let Some(finished) = &pushed.finished {
+            boot_footer(&mut lines, finished)?;
+        }
+        if pushed.starts_boot {
+            any_boot = true;
+            let boot = timeline.current().expect("a boot is in progress");
+            boot_heading(&mut lines, boot)?;
+        }
+        let at = format!("+{}", seconds(pushed.rel_ns));
+        let text = match (&entry.body, pushed.closed) {
+            (Body::Known(Event::StageBegan { .. }), _) => return Ok(()),
+            (_, Some(span)) => format!(
+                "{}: {} after {}{}",
+                span.stage,
+                match span.result {
+                    StageResult::Failed => "FAILED",
+                    StageResult::Ended | StageResult::Running => "ended",
+                },
+                seconds(span.duration_ns.unwrap_or_default()),
+                format_args!(" (began at +{})", seconds(span.start_ns)),
+            ),
+            (body, None) => event_label(body).0,
+        };
+        lines.line(&format!("   {at:>9}  {text}"))
+    })?;
+    if let Some(last) = timeline.finish() {
+        boot_footer(&mut lines, &last)?;
+    }
+    if !any_boot {
+        lines.line("(no records)")?;
+        lines.line("")?;
+    }
+
+    lines.line("ANOMALIES")?;
+    let mut count = 0;
+    let summary = walk(storage, &mut |item| {
+        let Item::Anomaly(anomaly) = item else {
+            return Ok(());
+        };
+        count += 1;
+        let number = format!("{count:>2}. ");
+        lines.wrapped(
+            &format!("{number}[{}] ", anomaly.offset()),
+            &describe_anomaly(&anomaly),
+        )?;
+        if let Some(excerpt) = anomaly_excerpt(&anomaly) {
+            lines.line(&format!("    {excerpt}"))?;
+        }
+        Ok(())
+    })?;
+    if count == 0 {
+        lines.line("None.")?;
+    }
+
+    lines.line("")?;
+    lines.line("NEXT CHECK")?;
+    let salvaged = match summary.salvaged_records {
+        0 => String::new(),
+        n => format!(", {n} salvaged"),
+    };
+    lines.wrapped(
+        "Journal: ",
+        &format!(
+            "{}; {} bytes, {} trusted records{salvaged}.",
+            outcome_words(summary.outcome),
+            summary.file_len,
+            summary.trusted_records
+        ),
+    )?;
+    let next = next_check(&summary, context);
+    lines.wrapped("Decision: ", &format!("{}.", next.explanation))?;
+    lines.wrapped("To do: ", &next.advice)?;
+    Ok(summary)
+}

@@ -1,0 +1,210 @@
+//! The post-mortem report behind `dump` and `status`: what happened, on
+//! which boot, in which stage, and why the machine now does (or does not)
+//! provision.
+//!
+//! A support engineer often gets nothing but the journal file, copied off a
+//! machine that will not boot. So the report must answer from the file
+//! alone, and must cope with any file:
+//!
+//! - It never writes: the journal is opened [`Access::Read`], without the
+//!   lock a running hook takes, so it works on a copy, on a read-only
+//!   mount, and next to a running provisioning.
+//! - It streams: each part of the report is one pass over the file
+//!   ([`walk`]), which holds one read window and one boot's summary, never
+//!   the records, so memory is flat for a journal of any size.
+//! - It keeps reading past damage ([`salvage`]) and marks what it finds
+//!   there as untrusted.
+//! - It trusts no byte of the file: every string from it is escaped before
+//!   it reaches a terminal ([`escape`]), and record kinds of a newer version
+//!   are shown as unknown.
+//! - It decides nothing itself: the trusted records go through the one
+//!   [`transition`](crate::transition()) function, and the verdict is the
+//!   one [`classify`](crate::classify()) gives for the next boot.
+//!
+//! Wall-clock times are shown in UTC, so the report reads the same on every
+//! machine; durations come from each boot's monotonic clock. The JSON
+//! schema is `spec/DUMP.md`.
+
+pub mod escape;
+pub mod human;
+pub mod json;
+pub mod salvage;
+pub mod time;
+pub mod timeline;
+pub mod verdict;
+pub mod walk;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::classify::BootContext;
+use crate::error::{JournalError, StorageOp};
+use crate::storage::{Access, Storage};
+
+pub use verdict::{NextCheck, next_check, next_provisioning_boot};
+pub use walk::{Anomaly, Entry, Item, Outcome, ReportError, Summary, Trust, walk};
+
+fn open_for_reading<S: Storage + ?Sized>(storage: &mut S) -> Result<bool, JournalError> {
+    storage
+        .open(Access::Read)
+        .map_err(|source| JournalError::Storage {
+            op: StorageOp::Open,
+            path: storage.path().to_owned(),
+            source,
+        })
+}
+
+fn require_journal<S: Storage + ?Sized>(storage: &mut S) -> Result<(), JournalError> {
+    if open_for_reading(storage)? {
+        return Ok(());
+    }
+    Err(JournalError::Storage {
+        op: StorageOp::Open,
+        path: storage.path().to_owned(),
+        source: io::Error::from(io::ErrorKind::NotFound).into(),
+    })
+}
+
+/// Writes the human report of the journal in `storage` (not yet opened) to
+/// `out`, and says how far the journal can be trusted. A missing journal is
+/// a storage error (`NotFound`).
+pub fn dump_human<S: Storage + ?Sized>(
+    storage: &mut S,
+    out: &mut dyn Write,
+) -> Result<Outcome, ReportError> {
+    require_journal(storage)?;
+    Ok(human::write(storage, &next_provisioning_boot(), out)?.outcome)
+}
+
+/// Writes the JSON report (`spec/DUMP.md`) of the journal in `storage` (not
+/// yet opened) to `out`. A missing journal is a storage error (`NotFound`).
+pub fn dump_json<S: Storage + ?Sized>(
+    storage: &mut S,
+    out: &mut dyn Write,
+) -> Result<Outcome, ReportError> {
+    require_journal(storage)?;
+    Ok(json::write(storage, &next_provisioning_boot(), out)?.outcome)
+}
+
+/// The last record of a journal, as `status` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LastRecord {
+    /// Its sequence number.
+    pub seq: u64,
+    /// The boot that wrote it (hex).
+    pub boot_id: String,
+    /// Its wall-clock time, RFC 3339 in UTC.
+    pub wall: String,
+}
+
+/// What `status` reports: the journal's state and what the next `check`
+/// would decide. Its JSON form is in `spec/DUMP.md`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// Always [`STATUS_SCHEMA`].
+    pub schema: &'static str,
+    /// The journal's path.
+    pub journal: String,
+    /// `absent`, or the state the trusted records replay to: `fresh`,
+    /// `fetched`, `mutating`, `complete`, `poisoned`.
+    pub state: &'static str,
+    /// The stage of a `mutating` state.
+    pub stage: Option<crate::stage::Stage>,
+    /// `running`, `ended` or `failed` for a `mutating` state.
+    pub step: Option<&'static str>,
+    /// The current attempt (0 before the first).
+    pub epoch: u32,
+    /// `clean`, `torn_tail` or `corrupt` (`null` when absent).
+    pub outcome: Option<Outcome>,
+    /// Trusted records.
+    pub records: u64,
+    /// The last trusted record.
+    pub last_record: Option<LastRecord>,
+    /// The next `check`'s verdict (`corrupt_journal` or
+    /// `unsupported_version` when it cannot read the journal).
+    pub verdict: &'static str,
+    /// Whether provisioning may go on.
+    pub may_proceed: bool,
+    /// The verdict in words.
+    pub explanation: String,
+    /// What the operator can do.
+    pub advice: String,
+}
+
+/// The `schema` field of `status --json`.
+pub const STATUS_SCHEMA: &str = "provision-journal/status/1";
+
+/// Reads the journal in `storage` (not yet opened) read-only, in one
+/// streaming pass, and says what the next `check` would decide in
+/// `context`.
+pub fn status<S: Storage + ?Sized>(
+    storage: &mut S,
+    context: &BootContext,
+) -> Result<Status, ReportError> {
+    let journal = storage.path().to_string();
+    if !open_for_reading(storage)? {
+        let summary = Summary {
+            header: None,
+            file_len: 0,
+            outcome: Outcome::Clean,
+            progress: crate::state::Progress::default(),
+            torn: None,
+            corruption: None,
+            unsupported_version: None,
+            trusted_records: 0,
+            salvaged_records: 0,
+            anomalies: 0,
+        };
+        let next = next_check(&summary, context);
+        return Ok(Status {
+            schema: STATUS_SCHEMA,
+            journal,
+            state: "absent",
+            stage: None,
+            step: None,
+            epoch: 0,
+            outcome: None,
+            records: 0,
+            last_record: None,
+            verdict: next.name,
+            may_proceed: next.may_proceed,
+            explanation: next.explanation,
+            advice: next.advice,
+        });
+    }
+    let summary = walk(storage, &mut |_| Ok(()))?;
+    let next = next_check(&summary, context);
+    let progress = &summary.progress;
+    let step = match progress.state {
+        crate::state::State::Mutating { step, .. } => Some(json::step_name(step)),
+        _ => None,
+    };
+    Ok(Status {
+        schema: STATUS_SCHEMA,
+        journal,
+        state: progress.state.name(),
+        stage: progress.state.stage(),
+        step,
+        epoch: progress.epoch,
+        outcome: Some(summary.outcome),
+        records: summary.trusted_records,
+        last_record: progress.last.map(|last| LastRecord {
+            seq: last.seq,
+            boot_id: last.boot.to_hex(),
+            wall: time::Utc::from_unix_ms(last.wall_ms).rfc3339(),
+        }),
+        verdict: next.name,
+        may_proceed: next.may_proceed,
+        explanation: next.explanation,
+        advice: next.advice,
+    })
+}
+
+impl Status {
+    /// Writes the status as one line of terminal-safe JSON.
+    pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        escape::write_json(out, self)?;
+        writeln!(out)
+    }
+}

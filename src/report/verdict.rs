@@ -1,0 +1,134 @@
+//! The report's closing words: what the next `check` will decide, why, and
+//! what the operator can do about it.
+//!
+//! The decision is the classifier's own ([`classify`]), asked about "the
+//! next provisioning boot"; this module only puts it into words.
+
+use crate::classify::{BootContext, Verdict, classify, describe_poison};
+use crate::state::{Poison, PoisonCause};
+
+use super::escape::quoted;
+use super::time::Utc;
+use super::walk::{Outcome, Summary};
+
+/// The context `dump` classifies with: the next boot, a provisioning one,
+/// on a boot not yet seen, with the default limits.
+pub fn next_provisioning_boot() -> BootContext {
+    BootContext {
+        boot_id: None,
+        firstboot: true,
+        ..BootContext::default()
+    }
+}
+
+/// What the next `check` will do with the journal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NextCheck {
+    /// The classifier's verdict; `None` when `check` cannot read the
+    /// journal at all.
+    pub verdict: Option<Verdict>,
+    /// The verdict's name (`corrupt_journal` when there is none).
+    pub name: &'static str,
+    /// Whether provisioning may go on.
+    pub may_proceed: bool,
+    /// Why, in words.
+    pub explanation: String,
+    /// What the operator can do.
+    pub advice: String,
+}
+
+const RESET_ADVICE: &str = "Provisioning stays stopped on every boot. Find out what the \
+interrupted attempt left on the disks; once they are verified (or wiped), run \
+`provision-journal reset --reason \"...\"` to allow a new attempt.";
+
+/// Says why an attempt is poisoned, from the record that poisoned it.
+pub fn describe_poison_cause(poison: &Poison) -> String {
+    let mut why = String::new();
+    match &poison.cause {
+        PoisonCause::Recorded(reason) => {
+            describe_poison(reason, &mut why).expect("writing to a String");
+        }
+        PoisonCause::StageFailed { stage, reason } => {
+            why = format!(
+                "stage {stage} failed past the red line (reason {})",
+                quoted(reason)
+            );
+        }
+        PoisonCause::ConfigChanged { bound, fetched } => {
+            why = format!(
+                "a different config (sha256 {}..) was fetched after the disks began changing under config {}..",
+                &fetched.to_hex()[..12],
+                &bound.to_hex()[..12]
+            );
+        }
+    }
+    format!(
+        "{why}; recorded by record #{} on boot {} at {}",
+        poison.seq,
+        poison.boot.short(),
+        Utc::from_unix_ms(poison.wall_ms).long()
+    )
+}
+
+/// Puts the next `check`'s decision on `summary`'s journal into words.
+pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
+    if let Some(found) = summary.unsupported_version {
+        return NextCheck {
+            verdict: None,
+            name: "unsupported_version",
+            may_proceed: false,
+            explanation: format!(
+                "the journal has format version {found}, written by a newer provision-journal; this version's `check` refuses it"
+            ),
+            advice: "Read it with the provision-journal version that wrote it.".to_owned(),
+        };
+    }
+    if let Some((offset, problem)) = &summary.corruption {
+        return NextCheck {
+            verdict: None,
+            name: "corrupt_journal",
+            may_proceed: false,
+            explanation: format!(
+                "the journal is corrupt at offset {offset} ({problem}); `check` refuses a journal it cannot trust, so provisioning stops on every boot"
+            ),
+            advice: format!(
+                "The {} records before offset {offset} are intact and end in state {} of attempt {}; anything shown after it is salvaged and not trusted. \
+Find out from them how far provisioning got; once the disks are verified, keep a copy of the file and move it away: \
+the next provisioning boot then starts a new attempt.",
+                summary.trusted_records, summary.progress.state, summary.progress.epoch
+            ),
+        };
+    }
+    let decision = classify(&summary.progress, summary.torn, context);
+    let verdict = decision.verdict;
+    let mut explanation = verdict.to_string();
+    if let (Verdict::Poisoned { .. }, Some(poison)) = (&verdict, &summary.progress.poison) {
+        explanation = format!("{explanation}. Why: {}", describe_poison_cause(poison));
+    }
+    if summary.outcome == Outcome::TornTail && verdict.may_proceed() {
+        explanation.push_str(
+            ". The torn tail is too short to hide the start of a red-line stage; the next write cuts it off",
+        );
+    }
+    let advice = match &verdict {
+        Verdict::FatalInterruption { .. } | Verdict::Poisoned { .. } => RESET_ADVICE.to_owned(),
+        Verdict::AlreadyComplete { .. } => "Nothing to do. To provision again, run \
+`provision-journal reset --reason \"...\"`, or boot once with the kernel argument \
+`provision_journal.rerun=TOKEN`."
+            .to_owned(),
+        Verdict::SafeRetry { .. } | Verdict::ResumeAfterPlannedReboot { .. } => {
+            "Nothing to do: the next boot goes on by itself.".to_owned()
+        }
+        Verdict::FirstRun { .. }
+        | Verdict::ForcedRerun { .. }
+        | Verdict::SameBoot { .. }
+        | Verdict::NotApplicable { .. } => "Nothing to do.".to_owned(),
+    };
+    NextCheck {
+        name: verdict.name(),
+        may_proceed: verdict.may_proceed(),
+        verdict: Some(verdict),
+        explanation,
+        advice,
+    }
+}

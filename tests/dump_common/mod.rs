@@ -1,0 +1,240 @@
+//! Journals and helpers shared by the `dump` tests and benchmark.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use provision_journal::codec;
+use provision_journal::frame::{encode_frame, encode_header};
+use provision_journal::report::{Outcome, dump_human, dump_json};
+use provision_journal::{
+    BootId, Clock, Event, FixedClock, Journal, MemStorage, RebootReason, Sha256, Stage, Stamp,
+    Trigger,
+};
+
+/// The wall-clock time of the first boot in every generated journal.
+pub const START_MS: i64 = 1_700_000_000_000;
+
+/// Renders both reports of `bytes`, checking they agree on the outcome.
+pub fn render(bytes: &[u8]) -> (String, String, Outcome) {
+    let mut human = Vec::new();
+    let outcome = dump_human(&mut MemStorage::with_bytes(bytes), &mut human).expect("dump");
+    let mut json = Vec::new();
+    let json_outcome =
+        dump_json(&mut MemStorage::with_bytes(bytes), &mut json).expect("dump --json");
+    assert_eq!(outcome, json_outcome);
+    (
+        String::from_utf8(human).expect("the report is UTF-8"),
+        String::from_utf8(json).expect("the JSON is UTF-8"),
+        outcome,
+    )
+}
+
+/// The golden directory.
+pub fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Compares `actual` with `tests/golden/NAME`, or rewrites the file when
+/// `UPDATE_GOLDEN=1`.
+pub fn check_golden(name: &str, actual: &str) {
+    let path = golden_dir().join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|value| value == "1") {
+        std::fs::write(&path, actual).expect("write golden output");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+        panic!(
+            "{}: {error}; run `UPDATE_GOLDEN=1 cargo test --test dump_golden` to create it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        panic!(
+            "{} differs from the output (rerun with UPDATE_GOLDEN=1 if the change is intended):\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        );
+    }
+}
+
+/// Writes one boot's records through a real journal, with a deterministic
+/// clock.
+pub struct Writer {
+    journal: Journal<MemStorage>,
+    disk: MemStorage,
+    clock: FixedClock,
+    boots: u8,
+}
+
+impl Writer {
+    /// A new journal.
+    pub fn new() -> Self {
+        let storage = MemStorage::new();
+        let disk = storage.reopen();
+        Writer {
+            journal: Journal::open(storage).expect("open"),
+            disk,
+            clock: FixedClock::new(BootId([0; 16]), START_MS),
+            boots: 0,
+        }
+    }
+
+    /// Starts the next boot, a minute after the previous one started.
+    pub fn boot(&mut self) -> &mut Self {
+        self.boots += 1;
+        let n = self.boots;
+        let mut id = [n.wrapping_mul(0x11); 16];
+        id[15] = n;
+        self.clock = FixedClock::new(BootId(id), START_MS + 60_000 * i64::from(n - 1));
+        self
+    }
+
+    /// Appends a valid record.
+    pub fn add(&mut self, event: Event) -> &mut Self {
+        let stamp = self.clock.stamp();
+        self.journal.append(event, stamp).expect("a valid record");
+        self
+    }
+
+    /// Lets `ms` pass on the monotonic and wall clocks.
+    pub fn wait(&mut self, ms: u32) -> &mut Self {
+        self.clock.wall_ms += i64::from(ms);
+        self.clock.mono_ns += u64::from(ms) * 1_000_000;
+        self
+    }
+
+    /// Runs a mutating stage to its end.
+    pub fn stage(&mut self, stage: Stage, ms: u32) -> &mut Self {
+        self.add(Event::StageBegan { stage })
+            .wait(ms)
+            .add(Event::StageEnded { stage })
+    }
+
+    /// The journal's bytes.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.disk.contents().expect("the journal exists")
+    }
+}
+
+/// The config digest of the generated journals.
+pub fn config() -> Sha256 {
+    Sha256([0x3b; 32])
+}
+
+/// A first attempt's check and fetch.
+pub fn first_check(writer: &mut Writer) -> &mut Writer {
+    writer
+        .boot()
+        .add(Event::AttemptStarted {
+            epoch: 1,
+            trigger: Trigger::Firstboot,
+        })
+        .wait(1200)
+        .add(Event::ConfigFetched { sha256: config() })
+}
+
+/// The whole sequence on one boot, after fetch.
+pub fn all_stages(writer: &mut Writer) -> &mut Writer {
+    writer
+        .stage(Stage::Kargs, 100)
+        .stage(Stage::Disks, 4200)
+        .stage(Stage::Mount, 300)
+        .stage(Stage::Files, 900)
+        .stage(Stage::Umount, 150)
+        .add(Event::Completed)
+}
+
+/// Free text with a terminal escape sequence of every common kind.
+pub fn hostile(what: &str) -> String {
+    format!("{what}\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mred\u{9b}1m\r\n\u{202e}txt\u{7f}\\\"end")
+}
+
+/// Builds a journal by encoding frames directly (for kinds and sizes the
+/// journal API would not write).
+pub struct RawJournal {
+    pub bytes: Vec<u8>,
+    seq: u64,
+    prev: u32,
+}
+
+impl RawJournal {
+    /// A header and no record.
+    pub fn new() -> Self {
+        let header = encode_header(START_MS);
+        let prev = u32::from_le_bytes(header[20..24].try_into().unwrap());
+        RawJournal {
+            bytes: header.to_vec(),
+            seq: 0,
+            prev,
+        }
+    }
+
+    /// Appends a frame around `payload`.
+    pub fn frame(&mut self, payload: &[u8]) -> &mut Self {
+        let frame = encode_frame(self.seq, self.prev, payload);
+        self.prev = u32::from_le_bytes(frame[0..4].try_into().unwrap());
+        self.seq += 1;
+        self.bytes.extend_from_slice(&frame);
+        self
+    }
+
+    /// Appends a record.
+    pub fn record(&mut self, stamp: Stamp, event: &Event) -> &mut Self {
+        let payload = codec::encode(&stamp, event).expect("encodable");
+        self.frame(&payload)
+    }
+}
+
+/// A stamp on boot `n`.
+pub fn stamp(n: u8, mono_ms: u64) -> Stamp {
+    Stamp {
+        boot_id: BootId([n; 16]),
+        wall_ms: START_MS + mono_ms as i64,
+        mono_ns: mono_ms * 1_000_000,
+    }
+}
+
+/// Appends `boots` boots of a planned-reboot loop (5 records each): valid
+/// for the transition function, and as large as wanted.
+pub fn reboot_loop(raw: &mut RawJournal, boots: u64) {
+    for boot in 0..boots {
+        let mut stamp = stamp(1, 1_000 * boot);
+        stamp.boot_id.0[..8].copy_from_slice(&boot.to_le_bytes());
+        let mut next = |event: Event, raw: &mut RawJournal| {
+            stamp.mono_ns += 250_000_000;
+            stamp.wall_ms += 250;
+            raw.record(stamp, &event);
+        };
+        next(
+            match boot {
+                0 => Event::AttemptStarted {
+                    epoch: 1,
+                    trigger: Trigger::Firstboot,
+                },
+                _ => Event::Restarted {
+                    planned: Some(RebootReason::Kargs),
+                },
+            },
+            raw,
+        );
+        next(Event::ConfigFetched { sha256: config() }, raw);
+        next(
+            Event::StageBegan {
+                stage: Stage::Kargs,
+            },
+            raw,
+        );
+        next(
+            Event::StageEnded {
+                stage: Stage::Kargs,
+            },
+            raw,
+        );
+        next(
+            Event::RebootPlanned {
+                reason: RebootReason::Kargs,
+            },
+            raw,
+        );
+    }
+}

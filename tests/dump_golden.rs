@@ -1,0 +1,130 @@
+//! Golden outputs of `dump` and `dump --json`, for the golden journals and
+//! for journals generated here. `UPDATE_GOLDEN=1 cargo test --test
+//! dump_golden` rewrites them after an intended change.
+
+mod dump_common;
+
+use dump_common::{Writer, all_stages, check_golden, config, first_check, golden_dir, render};
+use provision_journal::report::Outcome;
+use provision_journal::{Event, PoisonReason, RebootReason, Stage, Trigger};
+
+fn pin(name: &str, bytes: &[u8]) -> Outcome {
+    let (human, json, outcome) = render(bytes);
+    check_golden(&format!("{name}.dump.txt"), &human);
+    check_golden(&format!("{name}.dump.json"), &json);
+    outcome
+}
+
+#[test]
+fn every_golden_journal_has_pinned_reports() {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(golden_dir()).expect("tests/golden") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|ext| ext == "journal") {
+            names.push(path);
+        }
+    }
+    names.sort();
+    assert!(!names.is_empty(), "no golden journals found");
+    for path in names {
+        let bytes = std::fs::read(&path).expect("read golden journal");
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        pin(&stem, &bytes);
+    }
+}
+
+#[test]
+fn generated_clean_run() {
+    let mut writer = Writer::new();
+    all_stages(first_check(&mut writer));
+    assert_eq!(pin("generated-clean-run", &writer.bytes()), Outcome::Clean);
+}
+
+#[test]
+fn generated_interrupted_before_red_line() {
+    let mut writer = Writer::new();
+    first_check(&mut writer).add(Event::StageBegan {
+        stage: Stage::Kargs,
+    });
+    assert_eq!(
+        pin("generated-interrupted-before-red-line", &writer.bytes()),
+        Outcome::Clean
+    );
+}
+
+#[test]
+fn generated_interrupted_after_red_line() {
+    let mut writer = Writer::new();
+    first_check(&mut writer)
+        .stage(Stage::Kargs, 80)
+        .add(Event::StageBegan {
+            stage: Stage::Disks,
+        });
+    assert_eq!(
+        pin("generated-interrupted-after-red-line", &writer.bytes()),
+        Outcome::Clean
+    );
+}
+
+#[test]
+fn generated_planned_reboot() {
+    let mut writer = Writer::new();
+    first_check(&mut writer)
+        .stage(Stage::Kargs, 80)
+        .add(Event::RebootPlanned {
+            reason: RebootReason::Kargs,
+        })
+        .boot()
+        .add(Event::Restarted {
+            planned: Some(RebootReason::Kargs),
+        })
+        .wait(900)
+        .add(Event::ConfigFetched { sha256: config() })
+        .stage(Stage::Disks, 3000)
+        .stage(Stage::Mount, 200)
+        .stage(Stage::Files, 700)
+        .stage(Stage::Umount, 100)
+        .add(Event::Completed);
+    assert_eq!(
+        pin("generated-planned-reboot", &writer.bytes()),
+        Outcome::Clean
+    );
+}
+
+#[test]
+fn generated_poisoned_then_reset() {
+    let mut writer = Writer::new();
+    first_check(&mut writer)
+        .stage(Stage::Kargs, 80)
+        .add(Event::StageBegan {
+            stage: Stage::Disks,
+        })
+        .boot()
+        .add(Event::Poisoned {
+            reason: PoisonReason::Interrupted {
+                stage: Stage::Disks,
+                stage_running: true,
+                boot: provision_journal::BootId([0x11; 16]),
+                last_seq: 3,
+                last_wall_ms: dump_common::START_MS + 1450,
+            },
+        })
+        .boot()
+        .add(Event::BootRefused)
+        .boot()
+        .add(Event::Reset {
+            reason: "disks wiped by hand, ticket 4711".into(),
+        })
+        .boot()
+        .add(Event::AttemptStarted {
+            epoch: 2,
+            trigger: Trigger::Firstboot,
+        })
+        .wait(1000)
+        .add(Event::ConfigFetched { sha256: config() });
+    all_stages(&mut writer);
+    assert_eq!(
+        pin("generated-poisoned-then-reset", &writer.bytes()),
+        Outcome::Clean
+    );
+}

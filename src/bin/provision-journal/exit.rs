@@ -31,6 +31,9 @@ pub enum Exit {
     NotRegularFile = 22,
     /// Another process holds the journal's lock.
     Locked = 23,
+    /// `dump`: the journal ends in a torn tail (the trace of an interrupted
+    /// append; `check` handles it). Everything before it was shown.
+    TornTail = 24,
     /// The hook may not follow the journal's state (out of order, or
     /// nothing to reset); nothing was written.
     Rejected = 30,

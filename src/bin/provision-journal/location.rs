@@ -42,6 +42,10 @@ pub fn require_directory(path: &Utf8Path) -> Result<(), Failure> {
             Exit::NotFound,
             format!("the directory `{dir}` of journal `{path}` is not a directory"),
         )),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(Failure::new(
+            Exit::NotFound,
+            format!("the directory `{dir}` of journal `{path}` does not exist"),
+        )),
         Err(error) => Err(Failure::new(
             Exit::NotFound,
             format!("the directory `{dir}` of journal `{path}` cannot be used: {error}"),

@@ -2,13 +2,17 @@
 //! read-only and without a lock.
 
 use camino::Utf8Path;
+use provision_journal::report::{self, Outcome};
 use provision_journal::{BootContext, FsStorage, Journal, classify};
-use serde_json::json;
 
+use crate::dump::report_failure;
 use crate::exit::{Exit, Failure};
 
 /// Prints the status of the journal at `path`.
 pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
+    if json {
+        return run_json(path);
+    }
     let journal = Journal::read(FsStorage::new(path))?;
     let progress = journal.progress();
     let next_boot = BootContext {
@@ -17,31 +21,6 @@ pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
         ..Default::default()
     };
     let verdict = classify(progress, journal.torn_tail(), &next_boot).verdict;
-    let state = if journal.exists() {
-        progress.state.name()
-    } else {
-        "absent"
-    };
-    let stage = progress.state.stage().map(|stage| stage.name());
-    if json {
-        let document = json!({
-            "journal": path.as_str(),
-            "state": state,
-            "stage": stage,
-            "epoch": progress.epoch,
-            "verdict": verdict.name(),
-            "verdict_detail": verdict,
-            "summary": verdict.to_string(),
-            "records": journal.record_count(),
-            "torn_tail": journal.torn_tail(),
-            "boots": progress.boots,
-            "unplanned_restarts": progress.unplanned_restarts,
-            "planned_reboots": progress.planned_reboots,
-            "config_sha256": progress.config.map(|digest| digest.to_hex()),
-        });
-        println!("{document:#}");
-        return Ok(Exit::Ok);
-    }
     println!("journal:    {path}");
     if journal.exists() {
         println!("state:      {}", progress.state);
@@ -64,4 +43,20 @@ pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
     }
     println!("next check: {verdict}");
     Ok(Exit::Ok)
+}
+
+/// `status --json`: the schema of `spec/DUMP.md`, from one streaming,
+/// read-only pass. A journal `check` cannot read is still described; the
+/// exit status then says why.
+fn run_json(path: &Utf8Path) -> Result<Exit, Failure> {
+    let status = report::status(&mut FsStorage::new(path), &report::next_provisioning_boot())
+        .map_err(report_failure)?;
+    status
+        .write_json(&mut std::io::stdout().lock())
+        .map_err(|error| Failure::new(Exit::Io, format!("failed to write the status: {error}")))?;
+    Ok(match status.outcome {
+        Some(Outcome::Corrupt) => Exit::Corrupt,
+        Some(Outcome::UnsupportedVersion) => Exit::UnsupportedVersion,
+        Some(Outcome::Clean | Outcome::TornTail) | None => Exit::Ok,
+    })
 }

@@ -1,0 +1,197 @@
+//! Every refused command exits with its documented status, says why with the
+//! journal's path, and leaves the journal byte-for-byte unchanged.
+
+mod cli_common;
+
+use std::os::fd::AsFd;
+use std::path::Path;
+
+use cli_common::{Boot, Scratch, bytes};
+
+/// A journal holding `check` and `fetched` of one boot.
+fn fetched_journal(scratch: &Scratch) -> std::path::PathBuf {
+    let journal = scratch.path.join("provision-journal");
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    boot.run(&journal, cli_common::FULL_SEQUENCE[0]).expect(0);
+    journal
+}
+
+#[track_caller]
+fn refused(journal: &Path, args: &[&str], code: i32, says: &str) {
+    let before = bytes(journal);
+    let run = Boot::first(1).run(journal, args).expect(code);
+    assert!(
+        run.stderr.contains(says),
+        "{args:?}: stderr does not say {says:?}: {run:#?}"
+    );
+    assert_eq!(bytes(journal), before, "{args:?} changed the journal");
+}
+
+#[test]
+fn a_wrong_stage_name_is_a_usage_error() {
+    let scratch = Scratch::new("wrong-stage");
+    let journal = fetched_journal(&scratch);
+    refused(&journal, &["begin", "disk"], 2, "unknown stage `disk`");
+    refused(&journal, &["fail", "network"], 2, "unknown stage `network`");
+    refused(
+        &journal,
+        &["fetched", "--sha256", "abc"],
+        2,
+        "64 hex digits",
+    );
+    refused(&journal, &["fetched"], 2, "--config");
+}
+
+#[test]
+fn an_out_of_order_hook_is_rejected() {
+    let scratch = Scratch::new("out-of-order");
+    let journal = scratch.path.join("provision-journal");
+    Boot::first(1).run(&journal, &["check"]).expect(0);
+    refused(
+        &journal,
+        &["begin", "files"],
+        30,
+        "config has not been fetched",
+    );
+    let scratch = Scratch::new("out-of-order-2");
+    let journal = fetched_journal(&scratch);
+    refused(&journal, &["end", "disks"], 30, "that stage is not running");
+    refused(&journal, &["begin", "fetch"], 30, "does not mutate");
+    refused(&journal, &["complete"], 30, journal.to_str().unwrap());
+    Boot::first(1).run(&journal, &["begin", "disks"]).expect(0);
+    refused(&journal, &["begin", "kargs"], 30, "nothing was written");
+    refused(&journal, &["reboot", "--reason", "kargs"], 30, "red line");
+}
+
+#[test]
+fn reset_with_nothing_to_reset_is_refused() {
+    let scratch = Scratch::new("reset-nothing");
+    let journal = scratch.path.join("provision-journal");
+    refused(
+        &journal,
+        &["reset", "--reason", "why not"],
+        30,
+        "no attempt to reset",
+    );
+    assert!(!journal.exists());
+}
+
+#[test]
+fn a_missing_directory_is_named() {
+    let scratch = Scratch::new("missing-dir");
+    let journal = scratch.path.join("no-such-dir").join("provision-journal");
+    refused(&journal, &["check"], 41, "no-such-dir");
+    refused(&journal, &["begin", "kargs"], 41, "does not exist");
+    assert!(!scratch.path.join("no-such-dir").exists());
+    let run = Boot::first(1).run(&journal, &["dump"]).expect(41);
+    assert!(run.stderr.contains("no journal"), "{run:#?}");
+}
+
+#[test]
+fn a_journal_that_is_not_a_regular_file_is_refused() {
+    let scratch = Scratch::new("not-regular");
+    let real = fetched_journal(&scratch);
+    let link = scratch.path.join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let real_before = bytes(&real);
+    for args in [&["check"][..], &["begin", "kargs"], &["status"], &["dump"]] {
+        refused(&link, args, 22, "symbolic link");
+    }
+    assert_eq!(bytes(&real), real_before);
+
+    let dir = scratch.path.join("dir");
+    std::fs::create_dir(&dir).unwrap();
+    refused(&dir, &["check"], 22, "directory");
+    refused(&dir, &["begin", "kargs"], 22, "directory");
+
+    let fifo = scratch.path.join("fifo");
+    cli_common::sh(&format!("mkfifo {}", fifo.display()));
+    refused(&fifo, &["check"], 22, "FIFO");
+    refused(&fifo, &["end", "kargs"], 22, "FIFO");
+    refused(&fifo, &["status"], 22, "FIFO");
+}
+
+#[test]
+fn a_held_lock_is_reported_without_waiting() {
+    let scratch = Scratch::new("locked");
+    let journal = fetched_journal(&scratch);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .open(&journal)
+        .unwrap();
+    rustix::fs::flock(
+        file.as_fd(),
+        rustix::fs::FlockOperation::NonBlockingLockExclusive,
+    )
+    .unwrap();
+    refused(&journal, &["begin", "kargs"], 23, "holds its lock");
+    refused(&journal, &["check"], 23, "holds its lock");
+    // Readers take no lock.
+    Boot::first(1).run(&journal, &["status"]).expect(0);
+    Boot::first(1).run(&journal, &["dump"]).expect(0);
+    drop(file);
+    Boot::first(1).run(&journal, &["begin", "kargs"]).expect(0);
+}
+
+#[test]
+fn unreadable_inputs_are_named() {
+    let scratch = Scratch::new("inputs");
+    let journal = fetched_journal(&scratch);
+    let missing = scratch.path.join("missing.json");
+    refused(
+        &journal,
+        &["fetched", "--config", missing.to_str().unwrap()],
+        53,
+        "missing.json",
+    );
+    let before = bytes(&journal);
+    let run = Boot::first(1)
+        .command(&journal, &["begin", "kargs"])
+        .env("PROVISION_JOURNAL_BOOT_ID", "not-a-uuid")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(50));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("not-a-uuid"));
+    assert_eq!(bytes(&journal), before);
+}
+
+#[test]
+fn a_corrupt_journal_stops_check_and_dump_says_where() {
+    let scratch = Scratch::new("corrupt");
+    let journal = fetched_journal(&scratch);
+    let mut damaged = bytes(&journal).unwrap();
+    damaged[30] ^= 0xff;
+    damaged.extend_from_slice(&bytes(&journal).unwrap()[24..]);
+    std::fs::write(&journal, &damaged).unwrap();
+    refused(&journal, &["check"], 20, "corrupt at offset 24");
+    refused(&journal, &["begin", "kargs"], 20, "corrupt");
+    let run = Boot::first(1).run(&journal, &["dump"]).expect(20);
+    assert!(run.stdout.contains("CORRUPTION at offset 24"), "{run:#?}");
+    let mut newer = bytes(&journal).unwrap();
+    newer[8] = 9;
+    std::fs::write(&journal, &newer).unwrap();
+    refused(&journal, &["check"], 21, "format version 9");
+}
+
+#[test]
+fn fetched_records_the_digest_of_the_config_file() {
+    let scratch = Scratch::new("fetched-config");
+    let journal = scratch.path.join("provision-journal");
+    let config = scratch.path.join("ignition.json");
+    std::fs::write(&config, b"abc").unwrap();
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    boot.run(&journal, &["fetched", "--config", config.to_str().unwrap()])
+        .expect(0);
+    let run = boot.run(&journal, &["status", "--json"]).expect(0);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        status["config_sha256"],
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert_eq!(status["state"], "fetched");
+    assert_eq!(status["stage"], serde_json::Value::Null);
+    assert_eq!(status["epoch"], 1);
+    assert_eq!(status["verdict"], "safe_retry");
+}

@@ -1,0 +1,124 @@
+//! Every subcommand has `--help` that says what it does, and the top-level
+//! help documents the environment it reads.
+
+mod cli_common;
+
+use cli_common::BIN;
+use std::process::Command;
+
+fn help(args: &[&str]) -> String {
+    let output = Command::new(BIN).args(args).arg("--help").output().unwrap();
+    assert!(output.status.success(), "{args:?} --help failed");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn every_subcommand_describes_itself() {
+    let cases: [(&str, &str); 11] = [
+        ("check", "decide whether provisioning may run"),
+        ("fetched", "SHA-256 of the fetched config"),
+        ("begin", "record that it begins"),
+        ("end", "record that it ended"),
+        ("fail", "record the failure"),
+        ("reboot", "planned reboot"),
+        ("complete", "provisioning completed"),
+        ("status", "what the next check would decide"),
+        ("reset", "Allow a new provisioning attempt"),
+        ("dump", "Print every record of a journal"),
+        ("simulate", "cut the power"),
+    ];
+    let top = help(&[]);
+    for (command, says) in cases {
+        let text = help(&[command]);
+        assert!(
+            text.contains(says),
+            "`{command} --help` does not say {says:?}:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("provision-journal {command}")),
+            "{text}"
+        );
+        assert!(
+            top.contains(command),
+            "top-level help does not list {command}"
+        );
+    }
+}
+
+#[test]
+fn help_documents_the_journal_default_and_the_environment() {
+    let text = help(&[]);
+    for needle in [
+        "/boot/provision-journal",
+        "--boot-device",
+        "PROVISION_JOURNAL_BOOT_ID",
+        "PROVISION_JOURNAL_CMDLINE",
+        "PROVISION_JOURNAL_LIVE",
+        "provision_journal.rerun=TOKEN",
+        "spec/CLI.md",
+    ] {
+        assert!(
+            text.contains(needle),
+            "help does not mention {needle}:\n{text}"
+        );
+    }
+    let check = help(&["check"]);
+    assert!(check.contains("PROVISION_JOURNAL_CMDLINE"), "{check}");
+}
+
+#[test]
+fn simulate_lists_every_cut_point_and_rejects_unknown_ones() {
+    let text = help(&["simulate"]);
+    for point in provision_journal::simulate::CUT_POINTS {
+        assert!(
+            text.contains(point.name),
+            "simulate --help misses {}:\n{text}",
+            point.name
+        );
+    }
+    let output = Command::new(BIN)
+        .args(["simulate", "--cut-at", "during-lunch"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("during-lunch") && stderr.contains("during-disks"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn simulate_without_arguments_shows_a_fatal_interruption_and_the_dump() {
+    let output = Command::new(BIN).arg("simulate").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("power is cut at `during-disks`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("fatal: boot 51515151 was interrupted during stage disks"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(exit status 10)"), "{stdout}");
+    assert!(stdout.contains("begin disks"), "{stdout}");
+    assert!(stdout.contains("end: clean, 6 records"), "{stdout}");
+}
+
+#[test]
+fn simulate_before_the_red_line_is_a_safe_retry() {
+    for (point, says) in [
+        ("before-check", "first run"),
+        ("after-kargs", "safe retry"),
+        ("after-complete", "already completed"),
+    ] {
+        let output = Command::new(BIN)
+            .args(["simulate", "--cut-at", point])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains(says), "{point}: {stdout}");
+    }
+}

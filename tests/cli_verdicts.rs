@@ -1,0 +1,89 @@
+//! The verdicts the end-to-end tests do not reach on their own, through the
+//! binary: the same boot, spent retry and reboot budgets, and a torn tail
+//! long enough to hide the start of the disks stage.
+
+mod cli_common;
+
+use cli_common::{Boot, FULL_SEQUENCE, Scratch, bytes};
+
+#[test]
+fn check_twice_in_one_boot_records_nothing_new() {
+    let scratch = Scratch::new("same-boot");
+    let journal = scratch.path.join("provision-journal");
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    boot.run(&journal, FULL_SEQUENCE[0]).expect(0);
+    let before = bytes(&journal);
+    let run = boot.run(&journal, &["check"]).expect(0);
+    assert!(
+        run.stdout.contains("already under way on this boot"),
+        "{run:#?}"
+    );
+    assert_eq!(bytes(&journal), before);
+}
+
+#[test]
+fn unplanned_restarts_before_the_red_line_are_bounded() {
+    let scratch = Scratch::new("retries");
+    let journal = scratch.path.join("provision-journal");
+    Boot::first(1).run(&journal, &["check"]).expect(0);
+    for n in 2..=6 {
+        let boot = Boot::first(n);
+        let run = boot.run(&journal, &["check"]).expect(0);
+        assert!(run.stdout.starts_with("safe retry"), "{run:#?}");
+        boot.run(&journal, FULL_SEQUENCE[0]).expect(0);
+    }
+    let run = Boot::first(7).run(&journal, &["check"]).expect(10);
+    assert!(run.stdout.contains("6 unplanned restarts"), "{run:#?}");
+}
+
+#[test]
+fn planned_reboots_are_bounded() {
+    let scratch = Scratch::new("reboots");
+    let journal = scratch.path.join("provision-journal");
+    let mut boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    for n in 2..=5 {
+        boot.run(&journal, FULL_SEQUENCE[0]).expect(0);
+        boot.run(&journal, &["reboot", "--reason", "fips"])
+            .expect(0);
+        boot = Boot::first(n);
+        let run = boot.run(&journal, &["check"]).expect(0);
+        assert!(run.stdout.starts_with("resume"), "{run:#?}");
+    }
+    boot.run(&journal, &["reboot", "--reason", "firmware update"])
+        .expect(0);
+    let run = Boot::first(6).run(&journal, &["check"]).expect(10);
+    assert!(run.stdout.contains("a reboot loop"), "{run:#?}");
+}
+
+#[test]
+fn a_torn_tail_that_could_hide_begin_disks_is_fatal_and_a_shorter_one_is_not() {
+    let scratch = Scratch::new("torn");
+    let journal = scratch.path.join("provision-journal");
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    boot.run(&journal, FULL_SEQUENCE[0]).expect(0);
+    let fetched = bytes(&journal).unwrap();
+    boot.run(&journal, &["begin", "disks"]).expect(0);
+    let began = bytes(&journal).unwrap();
+    let frame = &began[fetched.len()..];
+
+    // The whole `begin disks` frame, damaged: it may have been durable.
+    let mut whole = began.clone();
+    *whole.last_mut().unwrap() ^= 0xff;
+    std::fs::write(&journal, &whole).unwrap();
+    let run = Boot::first(2).run(&journal, &["check"]).expect(10);
+    assert!(run.stdout.contains("torn bytes"), "{run:#?}");
+
+    // One byte short of it: that record cannot have been written whole.
+    let mut short = fetched.clone();
+    short.extend_from_slice(&frame[..frame.len() - 1]);
+    std::fs::write(&journal, &short).unwrap();
+    let run = Boot::first(2).run(&journal, &["check"]).expect(0);
+    assert!(run.stdout.starts_with("safe retry"), "{run:#?}");
+    // The retry's record replaced the torn bytes.
+    let repaired = bytes(&journal).unwrap();
+    assert_eq!(repaired[..fetched.len()], fetched[..]);
+    Boot::first(2).run(&journal, &["dump"]).expect(0);
+}

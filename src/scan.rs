@@ -89,6 +89,7 @@ const WINDOW: usize = 64 * 1024;
 struct Window {
     start: u64,
     bytes: Vec<u8>,
+    file_len: u64,
 }
 
 impl Window {
@@ -99,15 +100,20 @@ impl Window {
         len: usize,
     ) -> Result<&[u8], JournalError> {
         let end = self.start + self.bytes.len() as u64;
-        if pos < self.start || pos + len as u64 > end {
-            self.bytes.resize(len.max(WINDOW), 0);
-            let read = storage
-                .read_at(pos, &mut self.bytes)
-                .map_err(|source| JournalError::Storage {
-                    op: StorageOp::Read,
-                    path: storage.path().to_owned(),
-                    source,
-                })?;
+        let wanted = (pos + len as u64).min(self.file_len);
+        if pos < self.start || wanted > end {
+            let size = len
+                .max(WINDOW)
+                .min(self.file_len.saturating_sub(pos) as usize);
+            self.bytes.resize(size, 0);
+            let read =
+                storage
+                    .read_at(pos, &mut self.bytes)
+                    .map_err(|source| JournalError::Storage {
+                        op: StorageOp::Read,
+                        path: storage.path().to_owned(),
+                        source,
+                    })?;
             self.bytes.truncate(read);
             self.start = pos;
         }
@@ -138,7 +144,10 @@ impl<'s, S: Storage + ?Sized> Scanner<'s, S> {
             path: path.clone(),
             source,
         })?;
-        let mut window = Window::default();
+        let mut window = Window {
+            file_len,
+            ..Window::default()
+        };
         let bytes = window.get(storage, 0, HEADER_LEN)?;
         let header = parse_header(bytes).map_err(|problem| match header_corruption(problem) {
             Ok(problem) => JournalError::Corrupt {

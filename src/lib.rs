@@ -46,6 +46,8 @@ pub mod codec;
 pub mod error;
 pub mod event;
 pub mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hooks;
 pub mod journal;
 pub mod provisioning;
@@ -67,3 +69,8 @@ pub use stage::Stage;
 pub use state::{PoisonCause, Progress, State, Step};
 pub use storage::{FsStorage, MemStorage, Storage};
 pub use transition::{TransitionError, transition};
+
+/// Compiles the README's examples as doctests, so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -25,7 +25,7 @@
 
 use std::marker::PhantomData;
 
-use crate::classify::{BootContext, Verdict, classify};
+use crate::classify::{BootContext, Verdict};
 use crate::clock::Clock;
 use crate::error::JournalError;
 use crate::event::{Event, RebootReason, Sha256, clip_text};
@@ -154,11 +154,7 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Fresh> {
         mut clock: C,
         context: &BootContext,
     ) -> Result<Start<S, C>, JournalError> {
-        let decision = classify(journal.progress(), journal.torn_tail(), context);
-        if let Some(event) = decision.record {
-            journal.append(event, clock.stamp())?;
-        }
-        let verdict = decision.verdict;
+        let verdict = crate::hooks::check(&mut journal, context, &mut clock)?.verdict;
         if !verdict.may_proceed() || journal.progress().state != State::Fresh {
             return Ok(Start::Stop { verdict, journal });
         }

@@ -152,6 +152,12 @@ pub enum JournalError {
         #[source]
         source: CodecError,
     },
+    /// The journal was opened read-only ([`crate::Journal::read`]).
+    #[error("journal `{path}` was opened read-only and cannot be appended to")]
+    ReadOnly {
+        /// The journal.
+        path: Utf8PathBuf,
+    },
     /// An earlier write or sync through this handle failed.
     #[error("journal `{path}` is not writable by this process after an earlier failure")]
     Unusable {

@@ -64,19 +64,19 @@ impl<S: Storage> Journal<S> {
         let mut scanner = Scanner::start(&mut journal.storage)?;
         let mut progress = Progress::default();
         while let Some(scanned) = scanner.next_record()? {
-            progress = transition(&progress, &scanned.record).map_err(|error| {
-                JournalError::Corrupt {
+            progress =
+                transition(&progress, &scanned.record).map_err(|error| JournalError::Corrupt {
                     path: path.clone(),
                     offset: scanned.offset,
                     problem: Corruption::InvalidTransition {
                         seq: scanned.record.seq,
                         error,
                     },
-                }
-            })?;
+                })?;
         }
         let header = scanner.header();
-        let (end, next_seq, prev_crc) = (scanner.position(), scanner.next_seq(), scanner.prev_crc());
+        let (end, next_seq, prev_crc) =
+            (scanner.position(), scanner.next_seq(), scanner.prev_crc());
         let torn = match scanner.end() {
             Some(End::Torn(torn)) => Some(torn),
             Some(End::Clean) | None => None,
@@ -143,7 +143,12 @@ impl<S: Storage> Journal<S> {
     /// claimed: the error says what happened and this handle refuses further
     /// appends, so a failed sync is never retried.
     pub fn append(&mut self, event: Event, stamp: Stamp) -> Result<&Progress, JournalError> {
-        if self.unusable || self.access == Access::Read {
+        if self.access == Access::Read {
+            return Err(JournalError::ReadOnly {
+                path: self.path().to_owned(),
+            });
+        }
+        if self.unusable {
             return Err(JournalError::Unusable {
                 path: self.path().to_owned(),
             });
@@ -176,13 +181,12 @@ impl<S: Storage> Journal<S> {
                 path: self.path().to_owned(),
                 source,
             })?;
-            let payload =
-                codec::encode(&record.stamp, &record.event).map_err(|source| {
-                    JournalError::Encode {
-                        path: self.path().to_owned(),
-                        source,
-                    }
-                })?;
+            let payload = codec::encode(&record.stamp, &record.event).map_err(|source| {
+                JournalError::Encode {
+                    path: self.path().to_owned(),
+                    source,
+                }
+            })?;
             let frame = encode_frame(seq, prev, &payload);
             prev = u32::from_le_bytes(frame[0..4].try_into().expect("4 bytes"));
             seq += 1;

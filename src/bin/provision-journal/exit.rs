@@ -109,7 +109,7 @@ impl From<JournalError> for Failure {
             JournalError::UnsupportedVersion { .. } => Exit::UnsupportedVersion,
             JournalError::Rejected { .. } => Exit::Rejected,
             JournalError::Encode { .. } => Exit::TooLarge,
-            JournalError::Unusable { .. } => Exit::Io,
+            JournalError::Unusable { .. } | JournalError::ReadOnly { .. } => Exit::Io,
         };
         let mut message = error.to_string();
         if exit == Exit::Rejected || exit == Exit::TooLarge {

@@ -172,7 +172,9 @@ impl fmt::Display for Verdict {
             Verdict::NotApplicable {
                 why: NotApplicable::NotFirstBoot,
             } => f.write_str("not a provisioning boot (no ignition.firstboot): nothing to do"),
-            Verdict::FirstRun { epoch } => write!(f, "first run: provisioning attempt {epoch} starts"),
+            Verdict::FirstRun { epoch } => {
+                write!(f, "first run: provisioning attempt {epoch} starts")
+            }
             Verdict::ForcedRerun { epoch, token } => write!(
                 f,
                 "forced rerun (token {token:?}): provisioning attempt {epoch} starts over a completed one"
@@ -276,8 +278,8 @@ pub fn classify(progress: &Progress, torn: Option<TornTail>, context: &BootConte
     }
     let epoch = progress.epoch;
     let refusal = || {
-        let new_boot = context.boot_id.is_some()
-            && context.boot_id != progress.last.map(|last| last.boot);
+        let new_boot =
+            context.boot_id.is_some() && context.boot_id != progress.last.map(|last| last.boot);
         (new_boot && progress.refused_boots < REFUSED_BOOTS_RECORDED).then_some(Event::BootRefused)
     };
     let same_boot = context.boot_id.is_some() && context.boot_id == progress.boot;
@@ -396,7 +398,9 @@ pub fn min_bytes_to_cross_red_line(progress: &Progress) -> Option<u64> {
         mono_ns: 0,
     };
     let frame_len = |event: &Event| {
-        codec::encode(&probe, event).map_or(u64::MAX, |payload| (FRAME_HEADER_LEN + payload.len()) as u64)
+        codec::encode(&probe, event).map_or(u64::MAX, |payload| {
+            (FRAME_HEADER_LEN + payload.len()) as u64
+        })
     };
     let mut best: Option<u64> = None;
     let mut frontier = vec![(progress.clone(), 0u64)];

@@ -128,7 +128,13 @@ mod tests {
 
     #[test]
     fn layout_is_the_one_the_spec_writes_out() {
-        let bytes = encode(&stamp(), &Event::StageBegan { stage: Stage::Disks }).unwrap();
+        let bytes = encode(
+            &stamp(),
+            &Event::StageBegan {
+                stage: Stage::Disks,
+            },
+        )
+        .unwrap();
         let mut expected = vec![0x11; 16];
         expected.extend([8, 7, 6, 5, 4, 3, 2, 1]);
         expected.extend([9, 0, 0, 0, 0, 0, 0, 0]);
@@ -143,9 +149,18 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(&bytes[32..], &[7, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, b'a', b'b']);
+        assert_eq!(
+            &bytes[32..],
+            &[7, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, b'a', b'b']
+        );
 
-        let bytes = encode(&stamp(), &Event::ConfigFetched { sha256: Sha256([0xab; 32]) }).unwrap();
+        let bytes = encode(
+            &stamp(),
+            &Event::ConfigFetched {
+                sha256: Sha256([0xab; 32]),
+            },
+        )
+        .unwrap();
         assert_eq!(bytes.len(), 32 + 4 + 32);
     }
 
@@ -167,13 +182,19 @@ mod tests {
         let event = Event::Reset {
             reason: "x".repeat(MAX_PAYLOAD_LEN),
         };
-        assert!(matches!(encode(&stamp(), &event), Err(CodecError::TooLarge { .. })));
+        assert!(matches!(
+            encode(&stamp(), &event),
+            Err(CodecError::TooLarge { .. })
+        ));
     }
 
     #[test]
     fn unknown_event_kind_is_undecodable() {
         let mut bytes = encode(&stamp(), &Event::Completed).unwrap();
         bytes[32] = 200;
-        assert!(matches!(decode(&bytes), Err(CodecError::Undecodable { .. })));
+        assert!(matches!(
+            decode(&bytes),
+            Err(CodecError::Undecodable { .. })
+        ));
     }
 }

@@ -157,11 +157,17 @@ mod tests {
         assert_eq!(header.created_wall_ms, 1_700_000_000_000);
         let mut future = bytes;
         future[8] = 2;
-        assert_eq!(parse_header(&future), Err(HeaderProblem::Version { found: 2 }));
+        assert_eq!(
+            parse_header(&future),
+            Err(HeaderProblem::Version { found: 2 })
+        );
         let mut flipped = bytes;
         flipped[13] ^= 1;
         assert_eq!(parse_header(&flipped), Err(HeaderProblem::Crc));
-        assert_eq!(parse_header(&bytes[..3]), Err(HeaderProblem::Short { len: 3 }));
+        assert_eq!(
+            parse_header(&bytes[..3]),
+            Err(HeaderProblem::Short { len: 3 })
+        );
         assert_eq!(parse_header(&[0; 24]), Err(HeaderProblem::BadMagic));
     }
 

@@ -86,7 +86,9 @@ impl fmt::Display for Stage {
 
 /// The error for a stage name that is not one of [`Stage::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown stage `{name}` (expected one of: fetch-offline, fetch, kargs, disks, mount, files, umount)")]
+#[error(
+    "unknown stage `{name}` (expected one of: fetch-offline, fetch, kargs, disks, mount, files, umount)"
+)]
 pub struct UnknownStage {
     /// The name that was given.
     pub name: String,

@@ -30,7 +30,9 @@ pub enum TransitionError {
         stage: Stage,
     },
     /// A stage may only begin after the stages before it.
-    #[error("stage `{next}` cannot begin after `{after}`: stages run in boot order, each once per boot")]
+    #[error(
+        "stage `{next}` cannot begin after `{after}`: stages run in boot order, each once per boot"
+    )]
     StageOrder {
         /// The stage that ran last.
         after: Stage,
@@ -194,7 +196,9 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
                 return Err(TransitionError::NotMutating { stage: *stage });
             }
             if progress.reboot_pending.is_some() {
-                return Err(reject("a reboot was announced; nothing else may run in this boot"));
+                return Err(reject(
+                    "a reboot was announced; nothing else may run in this boot",
+                ));
             }
             match progress.state {
                 State::Fetched => {}

@@ -205,7 +205,9 @@ fn anomaly_marker(anomaly: &Anomaly) -> Option<String> {
         Anomaly::TornTail { tail, .. } => {
             format!("torn tail: {} bytes to the end of the file", tail.len)
         }
-        Anomaly::Corrupt { .. } => "CORRUPT: trust ends here (see ANOMALIES)".to_owned(),
+        Anomaly::Corrupt { offset, .. } => {
+            format!("CORRUPTION at offset {offset}: nothing from here on is trusted")
+        }
         Anomaly::UnsupportedVersion { found } => format!("format version {found} is not readable"),
         Anomaly::Unreadable { len, .. } => format!("{len} unreadable bytes skipped"),
         Anomaly::SequenceGap {
@@ -431,6 +433,7 @@ fn outcome_words(outcome: Outcome) -> &'static str {
         Outcome::Clean => "clean: every byte belongs to a whole, valid record",
         Outcome::TornTail => "ends in a torn tail (an interrupted append)",
         Outcome::Corrupt => "CORRUPT",
+        Outcome::UnsupportedVersion => "written by a newer format version",
     }
 }
 

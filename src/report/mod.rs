@@ -40,6 +40,7 @@ use serde::Serialize;
 
 use crate::classify::BootContext;
 use crate::error::{JournalError, StorageOp};
+
 use crate::storage::{Access, Storage};
 
 pub use verdict::{NextCheck, next_check, next_provisioning_boot};
@@ -55,20 +56,18 @@ fn open_for_reading<S: Storage + ?Sized>(storage: &mut S) -> Result<bool, Journa
         })
 }
 
-fn require_journal<S: Storage + ?Sized>(storage: &mut S) -> Result<(), JournalError> {
+fn require_journal<S: Storage + ?Sized>(storage: &mut S) -> Result<(), ReportError> {
     if open_for_reading(storage)? {
         return Ok(());
     }
-    Err(JournalError::Storage {
-        op: StorageOp::Open,
+    Err(ReportError::NoJournal {
         path: storage.path().to_owned(),
-        source: io::Error::from(io::ErrorKind::NotFound).into(),
     })
 }
 
 /// Writes the human report of the journal in `storage` (not yet opened) to
 /// `out`, and says how far the journal can be trusted. A missing journal is
-/// a storage error (`NotFound`).
+/// [`ReportError::NoJournal`].
 pub fn dump_human<S: Storage + ?Sized>(
     storage: &mut S,
     out: &mut dyn Write,
@@ -78,7 +77,7 @@ pub fn dump_human<S: Storage + ?Sized>(
 }
 
 /// Writes the JSON report (`spec/DUMP.md`) of the journal in `storage` (not
-/// yet opened) to `out`. A missing journal is a storage error (`NotFound`).
+/// yet opened) to `out`. A missing journal is [`ReportError::NoJournal`].
 pub fn dump_json<S: Storage + ?Sized>(
     storage: &mut S,
     out: &mut dyn Write,
@@ -115,8 +114,19 @@ pub struct Status {
     pub step: Option<&'static str>,
     /// The current attempt (0 before the first).
     pub epoch: u32,
-    /// `clean`, `torn_tail` or `corrupt` (`null` when absent).
+    /// Boots the current attempt has run.
+    pub boots: u32,
+    /// Unplanned restarts in the current attempt.
+    pub unplanned_restarts: u32,
+    /// Planned reboots in the current attempt.
+    pub planned_reboots: u32,
+    /// The config digest the attempt is bound to (hex).
+    pub config_sha256: Option<String>,
+    /// `clean`, `torn_tail`, `corrupt` or `unsupported_version` (`null`
+    /// when absent).
     pub outcome: Option<Outcome>,
+    /// The torn tail the next `check` will see.
+    pub torn_tail: Option<crate::scan::TornTail>,
     /// Trusted records.
     pub records: u64,
     /// The last trusted record.
@@ -164,7 +174,12 @@ pub fn status<S: Storage + ?Sized>(
             stage: None,
             step: None,
             epoch: 0,
+            boots: 0,
+            unplanned_restarts: 0,
+            planned_reboots: 0,
+            config_sha256: None,
             outcome: None,
+            torn_tail: None,
             records: 0,
             last_record: None,
             verdict: next.name,
@@ -187,7 +202,12 @@ pub fn status<S: Storage + ?Sized>(
         stage: progress.state.stage(),
         step,
         epoch: progress.epoch,
+        boots: progress.boots,
+        unplanned_restarts: progress.unplanned_restarts,
+        planned_reboots: progress.planned_reboots,
+        config_sha256: progress.config.map(|config| config.to_hex()),
         outcome: Some(summary.outcome),
+        torn_tail: summary.torn,
         records: summary.trusted_records,
         last_record: progress.last.map(|last| LastRecord {
             seq: last.seq,

@@ -33,6 +33,9 @@ pub enum Outcome {
     /// Damage that a crash cannot explain, or a record `check` cannot read;
     /// `check` refuses the journal.
     Corrupt,
+    /// The file was written by a newer format version, which this version
+    /// cannot read (nor can its `check`).
+    UnsupportedVersion,
 }
 
 impl Outcome {
@@ -42,6 +45,7 @@ impl Outcome {
             Outcome::Clean => "clean",
             Outcome::TornTail => "torn_tail",
             Outcome::Corrupt => "corrupt",
+            Outcome::UnsupportedVersion => "unsupported_version",
         }
     }
 }
@@ -270,6 +274,12 @@ pub enum ReportError {
     /// Writing the report failed.
     #[error("failed to write the report: {0}")]
     Output(#[from] io::Error),
+    /// There is no journal to report on.
+    #[error("there is no journal at `{path}`")]
+    NoJournal {
+        /// Where it was looked for.
+        path: camino::Utf8PathBuf,
+    },
 }
 
 /// Tracks boots in order of appearance and the stage each leaves running.
@@ -435,7 +445,7 @@ pub fn walk<S: Storage + ?Sized>(
     let mut salvage_from: Option<(u64, Expected)>;
     match Scanner::start(storage) {
         Err(JournalError::UnsupportedVersion { found, .. }) => {
-            summary.outcome = Outcome::Corrupt;
+            summary.outcome = Outcome::UnsupportedVersion;
             summary.unsupported_version = Some(found);
             pass.anomaly(Anomaly::UnsupportedVersion { found })?;
             salvage_from = None;

@@ -4,7 +4,10 @@
 
 mod dump_common;
 
-use dump_common::{Writer, all_stages, check_golden, config, first_check, golden_dir, render};
+use dump_common::{
+    RawJournal, Writer, all_stages, check_golden, config, first_check, golden_dir, hostile_journal,
+    render, stamp,
+};
 use provision_journal::report::Outcome;
 use provision_journal::{Event, PoisonReason, RebootReason, Stage, Trigger};
 
@@ -104,7 +107,7 @@ fn generated_poisoned_then_reset() {
             reason: PoisonReason::Interrupted {
                 stage: Stage::Disks,
                 stage_running: true,
-                boot: provision_journal::BootId([0x11; 16]),
+                boot: dump_common::boot_id(1),
                 last_seq: 3,
                 last_wall_ms: dump_common::START_MS + 1450,
             },
@@ -127,4 +130,77 @@ fn generated_poisoned_then_reset() {
         pin("generated-poisoned-then-reset", &writer.bytes()),
         Outcome::Clean
     );
+}
+
+#[test]
+fn generated_tail_repaired() {
+    let mut writer = Writer::new();
+    first_check(&mut writer).add(Event::StageBegan {
+        stage: Stage::Kargs,
+    });
+    let mut torn = writer.bytes();
+    torn.extend_from_slice(&[0x5a; 23]);
+    let mut journal =
+        provision_journal::Journal::open(provision_journal::MemStorage::with_bytes(&torn))
+            .expect("a torn tail opens");
+    let stamp = provision_journal::Stamp {
+        boot_id: dump_common::boot_id(1),
+        wall_ms: dump_common::START_MS + 5_000,
+        mono_ns: 6_000_000_000,
+    };
+    journal
+        .append(
+            Event::StageEnded {
+                stage: Stage::Kargs,
+            },
+            stamp,
+        )
+        .expect("the append repairs the tail");
+    let bytes = journal.into_storage().contents().expect("written");
+    assert_eq!(pin("generated-tail-repaired", &bytes), Outcome::Clean);
+}
+
+#[test]
+fn hostile_strings_in_every_field() {
+    assert_eq!(pin("hostile-escapes", &hostile_journal()), Outcome::Clean);
+}
+
+#[test]
+fn salvage_damage_in_the_middle() {
+    let mut writer = Writer::new();
+    all_stages(first_check(&mut writer));
+    let mut bytes = writer.bytes();
+    // Overwrite the middle of the disks stage's `end` record and a little
+    // of the next one.
+    for byte in &mut bytes[420..470] {
+        *byte = 0xee;
+    }
+    assert_eq!(
+        pin("salvage-damage-in-the-middle", &bytes),
+        Outcome::Corrupt
+    );
+}
+
+#[test]
+fn salvage_unknown_record_kind() {
+    let mut raw = RawJournal::new();
+    raw.record(
+        stamp(1, 1000),
+        &Event::AttemptStarted {
+            epoch: 1,
+            trigger: Trigger::Firstboot,
+        },
+    );
+    raw.record(stamp(1, 1250), &Event::ConfigFetched { sha256: config() });
+    let mut payload = provision_journal::codec::encode(&stamp(1, 1500), &Event::Completed).unwrap();
+    payload[32] = 42;
+    payload.extend_from_slice(b"future fields");
+    raw.frame(&payload);
+    raw.record(
+        stamp(1, 1750),
+        &Event::StageBegan {
+            stage: Stage::Kargs,
+        },
+    );
+    assert_eq!(pin("salvage-unknown-kind", &raw.bytes), Outcome::Corrupt);
 }

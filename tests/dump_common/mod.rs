@@ -83,9 +83,7 @@ impl Writer {
     pub fn boot(&mut self) -> &mut Self {
         self.boots += 1;
         let n = self.boots;
-        let mut id = [n.wrapping_mul(0x11); 16];
-        id[15] = n;
-        self.clock = FixedClock::new(BootId(id), START_MS + 60_000 * i64::from(n - 1));
+        self.clock = FixedClock::new(boot_id(n), START_MS + 60_000 * i64::from(n - 1));
         self
     }
 
@@ -114,6 +112,75 @@ impl Writer {
     pub fn bytes(&self) -> Vec<u8> {
         self.disk.contents().expect("the journal exists")
     }
+}
+
+/// The ID of the `n`th boot a [`Writer`] writes.
+pub fn boot_id(n: u8) -> BootId {
+    let mut id = [n.wrapping_mul(0x11); 16];
+    id[15] = n;
+    BootId(id)
+}
+
+/// A journal with a terminal escape sequence in every string field, each
+/// record valid and checksummed: a failed stage's reason, free-text planned
+/// reboot reasons (announced and restarted), a poisoning stage failure, a
+/// reset's reason and a forced rerun's token.
+pub fn hostile_journal() -> Vec<u8> {
+    let mut writer = Writer::new();
+    let other = RebootReason::Other(hostile("reboot"));
+    first_check(&mut writer)
+        .add(Event::StageBegan {
+            stage: Stage::Kargs,
+        })
+        .wait(50)
+        .add(Event::StageFailed {
+            stage: Stage::Kargs,
+            reason: hostile("kargs"),
+        })
+        .boot()
+        .add(Event::Restarted { planned: None })
+        .add(Event::ConfigFetched { sha256: config() })
+        .stage(Stage::Kargs, 40)
+        .add(Event::RebootPlanned {
+            reason: other.clone(),
+        })
+        .boot()
+        .add(Event::Restarted {
+            planned: Some(other),
+        })
+        .add(Event::ConfigFetched { sha256: config() })
+        .add(Event::StageBegan {
+            stage: Stage::Disks,
+        })
+        .wait(700)
+        .add(Event::StageFailed {
+            stage: Stage::Disks,
+            reason: hostile("disks"),
+        })
+        .boot()
+        .add(Event::Reset {
+            reason: hostile("reset"),
+        })
+        .boot()
+        .add(Event::AttemptStarted {
+            epoch: 2,
+            trigger: Trigger::Firstboot,
+        })
+        .add(Event::ConfigFetched { sha256: config() });
+    all_stages(&mut writer).boot().add(Event::AttemptStarted {
+        epoch: 3,
+        trigger: Trigger::ForcedRerun {
+            token: hostile("token"),
+        },
+    });
+    writer.bytes()
+}
+
+/// Whether `text` holds nothing a terminal would act on but newlines.
+pub fn terminal_safe(text: &str) -> bool {
+    !text
+        .chars()
+        .any(|c| c != '\n' && provision_journal::report::escape::is_unsafe(c))
 }
 
 /// The config digest of the generated journals.
@@ -197,6 +264,16 @@ pub fn stamp(n: u8, mono_ms: u64) -> Stamp {
 /// Appends `boots` boots of a planned-reboot loop (5 records each): valid
 /// for the transition function, and as large as wanted.
 pub fn reboot_loop(raw: &mut RawJournal, boots: u64) {
+    reboot_loop_with(raw, boots, &mut |_| {});
+}
+
+/// [`reboot_loop`], calling `after_boot` after each boot (to drain the
+/// bytes to a file, say).
+pub fn reboot_loop_with(
+    raw: &mut RawJournal,
+    boots: u64,
+    after_boot: &mut dyn FnMut(&mut RawJournal),
+) {
     for boot in 0..boots {
         let mut stamp = stamp(1, 1_000 * boot);
         stamp.boot_id.0[..8].copy_from_slice(&boot.to_le_bytes());
@@ -236,5 +313,6 @@ pub fn reboot_loop(raw: &mut RawJournal, boots: u64) {
             },
             raw,
         );
+        after_boot(raw);
     }
 }

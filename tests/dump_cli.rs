@@ -1,0 +1,111 @@
+//! `provision-journal dump` and `status --json` on real files: the exit
+//! status tells how far the journal can be trusted, the file is never
+//! changed, and the reports are the library's.
+
+mod dump_common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use dump_common::{Writer, all_stages, first_check};
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("dump-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn journal(&self, bytes: &[u8]) -> PathBuf {
+        let path = self.0.join("provision-journal");
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str], journal: &Path) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_provision-journal"))
+        .args(args)
+        .arg(journal)
+        .env_remove("TZ")
+        .output()
+        .unwrap()
+}
+
+fn clean_run() -> Vec<u8> {
+    let mut writer = Writer::new();
+    all_stages(first_check(&mut writer));
+    writer.bytes()
+}
+
+#[test]
+fn exit_status_says_clean_torn_or_corrupt_and_the_file_is_untouched() {
+    let scratch = Scratch::new("outcomes");
+    let clean = clean_run();
+    let mut torn = clean.clone();
+    torn.extend_from_slice(&[0x11; 9]);
+    let mut corrupt = clean.clone();
+    corrupt[200] ^= 0x01;
+    for (bytes, status, words) in [
+        (&clean, 0, "clean: every byte"),
+        (&torn, 24, "Torn tail"),
+        (&corrupt, 20, "CORRUPTION at offset"),
+    ] {
+        let path = scratch.journal(bytes);
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let output = run(&["dump"], &path);
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(output.status.code(), Some(status), "{stdout}");
+        assert!(stdout.contains(words), "{stdout}");
+        assert!(stdout.contains("NEXT CHECK"), "{stdout}");
+        let output = run(&["dump", "--json"], &path);
+        assert_eq!(output.status.code(), Some(status));
+        let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(document["schema"], "provision-journal/dump/1");
+        assert_eq!(std::fs::read(&path).unwrap(), *bytes);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+            modified
+        );
+    }
+}
+
+#[test]
+fn dump_reads_a_read_only_copy_and_a_missing_one_is_named() {
+    let scratch = Scratch::new("read-only");
+    let path = scratch.journal(&clean_run());
+    let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&path, permissions).unwrap();
+    assert_eq!(run(&["dump"], &path).status.code(), Some(0));
+    let missing = run(&["dump"], &scratch.0.join("nothing-here"));
+    assert_eq!(missing.status.code(), Some(41));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no journal"));
+}
+
+#[test]
+fn status_json_follows_the_documented_schema() {
+    let scratch = Scratch::new("status");
+    let path = scratch.journal(&clean_run());
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_provision-journal"))
+        .args(["--journal", path.to_str().unwrap(), "status", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let status: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(status["schema"], "provision-journal/status/1");
+    assert_eq!(status["state"], "complete");
+    assert_eq!(status["stage"], serde_json::Value::Null);
+    assert_eq!(status["epoch"], 1);
+    assert_eq!(status["verdict"], "already_complete");
+    assert_eq!(status["outcome"], "clean");
+}

@@ -204,3 +204,17 @@ fn salvage_unknown_record_kind() {
     );
     assert_eq!(pin("salvage-unknown-kind", &raw.bytes), Outcome::Corrupt);
 }
+
+#[test]
+fn readme_example_is_the_real_output() {
+    let journal = golden_dir().join("interrupted-after-red-line.journal");
+    let (human, _, _) = render(&std::fs::read(journal).expect("golden journal"));
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    // Everything but the first line, which names the file.
+    let body = human.split_once('\n').expect("a heading").1;
+    assert!(
+        readme.contains(body),
+        "README's \"Reading a journal\" example is out of date; paste:\n{body}"
+    );
+}

@@ -230,3 +230,37 @@ fn status_agrees_with_the_journal_and_the_classifier() {
     assert_eq!(parsed["stage"], "disks");
     assert_eq!(parsed["verdict"], "fatal_interruption");
 }
+
+#[test]
+fn a_torn_tail_says_which_record_it_lost_and_the_verdict_is_the_classifiers() {
+    let mut writer = Writer::new();
+    first_check(&mut writer).stage(Stage::Kargs, 10);
+    let whole = writer.bytes();
+    writer.add(Event::StageBegan {
+        stage: Stage::Disks,
+    });
+    let longer = writer.bytes();
+    let torn = &longer[..whole.len() + 57];
+    let (document, human, outcome) = report_of(torn);
+    assert_eq!(outcome, Outcome::TornTail);
+    let anomaly = &document["anomalies"][0];
+    assert_eq!(anomaly["kind"], "torn_tail");
+    assert_eq!(anomaly["offset"], whole.len() as u64);
+    assert_eq!(anomaly["len"], 57);
+    assert_eq!(anomaly["lost"]["seq"], 4);
+    assert_eq!(anomaly["lost"]["kind"], "stage_began");
+    assert_eq!(
+        anomaly["lost"]["frame_len"],
+        (longer.len() - whole.len()) as u64
+    );
+    assert!(human.contains("record #4 (stage-began)"), "{human}");
+
+    let journal = Journal::read(MemStorage::with_bytes(torn)).unwrap();
+    let decision = provision_journal::classify(
+        journal.progress(),
+        journal.torn_tail(),
+        &report::next_provisioning_boot(),
+    );
+    assert_eq!(document["next_check"]["verdict"], decision.verdict.name());
+    assert_eq!(document["summary"]["torn_tail"]["len"], 57);
+}

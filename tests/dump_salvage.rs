@@ -264,3 +264,22 @@ fn a_torn_tail_says_which_record_it_lost_and_the_verdict_is_the_classifiers() {
     assert_eq!(document["next_check"]["verdict"], decision.verdict.name());
     assert_eq!(document["summary"]["torn_tail"]["len"], 57);
 }
+
+#[test]
+fn files_that_are_not_journals_are_described_not_fatal() {
+    for (bytes, words) in [
+        (&b""[..], "shorter than a header"),
+        (
+            &b"hello world, this is not a journal at all\n"[..],
+            "bad magic",
+        ),
+        (&[0u8; 4096][..], "bad magic"),
+    ] {
+        let (document, human, outcome) = report_of(bytes);
+        assert_eq!(outcome, Outcome::Corrupt);
+        assert!(human.contains(words), "{human}");
+        assert!(human.contains("No record is trusted."), "{human}");
+        assert_eq!(document["summary"]["trusted_records"], 0);
+        assert_eq!(document["next_check"]["verdict"], "corrupt_journal");
+    }
+}

@@ -49,14 +49,28 @@ pub fn quoted(text: &str) -> String {
 pub const EXCERPT_LEN: usize = 16;
 
 /// The first [`EXCERPT_LEN`] bytes as spaced hex, with `..` when more
-/// follow.
+/// follow; `(end of file)` when there are none.
 pub fn hex_excerpt(bytes: &[u8], total: u64) -> String {
+    if bytes.is_empty() {
+        return "(end of file)".to_owned();
+    }
     let shown = &bytes[..bytes.len().min(EXCERPT_LEN)];
     let mut out: Vec<String> = shown.iter().map(|b| format!("{b:02x}")).collect();
     if total > shown.len() as u64 {
         out.push("..".to_owned());
     }
     out.join(" ")
+}
+
+/// The length to give [`hex_excerpt`] for an excerpt of a region of unknown
+/// length: a short excerpt ended at the end of the file, a full one may have
+/// more after it.
+pub fn excerpt_total(excerpt: &[u8]) -> u64 {
+    if excerpt.len() < EXCERPT_LEN {
+        excerpt.len() as u64
+    } else {
+        u64::MAX
+    }
 }
 
 /// A compact JSON formatter that also escapes DEL, C1 controls and the

@@ -12,7 +12,7 @@ use crate::frame::VERSION;
 use crate::state::{State, Step};
 use crate::storage::Storage;
 
-use super::escape::{defang, hex_excerpt, quoted};
+use super::escape::{defang, excerpt_total, hex_excerpt, quoted};
 use super::time::{Utc, seconds};
 use super::timeline::{BootSummary, StageResult, Timeline};
 use super::verdict::next_check;
@@ -262,9 +262,17 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
             problem,
             trusted_records,
             ..
-        } => format!(
-            "Corruption at offset {offset}: {problem}. An interrupted append cannot leave this. The {trusted_records} records before offset {offset} are trusted; nothing from here on is."
-        ),
+        } => {
+            let trusted = match trusted_records {
+                0 => "No record is trusted.".to_owned(),
+                records => format!(
+                    "The {records} records before offset {offset} are trusted; nothing from here on is."
+                ),
+            };
+            format!(
+                "Corruption at offset {offset}: {problem}. An interrupted append cannot leave this. {trusted}"
+            )
+        }
         Anomaly::UnsupportedVersion { found } => format!(
             "The file has format version {found}; this provision-journal reads version {VERSION} only."
         ),
@@ -326,7 +334,7 @@ fn anomaly_excerpt(anomaly: &Anomaly) -> Option<String> {
         Anomaly::TornTail { tail, excerpt, .. } => (tail.offset, excerpt, tail.len),
         Anomaly::Corrupt {
             offset, excerpt, ..
-        } => (*offset, excerpt, u64::MAX),
+        } => (*offset, excerpt, excerpt_total(excerpt)),
         Anomaly::Unreadable {
             offset,
             len,

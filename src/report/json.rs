@@ -17,7 +17,7 @@ use crate::scan::Scanner;
 use crate::state::{Progress, State, Step};
 use crate::storage::Storage;
 
-use super::escape::{hex_excerpt, write_json};
+use super::escape::{excerpt_total, hex_excerpt, write_json};
 use super::human::describe_anomaly;
 use super::time::Utc;
 use super::timeline::{BootSummary, Timeline};
@@ -210,7 +210,7 @@ pub fn anomaly_json(anomaly: &Anomaly) -> Value {
             ..
         } => (
             json!({ "problem": problem.to_string(), "trusted_records": trusted_records }),
-            excerpt(bytes, u64::MAX),
+            excerpt(bytes, excerpt_total(bytes)),
         ),
         Anomaly::UnsupportedVersion { found } => (json!({ "found": found }), Value::Null),
         Anomaly::Unreadable {

@@ -5,6 +5,7 @@
 //! next provisioning boot"; this module only puts it into words.
 
 use crate::classify::{BootContext, Verdict, classify, describe_poison};
+use crate::error::Corruption;
 use crate::state::{Poison, PoisonCause};
 
 use super::escape::quoted;
@@ -84,6 +85,19 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
         };
     }
     if let Some((offset, problem)) = &summary.corruption {
+        let trusted = match summary.trusted_records {
+            0 => "No record before the damage can be trusted".to_owned(),
+            records => format!(
+                "The {records} records before offset {offset} are intact and end in state {} of attempt {}",
+                summary.progress.state, summary.progress.epoch
+            ),
+        };
+        let check_the_file = match problem {
+            Corruption::NotAJournal => {
+                "This may not be a provision-journal file at all: check the path. "
+            }
+            _ => "",
+        };
         return NextCheck {
             verdict: None,
             name: "corrupt_journal",
@@ -92,10 +106,9 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
                 "the journal is corrupt at offset {offset} ({problem}); `check` refuses a journal it cannot trust, so provisioning stops on every boot"
             ),
             advice: format!(
-                "The {} records before offset {offset} are intact and end in state {} of attempt {}; anything shown after it is salvaged and not trusted. \
+                "{check_the_file}{trusted}; anything shown after it is salvaged and not trusted. \
 Find out from them how far provisioning got; once the disks are verified, keep a copy of the file and move it away: \
-the next provisioning boot then starts a new attempt.",
-                summary.trusted_records, summary.progress.state, summary.progress.epoch
+the next provisioning boot then starts a new attempt."
             ),
         };
     }

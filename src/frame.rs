@@ -13,9 +13,9 @@ pub const HEADER_LEN: usize = 24;
 pub const FRAME_HEADER_LEN: usize = 20;
 /// The largest frame: fixed part plus the largest payload.
 pub const MAX_FRAME_LEN: usize = FRAME_HEADER_LEN + MAX_PAYLOAD_LEN;
-/// The largest single append a writer makes: a `TailRepaired` record and the
-/// record it precedes. A torn tail is never longer than this.
-pub const MAX_APPEND_LEN: usize = 2 * MAX_FRAME_LEN;
+/// The largest single append a writer makes: one frame (each record is
+/// written and synced on its own). A torn tail is never longer than this.
+pub const MAX_APPEND_LEN: usize = MAX_FRAME_LEN;
 
 /// The decoded file header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -138,8 +138,10 @@ impl<S: Storage> Journal<S> {
     /// Validates `event`, appends it durably and returns the new progress.
     ///
     /// Creates the journal first if there is none (header, `fdatasync`,
-    /// rename, directory `fsync`). Cuts off a torn tail first, recording a
-    /// `TailRepaired` record in the same write. On any failure nothing is
+    /// rename, directory `fsync`). Cuts off a torn tail first and records
+    /// that in a `TailRepaired` record, made durable on its own before
+    /// `event` is written: one write and one `fdatasync` per record, so a
+    /// crash can only ever tear a single record. On any failure nothing is
     /// claimed: the error says what happened and this handle refuses further
     /// appends, so a failed sync is never retried.
     pub fn append(&mut self, event: Event, stamp: Stamp) -> Result<&Progress, JournalError> {
@@ -174,7 +176,7 @@ impl<S: Storage> Journal<S> {
         }
         events.push(event);
         let mut progress = self.progress.clone();
-        let mut frames = Vec::new();
+        let mut frames = Vec::with_capacity(2);
         for event in events {
             let record = Record { seq, stamp, event };
             progress = transition(&progress, &record).map_err(|source| JournalError::Rejected {
@@ -190,7 +192,7 @@ impl<S: Storage> Journal<S> {
             let frame = encode_frame(seq, prev, &payload);
             prev = u32::from_le_bytes(frame[0..4].try_into().expect("4 bytes"));
             seq += 1;
-            frames.extend_from_slice(&frame);
+            frames.push(frame);
         }
 
         if let Some((bytes, header)) = new_header {
@@ -208,19 +210,26 @@ impl<S: Storage> Journal<S> {
                 .truncate(torn.offset)
                 .map_err(|source| storage_error(&self.storage, StorageOp::Truncate, source))?;
         }
-        self.storage
-            .append(&frames)
-            .map_err(|source| storage_error(&self.storage, StorageOp::Append, source))?;
-        self.storage
-            .sync_data()
-            .map_err(|source| JournalError::SyncFailed {
-                path: self.storage.path().to_owned(),
-                offset: self.end,
-                source,
-            })?;
+        // Two frames in one write could land second-first (its sectors in
+        // any order), leaving a valid record behind a torn one: corruption,
+        // not a torn tail. So each frame is written and synced alone.
+        let mut offset = self.end;
+        for frame in &frames {
+            self.storage
+                .append(frame)
+                .map_err(|source| storage_error(&self.storage, StorageOp::Append, source))?;
+            self.storage
+                .sync_data()
+                .map_err(|source| JournalError::SyncFailed {
+                    path: self.storage.path().to_owned(),
+                    offset,
+                    source,
+                })?;
+            offset += frame.len() as u64;
+        }
         self.unusable = false;
         self.torn = None;
-        self.end += frames.len() as u64;
+        self.end = offset;
         self.next_seq = seq;
         self.prev_crc = prev;
         self.progress = progress;

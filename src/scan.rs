@@ -254,21 +254,19 @@ impl<'s, S: Storage + ?Sized> Scanner<'s, S> {
                 }))
             }
             FrameCheck::Invalid(why) => {
-                if remaining > MAX_APPEND_LEN as u64 {
-                    let problem = Corruption::BadFrame {
-                        why,
-                        followed_by: "more data than one interrupted append can leave",
-                    };
-                    return Err(self.corrupt(pos, problem));
-                }
-                let region = self.window.get(self.storage, pos, remaining as usize)?;
+                let look = remaining.min((MAX_APPEND_LEN + MAX_FRAME_LEN) as u64);
+                let region = self.window.get(self.storage, pos, look as usize)?;
                 let valid_follows = (1..region.len())
                     .any(|at| matches!(check_frame(&region[at..]), FrameCheck::Valid { .. }));
-                if valid_follows {
-                    let problem = Corruption::BadFrame {
-                        why,
-                        followed_by: "a valid record",
-                    };
+                let followed_by = if valid_follows {
+                    Some("a valid record")
+                } else if remaining > MAX_APPEND_LEN as u64 {
+                    Some("more data than one interrupted append can leave")
+                } else {
+                    None
+                };
+                if let Some(followed_by) = followed_by {
+                    let problem = Corruption::BadFrame { why, followed_by };
                     return Err(self.corrupt(pos, problem));
                 }
                 self.end = Some(End::Torn(TornTail {

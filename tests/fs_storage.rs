@@ -107,7 +107,7 @@ fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
 
 fn open_error(path: Utf8PathBuf) -> StorageError {
     let mut storage = FsStorage::new(path);
-    storage.open(Access::Write).err().expect("refused")
+    storage.open(Access::Write).expect_err("refused")
 }
 
 #[test]
@@ -171,8 +171,7 @@ fn a_missing_directory_is_a_clear_error_naming_the_path() {
             },
             clock.stamp(),
         )
-        .err()
-        .expect("no directory");
+        .expect_err("no directory");
     let message = error.to_string();
     assert!(
         message.starts_with(&format!("failed to create journal `{path}`")),

@@ -10,7 +10,9 @@ mod fs;
 mod mem;
 
 pub use fs::FsStorage;
-pub use mem::{Fault, FaultKind, MemDisk, MemStorage, Op, OpKind};
+pub use mem::{
+    CrashState, Fault, FaultKind, Fill, MemDisk, MemStorage, Op, OpKind, SECTOR_SIZES, Tearing,
+};
 
 use camino::Utf8Path;
 

@@ -100,6 +100,23 @@ pub enum JournalError {
         #[source]
         source: StorageError,
     },
+    /// Writing a record, or cutting off a torn tail before one, failed.
+    /// Whatever landed from `offset` on is not durable; this handle refuses
+    /// further appends.
+    #[error(
+        "failed to {op} journal `{path}` at offset {offset}: {source}; the record is not written and this process appends nothing more"
+    )]
+    WriteFailed {
+        /// What was being done.
+        op: StorageOp,
+        /// The journal.
+        path: Utf8PathBuf,
+        /// Where the record (or the torn tail) starts.
+        offset: u64,
+        /// Why it failed.
+        #[source]
+        source: StorageError,
+    },
     /// `fdatasync` failed. The record may or may not be on disk; it is not
     /// retried, and this handle refuses further appends.
     #[error(

@@ -208,7 +208,12 @@ impl<S: Storage> Journal<S> {
         if let Some(torn) = self.torn {
             self.storage
                 .truncate(torn.offset)
-                .map_err(|source| storage_error(&self.storage, StorageOp::Truncate, source))?;
+                .map_err(|source| JournalError::WriteFailed {
+                    op: StorageOp::Truncate,
+                    path: self.storage.path().to_owned(),
+                    offset: torn.offset,
+                    source,
+                })?;
         }
         // Two frames in one write could land second-first (its sectors in
         // any order), leaving a valid record behind a torn one: corruption,
@@ -217,7 +222,12 @@ impl<S: Storage> Journal<S> {
         for frame in &frames {
             self.storage
                 .append(frame)
-                .map_err(|source| storage_error(&self.storage, StorageOp::Append, source))?;
+                .map_err(|source| JournalError::WriteFailed {
+                    op: StorageOp::Append,
+                    path: self.storage.path().to_owned(),
+                    offset,
+                    source,
+                })?;
             self.storage
                 .sync_data()
                 .map_err(|source| JournalError::SyncFailed {

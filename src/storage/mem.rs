@@ -101,6 +101,17 @@ pub struct Fault {
     pub kind: FaultKind,
 }
 
+/// One operation a handle asked for, in order, whether it happened or an
+/// injected fault made it fail (the log of what was tried, where
+/// [`MemDisk::ops`] logs what was done).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    /// The kind of operation.
+    pub kind: OpKind,
+    /// The fault that made it fail, if one did.
+    pub fault: Option<FaultKind>,
+}
+
 /// The shared state behind [`MemStorage`] handles: one directory holding at
 /// most one journal.
 #[derive(Clone, Debug, Default)]
@@ -113,7 +124,7 @@ pub struct MemDisk {
     pub ops: Vec<Op>,
     temp: Vec<u8>,
     faults: Vec<Fault>,
-    seen: Vec<OpKind>,
+    attempts: Vec<Attempt>,
     locked: bool,
 }
 
@@ -194,12 +205,18 @@ impl MemDisk {
     }
 
     fn fault(&mut self, kind: OpKind) -> Option<FaultKind> {
-        let nth = self.seen.iter().filter(|&&seen| seen == kind).count();
-        self.seen.push(kind);
-        self.faults
+        let nth = self
+            .attempts
+            .iter()
+            .filter(|attempt| attempt.kind == kind)
+            .count();
+        let fault = self
+            .faults
             .iter()
             .find(|fault| fault.op == kind && fault.nth == nth)
-            .map(|fault| fault.kind)
+            .map(|fault| fault.kind);
+        self.attempts.push(Attempt { kind, fault });
+        fault
     }
 }
 
@@ -289,6 +306,12 @@ impl MemStorage {
     pub fn crash_states(&self) -> Vec<CrashState> {
         let disk = self.disk.borrow();
         MemDisk::crash_states(disk.start.as_deref(), &disk.ops)
+    }
+
+    /// Every operation asked for so far, including those an injected fault
+    /// made fail.
+    pub fn attempts(&self) -> Vec<Attempt> {
+        self.disk.borrow().attempts.clone()
     }
 
     /// What was durable when the disk was made.

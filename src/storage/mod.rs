@@ -11,7 +11,8 @@ mod mem;
 
 pub use fs::FsStorage;
 pub use mem::{
-    CrashState, Fault, FaultKind, Fill, MemDisk, MemStorage, Op, OpKind, SECTOR_SIZES, Tearing,
+    Attempt, CrashState, Fault, FaultKind, Fill, MemDisk, MemStorage, Op, OpKind, SECTOR_SIZES,
+    Tearing,
 };
 
 use camino::Utf8Path;

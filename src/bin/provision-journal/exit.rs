@@ -103,7 +103,9 @@ fn storage_exit(source: &StorageError) -> Exit {
 impl From<JournalError> for Failure {
     fn from(error: JournalError) -> Self {
         let exit = match &error {
-            JournalError::Storage { source, .. } => storage_exit(source),
+            JournalError::Storage { source, .. } | JournalError::WriteFailed { source, .. } => {
+                storage_exit(source)
+            }
             JournalError::SyncFailed { .. } => Exit::SyncFailed,
             JournalError::Corrupt { .. } => Exit::Corrupt,
             JournalError::UnsupportedVersion { .. } => Exit::UnsupportedVersion,

@@ -19,6 +19,8 @@ pub enum StorageOp {
     Read,
     /// Cutting off a torn tail.
     Truncate,
+    /// Making the journal's name durable (`fsync` of its directory).
+    SyncDir,
     /// Appending a record.
     Append,
 }
@@ -30,6 +32,7 @@ impl std::fmt::Display for StorageOp {
             StorageOp::Create => "create",
             StorageOp::Read => "read",
             StorageOp::Truncate => "cut the torn tail of",
+            StorageOp::SyncDir => "sync the directory entry of",
             StorageOp::Append => "append to",
         })
     }

@@ -138,9 +138,11 @@ impl<S: Storage> Journal<S> {
     /// Validates `event`, appends it durably and returns the new progress.
     ///
     /// Creates the journal first if there is none (header, `fdatasync`,
-    /// rename, directory `fsync`). Cuts off a torn tail first and records
-    /// that in a `TailRepaired` record, made durable on its own before
-    /// `event` is written: one write and one `fdatasync` per record, so a
+    /// rename, directory `fsync`). If the journal exists but holds no record
+    /// (its creation failed or was killed after the rename), `fsync`s its
+    /// directory first, so the record cannot vanish with the name. Cuts off
+    /// a torn tail first and records that in a `TailRepaired` record, made
+    /// durable on its own before `event` is written: one write and one `fdatasync` per record, so a
     /// crash can only ever tear a single record. On any failure nothing is
     /// claimed: the error says what happened and this handle refuses further
     /// appends, so a failed sync is never retried.
@@ -195,6 +197,7 @@ impl<S: Storage> Journal<S> {
             frames.push(frame);
         }
 
+        let creating = new_header.is_some();
         if let Some((bytes, header)) = new_header {
             self.unusable = true;
             self.storage
@@ -205,6 +208,15 @@ impl<S: Storage> Journal<S> {
             self.end = HEADER_LEN as u64;
         }
         self.unusable = true;
+        if !creating && self.next_seq == 0 {
+            // A journal without records may be left by a creation that
+            // failed or was killed between its rename and the directory
+            // fsync: its name may not be durable yet, and no record may
+            // claim to be durable in a file that can vanish.
+            self.storage
+                .sync_dir()
+                .map_err(|source| storage_error(&self.storage, StorageOp::SyncDir, source))?;
+        }
         if let Some(torn) = self.torn {
             self.storage
                 .truncate(torn.offset)

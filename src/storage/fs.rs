@@ -208,4 +208,15 @@ impl Storage for FsStorage {
     fn truncate(&mut self, len: u64) -> Result<(), StorageError> {
         rustix::fs::ftruncate(self.file()?, len).map_err(|error| io::Error::from(error).into())
     }
+
+    fn sync_dir(&mut self) -> Result<(), StorageError> {
+        let (dir_path, _) = self.dir_and_name();
+        let dir = rustix::fs::open(
+            dir_path.as_std_path(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(io::Error::from)?;
+        rustix::fs::fsync(&dir).map_err(|error| io::Error::from(error).into())
+    }
 }

@@ -465,6 +465,18 @@ impl Storage for MemStorage {
         disk.ops.push(Op::Truncate { len });
         Ok(())
     }
+
+    fn sync_dir(&mut self) -> Result<(), StorageError> {
+        let mut disk = self.disk.borrow_mut();
+        if let Some(fault) = disk.fault(OpKind::SyncDir) {
+            return Err(match fault {
+                FaultKind::Errno(raw) => errno(raw),
+                FaultKind::ShortWrite { .. } => errno(libc_enospc()),
+            });
+        }
+        disk.ops.push(Op::SyncDir);
+        Ok(())
+    }
 }
 
 fn libc_enospc() -> i32 {

@@ -87,4 +87,9 @@ pub trait Storage {
 
     /// Cuts the file to `len` bytes (durable with the next `sync_data`).
     fn truncate(&mut self, len: u64) -> Result<(), StorageError>;
+
+    /// `fsync` of the journal's directory: makes its name durable. Needed
+    /// before the first record of a journal whose creation did not finish
+    /// (see [`crate::Journal::append`]).
+    fn sync_dir(&mut self) -> Result<(), StorageError>;
 }

@@ -12,7 +12,7 @@
 //! | `PROVISION_JOURNAL_CMDLINE` | `/proc/cmdline` |
 //! | `PROVISION_JOURNAL_LIVE` | live detection from the command line (`1` or `0`) |
 
-use std::io;
+use std::io::{self, Read};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -128,6 +128,15 @@ impl BootInputs {
     /// Reads every input from the running system and the environment.
     /// `journal` locates the firstboot stamp (in the journal's directory).
     pub fn read(journal: &Utf8Path) -> Result<Self, BootContextError> {
+        let mut inputs = Self::read_system()?;
+        inputs.firstboot_stamp = firstboot_stamp_exists(journal)?;
+        Ok(inputs)
+    }
+
+    /// Reads the inputs that do not depend on where the journal is: the
+    /// boot ID, the command line and the live override. The firstboot stamp
+    /// is left unset (see [`firstboot_stamp_exists`]).
+    pub fn read_system() -> Result<Self, BootContextError> {
         let boot_id = read_boot_id()?;
         let cmdline = match std::env::var(CMDLINE_ENV) {
             Ok(text) => text,
@@ -141,21 +150,10 @@ impl BootInputs {
             }),
             Err(_) => None,
         };
-        let stamp = firstboot_stamp_path(journal);
-        let firstboot_stamp = match std::fs::symlink_metadata(&stamp) {
-            Ok(_) => true,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => false,
-            Err(source) => {
-                return Err(BootContextError::Stamp {
-                    path: stamp,
-                    source,
-                });
-            }
-        };
         Ok(BootInputs {
             boot_id,
             cmdline,
-            firstboot_stamp,
+            firstboot_stamp: false,
             live_override,
         })
     }
@@ -206,6 +204,20 @@ pub fn read_boot_id() -> Result<BootId, BootContextError> {
     BootId::from_hex(text.trim()).ok_or(BootContextError::BadBootId { text, origin })
 }
 
+/// Whether the firstboot stamp exists beside `journal` (a symbolic link
+/// counts, whatever it points to).
+pub fn firstboot_stamp_exists(journal: &Utf8Path) -> Result<bool, BootContextError> {
+    let stamp = firstboot_stamp_path(journal);
+    match std::fs::symlink_metadata(&stamp) {
+        Ok(_) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(BootContextError::Stamp {
+            path: stamp,
+            source,
+        }),
+    }
+}
+
 /// The firstboot stamp beside `journal`.
 pub fn firstboot_stamp_path(journal: &Utf8Path) -> Utf8PathBuf {
     match journal.parent() {
@@ -215,10 +227,17 @@ pub fn firstboot_stamp_path(journal: &Utf8Path) -> Utf8PathBuf {
 }
 
 fn read_proc(path: &str) -> Result<String, BootContextError> {
-    std::fs::read_to_string(path).map_err(|source| BootContextError::Read {
-        path: path.into(),
-        source,
-    })
+    // A /proc file reports a size of 0, so asking for it (as
+    // `fs::read_to_string` does) costs a `statx` and small probing reads.
+    // Through `take`, nothing is asked; one page takes the whole file.
+    let mut text = String::with_capacity(4096);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(u64::MAX).read_to_string(&mut text))
+        .map_err(|source| BootContextError::Read {
+            path: path.into(),
+            source,
+        })?;
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use provision_journal::RebootReason;
-use provision_journal::boot_context::{BootInputs, running_system_is_live};
+use provision_journal::boot_context::{BootInputs, firstboot_stamp_exists, running_system_is_live};
 use provision_journal::hooks::{Hook, sha256_of};
 
 use crate::args::{Cli, Command};
@@ -51,10 +51,15 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             return with_journal(cli, |path| hook::run(path, &hook));
         }
         Command::Check => {
-            if running_system_is_live()? {
-                return check::run(&cli.journal, &live_inputs(cli)?);
+            let mut inputs = BootInputs::read_system()?;
+            if inputs.is_live() {
+                // A live system has no boot partition to hold a stamp.
+                return check::run(&cli.journal, &inputs);
             }
-            return with_journal(cli, |path| check::run(path, &BootInputs::read(path)?));
+            return with_journal(cli, |path| {
+                inputs.firstboot_stamp = firstboot_stamp_exists(path)?;
+                check::run(path, &inputs)
+            });
         }
         Command::Fetched(fetched) => match (&fetched.sha256, &fetched.config) {
             (Some(sha256), _) => Hook::Fetched(*sha256),
@@ -85,12 +90,4 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         return Ok(Exit::Ok);
     }
     with_journal(cli, |path| hook::run(path, &hook))
-}
-
-/// The context of a live system, which has no boot partition to read a
-/// firstboot stamp from.
-fn live_inputs(cli: &Cli) -> Result<BootInputs, Failure> {
-    let mut inputs = BootInputs::read(&cli.journal)?;
-    inputs.firstboot_stamp = false;
-    Ok(inputs)
 }

@@ -11,7 +11,12 @@
 //! hook_latency [--runs N] [--expect-status S] PREPARED TARGET NAME CMD [ARGS…] [:: NAME CMD [ARGS…]]…
 //! ```
 //!
-//! Prints one line per contender: `NAME median_us p25_us p75_us min_us runs`.
+//! Prints one line per contender: `NAME median_us p25_us p75_us min_us runs`,
+//! then one line per ordered pair of contenders, from the rounds they shared:
+//! `pair A B median_ratio p25_ratio p75_ratio median_excess_us`, where the
+//! ratio is A's time over B's in the same round and the excess A's time minus
+//! B's. Paired figures cancel whatever slowed a whole round down (a busy
+//! disk, another process), which medians taken apart do not.
 //! `benches/run.sh` builds the table from those lines.
 
 use std::fs::{self, File};
@@ -142,6 +147,25 @@ fn run(mut plan: Plan) -> Result<(), String> {
         }
     }
     reset_target(&plan.prepared, &plan.target).map_err(|error| error.to_string())?;
+    // Sample `round` of every contender comes from the same round.
+    let mut pairs = Vec::new();
+    for (i, a) in plan.contenders.iter().enumerate() {
+        for (_, b) in plan.contenders.iter().enumerate().filter(|(j, _)| *j != i) {
+            let mut ratios: Vec<f64> = a.micros.iter().zip(&b.micros).map(|(x, y)| x / y).collect();
+            let mut excess: Vec<f64> = a.micros.iter().zip(&b.micros).map(|(x, y)| x - y).collect();
+            ratios.sort_by(f64::total_cmp);
+            excess.sort_by(f64::total_cmp);
+            pairs.push(format!(
+                "pair {} {} {:.3} {:.3} {:.3} {:.0}",
+                a.name,
+                b.name,
+                quantile(&ratios, 0.5),
+                quantile(&ratios, 0.25),
+                quantile(&ratios, 0.75),
+                quantile(&excess, 0.5)
+            ));
+        }
+    }
     for contender in &mut plan.contenders {
         contender.micros.sort_by(f64::total_cmp);
         let sorted = &contender.micros;
@@ -154,6 +178,9 @@ fn run(mut plan: Plan) -> Result<(), String> {
             sorted[0],
             sorted.len()
         );
+    }
+    for pair in pairs {
+        println!("{pair}");
     }
     Ok(())
 }

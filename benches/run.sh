@@ -10,7 +10,7 @@
 #
 #   benches/run.sh [--runs N] [--update-results]
 #
-# --runs N           interleaved rounds of the hook latency comparison (101)
+# --runs N           interleaved rounds of the hook latency comparison (301)
 # --update-results   also write the table into benches/RESULTS.md
 #
 # Figures, not assertions: the machine may be shared and noisy. What counts
@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runs=101
+runs=301
 update_results=false
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -38,6 +38,7 @@ log() { echo "== $*" >&2; }
 # --- tools -----------------------------------------------------------------
 missing=()
 command -v strace >/dev/null || missing+=(strace)
+command -v file >/dev/null || missing+=(file)
 command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
 command -v losetup >/dev/null && command -v mount >/dev/null || missing+=(util-linux mount)
 [ -x /usr/bin/time ] || missing+=(time)
@@ -56,6 +57,18 @@ benches=(--bench journals --bench hook_latency)
 [ -f benches/dump.rs ] && benches+=(--bench dump)
 cargo bench --locked --no-run "${benches[@]}" >&2
 bin="$PWD/target/release/provision-journal"
+# The same code linked statically against musl: no dynamic loader, no shared
+# libraries, the shortest start. Measured beside the default build when
+# rustup can provide the target; the table says so when it cannot.
+musl_target="$(uname -m)-unknown-linux-musl"
+static_bin=""
+if command -v rustup >/dev/null &&
+    { rustup target list --installed | grep -qx "$musl_target" || rustup target add "$musl_target" >&2; } &&
+    cargo build --release --locked --bin provision-journal --target "$musl_target" >&2; then
+    static_bin="$PWD/target/$musl_target/release/provision-journal"
+else
+    log "no $musl_target build: the static rows are left out"
+fi
 bench() { cargo bench --locked -q --bench "$@"; }
 
 work="$(mktemp -d /var/tmp/provision-journal-bench.XXXXXX)"
@@ -112,16 +125,33 @@ history_records="$("$bin" status --json --journal "$prepared" | sed -n 's/.*"rec
 "$bin" --journal "$journal" begin disks >/dev/null
 record_len=$(($(stat -c %s "$journal") - $(stat -c %s "$prepared")))
 payload="begin disks $(printf '%*s' $((record_len - 13)) '' | tr ' ' x)"
+# Write back everything the build and the set-up left dirty, so that no
+# timed flush waits behind it.
+sync
+static_contender=()
+if [ -n "$static_bin" ]; then
+    static_contender=(:: static "$static_bin" --journal "$journal" begin disks)
+fi
 bench hook_latency -- --runs "$runs" "$prepared" "$journal" \
     provision-journal "$bin" --journal "$journal" begin disks \
     :: shell sh -c "printf '%s\n' '$payload' >> '$journal' && sync '$journal'" \
-    :: floor "$work/floor" "$journal" "$record_len" >"$work/latency"
+    :: floor "$work/floor" "$journal" "$record_len" \
+    :: start "$work/floor" "$journal" 0 \
+    "${static_contender[@]}" >"$work/latency"
 lat() { awk -v name="$1" -v col="$2" '$1 == name { print $col }' "$work/latency"; }
-pj=$(lat provision-journal 2) sh_=$(lat shell 2) fl=$(lat floor 2)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# Paired figures of contender $1 against $2 (see hook_latency.rs): column 4
+# is the median per-round ratio, 5 and 6 its IQR, 7 the median excess in µs.
+pair() { awk -v a="$1" -v b="$2" -v col="$3" '$1 == "pair" && $2 == a && $3 == b { print $col }' "$work/latency"; }
 meets() { awk -v v="$1" -v g="$2" 'BEGIN { print (v <= g) ? "met" : "**missed**" }'; }
 iqr() { echo "$(lat "$1" 3)–$(lat "$1" 4)"; }
-row "1 hook latency" "\`begin disks\` on a $history_records-record journal ($(stat -c %s "$prepared") B), appending $record_len B: median ${pj} µs (IQR $(iqr provision-journal)); \`sh -c 'printf … >> F && sync F'\`: ${sh_} µs ($(iqr shell)); floor (static C: open, write, fdatasync): ${fl} µs ($(iqr floor)); $runs interleaved rounds" "≤ 0.7× shell, ≤ 1.2× floor" "$(ratio "$pj" "$sh_")× shell ($(meets "$(ratio "$pj" "$sh_")" 0.7)), $(ratio "$pj" "$fl")× floor ($(meets "$(ratio "$pj" "$fl")" 1.2))"
+# "0.82× shell (IQR 0.78–0.86, met)" for contender $1 against $2, goal $3.
+versus() {
+    printf '%.2f× %s (IQR %.2f–%.2f, %s)' "$(pair "$1" "$2" 4)" "$2" "$(pair "$1" "$2" 5)" "$(pair "$1" "$2" 6)" "$(meets "$(pair "$1" "$2" 4)" "$3")"
+}
+row "1 hook latency" "default build (glibc, dynamic): \`begin disks\` on a $history_records-record journal ($(stat -c %s "$prepared") B), appending $record_len B: median $(lat provision-journal 2) µs (IQR $(iqr provision-journal)), $(pair provision-journal floor 7) µs over the floor; \`sh -c 'printf … >> F && sync F'\`: $(lat shell 2) µs ($(iqr shell)); floor (static C: open, write, fdatasync): $(lat floor 2) µs ($(iqr floor)), of which starting a static process: $(lat start 2) µs ($(iqr start)); $runs interleaved rounds; ratios are medians of per-round ratios" "≤ 0.7× shell, ≤ 1.2× floor" "$(versus provision-journal shell 0.7), $(versus provision-journal floor 1.2)"
+if [ -n "$static_bin" ]; then
+    row "1 hook latency, static" "static build (musl, \`--target $musl_target\`), same rounds, same journal: median $(lat static 2) µs (IQR $(iqr static)), $(pair static floor 7) µs over the floor" "≤ 0.7× shell, ≤ 1.2× floor" "$(versus static shell 0.7), $(versus static floor 1.2)"
+fi
 
 # --- 2. flushes and system calls per transition ---------------------------------------
 # Every hook of a whole provisioning under `strace -f -c`, on a new journal.
@@ -196,11 +226,19 @@ large=$((dump_rss[2] > dump_rss[3] ? dump_rss[2] : dump_rss[3]))
 row "4 \`dump\` memory" "peak RSS at 10 MB: $small KiB; at 100 MB: $large KiB" "flat (within 10%)" "$(awk -v s="$small" -v l="$large" 'BEGIN { print (l <= s * 1.1) ? "met" : "**missed**" }')"
 
 # --- 5. footprint ----------------------------------------------------------------------------
+# Size, whether stripped, how linked.
+footprint() {
+    local size
+    size=$(stat -c %s "$1")
+    echo "$size B ($(awk -v s="$size" 'BEGIN { printf "%.2f", s / 1048576 }') MiB, $(file -b "$1" | grep -o 'not stripped\|stripped' | head -n 1), $(file -b "$1" | grep -o 'dynamically linked\|statically linked\|static-pie linked'))"
+}
 size=$(stat -c %s "$bin")
-stripped=$(file -b "$bin" 2>/dev/null | grep -o 'not stripped\|stripped' || echo "?")
 deps=$(cargo tree --locked -e normal --prefix none | sed 's/ (\*)$//' | sort -u | grep -cv '^provision-journal ')
 linked=$(cargo tree --locked -e normal,no-proc-macro --prefix none | sed 's/ (\*)$//' | sort -u | grep -cv '^provision-journal ')
-row "5 binary size" "$size B ($(awk -v s="$size" 'BEGIN { printf "%.2f", s / 1048576 }') MiB, $stripped, $(file -b "$bin" 2>/dev/null | grep -o 'dynamically linked\|statically linked' || echo '?'))" "≤ 1.5 MiB" "$(meets "$size" $((3 * 1048576 / 2)))"
+row "5 binary size" "default build: $(footprint "$bin")" "≤ 1.5 MiB" "$(meets "$size" $((3 * 1048576 / 2)))"
+if [ -n "$static_bin" ]; then
+    row "5 binary size, static" "static build: $(footprint "$static_bin")" "≤ 1.5 MiB" "$(meets "$(stat -c %s "$static_bin")" $((3 * 1048576 / 2)))"
+fi
 row "5 dependencies" "$deps crates (normal edges), of which $linked linked into the binary and $((deps - linked)) build-time only (proc macros and their dependencies)" "—" "—"
 
 # --- the table -----------------------------------------------------------------------------

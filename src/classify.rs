@@ -408,9 +408,18 @@ pub fn min_bytes_to_cross_red_line(progress: &Progress) -> Option<u64> {
         let mut next = Vec::new();
         for (from, spent) in frontier {
             for event in crossing_candidates(&from) {
+                // Hooks come from the boot running the attempt; a new boot
+                // starts with `check`'s record. Boot IDs have a fixed size,
+                // so the choice does not change any frame's length.
+                let boot_id = match (&event, from.boot) {
+                    (Event::AttemptStarted { .. } | Event::Restarted { .. }, _) | (_, None) => {
+                        probe.boot_id
+                    }
+                    (_, Some(running)) => running,
+                };
                 let record = Record {
                     seq: 0,
-                    stamp: probe,
+                    stamp: Stamp { boot_id, ..probe },
                     event,
                 };
                 let Ok(after) = transition(&from, &record) else {

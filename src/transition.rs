@@ -39,6 +39,18 @@ pub enum TransitionError {
         /// The stage that was to begin.
         next: Stage,
     },
+    /// A hook's record from a boot that has not run `check`.
+    #[error(
+        "boot {this} has not run `check`: attempt {epoch} belongs to boot {running}; `check` must classify this boot before any hook"
+    )]
+    NotCheckedBoot {
+        /// The attempt.
+        epoch: u32,
+        /// The boot running the attempt.
+        running: String,
+        /// The boot the record comes from.
+        this: String,
+    },
     /// An attempt number that does not follow the current one.
     #[error("attempt {found} cannot follow attempt {current}")]
     EpochOutOfOrder {
@@ -80,6 +92,16 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
         cause,
     };
     let open_boot = progress.boots > 0 && progress.reboot_pending.is_none();
+    let this_boot = progress.boot == Some(record.stamp.boot_id);
+    if is_hook_of_running_boot(&record.event) && progress.boots > 0 && !this_boot {
+        return Err(TransitionError::NotCheckedBoot {
+            epoch: progress.epoch,
+            running: progress
+                .boot
+                .map_or_else(|| "none".to_owned(), |boot| boot.to_hex()),
+            this: record.stamp.boot_id.to_hex(),
+        });
+    }
 
     match &record.event {
         Event::TailRepaired { .. } => {}
@@ -327,8 +349,20 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
         }
 
         Event::Reset { .. } => {
-            if progress.awaits_attempt() {
-                return Err(reject("there is no attempt to reset"));
+            match progress.state {
+                State::Fresh if progress.awaits_attempt() => {
+                    return Err(reject("there is no attempt to reset"));
+                }
+                State::Fresh | State::Fetched | State::Mutating { .. } if this_boot => {
+                    return Err(reject(
+                        "the attempt is running on this boot; reset is for an attempt that stopped: poisoned, complete, or interrupted on an earlier boot",
+                    ));
+                }
+                State::Fresh
+                | State::Fetched
+                | State::Mutating { .. }
+                | State::Complete
+                | State::Poisoned => {}
             }
             next = Progress {
                 epoch: progress.epoch,
@@ -339,6 +373,25 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
         }
     }
     Ok(next)
+}
+
+/// Whether `event` is a hook's record, which only the boot that ran `check`
+/// for the attempt may write.
+fn is_hook_of_running_boot(event: &Event) -> bool {
+    match event {
+        Event::ConfigFetched { .. }
+        | Event::StageBegan { .. }
+        | Event::StageEnded { .. }
+        | Event::StageFailed { .. }
+        | Event::RebootPlanned { .. }
+        | Event::Completed => true,
+        Event::TailRepaired { .. }
+        | Event::AttemptStarted { .. }
+        | Event::Restarted { .. }
+        | Event::BootRefused
+        | Event::Poisoned { .. }
+        | Event::Reset { .. } => false,
+    }
 }
 
 /// Replays records from the start; the first rejected record stops it.

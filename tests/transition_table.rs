@@ -468,3 +468,83 @@ fn tail_repaired_changes_nothing_but_the_last_record() {
         before
     );
 }
+
+#[test]
+fn hooks_come_only_from_the_boot_that_ran_check() {
+    let mut history = History::fetched();
+    history
+        .begin(Stage::Kargs)
+        .end(Stage::Kargs)
+        .begin(Stage::Disks);
+    history.new_boot();
+    for event in [
+        Event::StageEnded {
+            stage: Stage::Disks,
+        },
+        Event::StageFailed {
+            stage: Stage::Disks,
+            reason: "exit status 1".into(),
+        },
+        Event::StageBegan {
+            stage: Stage::Mount,
+        },
+        Event::Completed,
+        Event::RebootPlanned {
+            reason: RebootReason::Kargs,
+        },
+    ] {
+        let error = history
+            .try_apply(event.clone())
+            .expect_err("another boot's hook");
+        assert!(
+            matches!(error, TransitionError::NotCheckedBoot { epoch: 1, .. }),
+            "{event:?}: {error}"
+        );
+        assert!(error.to_string().contains("has not run `check`"), "{error}");
+    }
+    // Before the red line too: a boot that skipped `check` cannot fetch.
+    let mut before = History::started();
+    before.new_boot();
+    assert!(matches!(
+        before.try_apply(Event::ConfigFetched { sha256: A }),
+        Err(TransitionError::NotCheckedBoot { .. })
+    ));
+    // `check` of the new boot (here the poison it records) is accepted.
+    history.apply(Event::Poisoned {
+        reason: PoisonReason::Interrupted {
+            stage: Stage::Disks,
+            stage_running: true,
+            boot: BootId([1; 16]),
+            last_seq: 5,
+            last_wall_ms: 5_000,
+        },
+    });
+}
+
+#[test]
+fn reset_is_refused_while_the_attempt_runs_on_this_boot() {
+    for mut history in [History::started(), History::fetched(), {
+        let mut running = History::fetched();
+        running.begin(Stage::Disks);
+        running
+    }] {
+        history.rejects(Event::Reset {
+            reason: "oops".into(),
+        });
+        // From another boot the attempt is over (interrupted): the
+        // operator may reset it without waiting for `check` to poison it.
+        history.new_boot().apply(Event::Reset {
+            reason: "disks verified".into(),
+        });
+        assert!(history.progress.awaits_attempt());
+    }
+    let mut complete = History::fetched();
+    complete
+        .begin(Stage::Files)
+        .end(Stage::Files)
+        .apply(Event::Completed)
+        .apply(Event::Reset {
+            reason: "rerun on purpose".into(),
+        });
+    assert!(complete.progress.awaits_attempt());
+}

@@ -93,11 +93,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Allow a new provisioning attempt after a poisoned or completed one;
-    /// the reason is recorded.
+    /// Allow a new provisioning attempt after a poisoned or completed one,
+    /// or one interrupted on an earlier boot; the reason is recorded.
+    /// Refused while the attempt runs on this boot.
     Reset {
-        /// Why, in the operator's words (e.g. "disks verified by hand").
-        #[arg(long, value_name = "TEXT")]
+        /// Why, in the operator's words (e.g. "disks verified by hand");
+        /// must not be empty.
+        #[arg(long, value_name = "TEXT", value_parser = parse_reason)]
         reason: String,
     },
     /// Print every record of a journal, read-only, with its offset and the
@@ -134,6 +136,15 @@ pub struct Fetched {
     /// The config's SHA-256, as 64 hex digits.
     #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
     pub sha256: Option<Sha256>,
+}
+
+fn parse_reason(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err(
+            "say why, in words: the reason is kept in the journal for whoever reads it next".into(),
+        );
+    }
+    Ok(text.to_owned())
 }
 
 fn parse_sha256(text: &str) -> Result<Sha256, String> {

@@ -181,7 +181,7 @@ cp "$prepared" "$journal"
 sync "$journal"
 strace -f -c -o "$work/strace" "$bin" --journal "$journal" begin disks >/dev/null
 row "2 flushes per transition" "fdatasync+fsync per hook over a whole provisioning (${#flushes[@]} hooks after \`check\`): $transition_flushes; \`check\` creating the journal: $create_flushes flushes, $create_calls system calls" "exactly 1; ≤ 3 at creation" "$([ "$transition_flushes" = 1 ] && echo met || echo '**missed**'), $([ "$create_flushes" -le 3 ] && echo met || echo '**missed**')"
-row "2 syscalls per transition" "\`begin disks\`: $(strace_total "$work/strace") system calls: $(strace_list "$work/strace")" "each justified in RESULTS.md" "see RESULTS.md"
+row "2 syscalls per transition" "\`begin disks\`: $(strace_total "$work/strace") system calls: $(strace_list "$work/strace")" "each justified in benches/README.md" "see README"
 
 # --- 3. check on the largest journal one attempt can reach -----------------------------
 log "check on the year-long reboot loop's journal"

@@ -86,6 +86,14 @@ pub fn dump_json<S: Storage + ?Sized>(
     Ok(json::write(storage, &next_provisioning_boot(), out)?.outcome)
 }
 
+/// How far the journal in `storage` (not yet opened) can be trusted, from
+/// one silent pass: the outcome [`dump_human`] would report. A missing
+/// journal is [`ReportError::NoJournal`].
+pub fn outcome<S: Storage + ?Sized>(storage: &mut S) -> Result<Outcome, ReportError> {
+    require_journal(storage)?;
+    Ok(walk(storage, &mut |_| Ok(()))?.outcome)
+}
+
 /// The last record of a journal, as `status` shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LastRecord {

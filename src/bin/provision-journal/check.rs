@@ -6,10 +6,20 @@ use provision_journal::{FsStorage, Journal, SystemClock, Verdict, hooks};
 
 use crate::exit::{Exit, Failure};
 use crate::location::require_directory;
+use crate::output::say;
 
 /// Decides the boot described by `inputs` for the journal at `path`,
 /// records the decision durably, prints it, and returns the exit status.
+/// The decision stands even if stdout cannot be written.
 pub fn run(path: &Utf8Path, inputs: &BootInputs) -> Result<Exit, Failure> {
+    let verdict = decide(path, inputs)?;
+    say(&verdict);
+    Ok(exit_for(&verdict))
+}
+
+/// Decides the boot described by `inputs` for the journal at `path` and
+/// records the decision durably.
+pub fn decide(path: &Utf8Path, inputs: &BootInputs) -> Result<Verdict, Failure> {
     let context = inputs.context();
     let verdict = if context.live {
         // A live system has no boot partition: there is no journal to read.
@@ -20,8 +30,7 @@ pub fn run(path: &Utf8Path, inputs: &BootInputs) -> Result<Exit, Failure> {
         let mut clock = SystemClock::new(inputs.boot_id);
         hooks::check(&mut journal, &context, &mut clock)?.verdict
     };
-    println!("{verdict}");
-    Ok(exit_for(&verdict))
+    Ok(verdict)
 }
 
 /// The exit status of a verdict: success exactly when provisioning may go on.

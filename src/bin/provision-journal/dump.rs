@@ -5,29 +5,46 @@
 //! past damage, and escapes everything it prints. This command picks the
 //! form and maps the outcome to the exit statuses of `spec/CLI.md`.
 
-use std::io::{self, Write};
+use std::io::Write;
 
 use camino::Utf8Path;
 use provision_journal::FsStorage;
 use provision_journal::report::{self, Outcome, ReportError};
 
 use crate::exit::{Exit, Failure};
+use crate::output::{Report, Stopped, is_closed_pipe};
 
 /// Prints the report on the journal at `path` and returns the exit status
 /// for how far it can be trusted: success when clean, [`Exit::TornTail`],
-/// [`Exit::Corrupt`] or [`Exit::UnsupportedVersion`].
+/// [`Exit::Corrupt`] or [`Exit::UnsupportedVersion`]. A reader that closes
+/// the pipe early (`dump | head`) ends the report; the status is still the
+/// journal's.
 pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
+    let mut out = Report::stdout();
+    match write(path, json, &mut out) {
+        Ok(outcome) => out.finish(Ok(()), outcome_exit(outcome)),
+        Err(Stopped::Write(error)) if is_closed_pipe(&error) => {
+            drop(out);
+            let outcome = report::outcome(&mut FsStorage::new(path)).map_err(report_failure)?;
+            Ok(outcome_exit(outcome))
+        }
+        Err(Stopped::Write(error)) => out.finish(Err(error), Exit::Io),
+        Err(Stopped::Failed(failure)) => Err(failure),
+    }
+}
+
+/// Writes the report on the journal at `path` to `out`.
+pub fn write(path: &Utf8Path, json: bool, out: &mut dyn Write) -> Result<Outcome, Stopped> {
     let mut storage = FsStorage::new(path);
-    let mut out = io::BufWriter::new(io::stdout().lock());
     let outcome = if json {
-        report::dump_json(&mut storage, &mut out)
+        report::dump_json(&mut storage, out)
     } else {
-        report::dump_human(&mut storage, &mut out)
+        report::dump_human(&mut storage, out)
     };
-    let outcome = outcome
-        .and_then(|outcome| Ok(out.flush().map(|()| outcome)?))
-        .map_err(report_failure)?;
-    Ok(outcome_exit(outcome))
+    outcome.map_err(|error| match error {
+        ReportError::Output(error) => Stopped::Write(error),
+        other => Stopped::Failed(report_failure(other)),
+    })
 }
 
 /// The exit status that tells scripts how far a journal can be trusted.

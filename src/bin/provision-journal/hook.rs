@@ -8,18 +8,21 @@ use provision_journal::{BootContext, FsStorage, Journal, SystemClock, classify};
 
 use crate::exit::{Exit, Failure};
 use crate::location::require_directory;
+use crate::output::say;
 
 /// Appends `hook`'s event to the journal at `path`, stamped with this boot.
+/// Once the record is durable, a stdout that cannot be written does not
+/// change the outcome.
 pub fn run(path: &Utf8Path, hook: &Hook) -> Result<Exit, Failure> {
     let boot_id = read_boot_id()?;
     require_directory(path)?;
     let mut journal = Journal::open(FsStorage::new(path))?;
     let progress = hooks::record(&mut journal, hook, &mut SystemClock::new(boot_id))?;
-    println!(
+    say(format_args!(
         "recorded `{}`: the attempt is now {}",
         hook.command(),
         progress.state
-    );
+    ));
     if let Hook::Reset(_) = hook {
         let next = BootContext {
             boot_id: None,
@@ -27,7 +30,9 @@ pub fn run(path: &Utf8Path, hook: &Hook) -> Result<Exit, Failure> {
             ..Default::default()
         };
         let verdict = classify(progress, None, &next).verdict;
-        println!("the next provisioning boot decides: {verdict}");
+        say(format_args!(
+            "the next provisioning boot decides: {verdict}"
+        ));
     }
     Ok(Exit::Ok)
 }

@@ -10,6 +10,7 @@ mod exit;
 mod hook;
 mod location;
 mod mount;
+mod output;
 mod simulate;
 mod status;
 
@@ -29,7 +30,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(exit) => exit.into(),
         Err(failure) => {
-            eprintln!("provision-journal: {}", failure.message);
+            output::complain(format_args!("provision-journal: {}", failure.message));
             failure.exit.into()
         }
     }
@@ -83,10 +84,10 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         Command::Complete => Hook::Complete,
     };
     if running_system_is_live()? {
-        println!(
+        output::say(format_args!(
             "live system: provisioning runs on every boot, `{}` records nothing",
             hook.command()
-        );
+        ));
         return Ok(Exit::Ok);
     }
     with_journal(cli, |path| hook::run(path, &hook))

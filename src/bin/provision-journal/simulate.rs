@@ -1,39 +1,60 @@
 //! `simulate`: a whole first boot in memory, a power cut, and the next
 //! boot's real `check` on the bytes that survived.
 
+use std::io::Write;
+
 use camino::Utf8PathBuf;
 use provision_journal::boot_context::{BootInputs, FIRSTBOOT_ARG, FIRSTBOOT_STAMP};
-use provision_journal::simulate::{self, CutPoint, NEXT_BOOT};
+use provision_journal::simulate::{self, CutPoint, NEXT_BOOT, Simulation};
 
 use crate::exit::{Exit, Failure};
+use crate::output::{Report, Stopped};
 use crate::{check, dump};
 
-/// Runs the simulation cut at `point_name` and prints what happened.
+/// Runs the simulation cut at `point_name` and prints what happened. A
+/// reader that closes the pipe early ends the report.
 pub fn run(point_name: &str) -> Result<Exit, Failure> {
     let point = CutPoint::named(point_name).expect("the argument parser accepts only cut points");
     let simulation = simulate::run(point)?;
-    println!(
+    let dir = scratch_dir()?;
+    let mut out = Report::stdout();
+    let shown = show(point, &simulation, &dir, &mut out);
+    let _ = std::fs::remove_dir_all(&dir);
+    out.finish_or_fail(shown, Exit::Ok)
+}
+
+fn show(
+    point: CutPoint,
+    simulation: &Simulation,
+    dir: &Utf8PathBuf,
+    out: &mut dyn Write,
+) -> Result<(), Stopped> {
+    writeln!(
+        out,
         "A first boot, run hook by hook; the power is cut at `{}`.",
         point.name
-    );
-    println!();
+    )?;
+    writeln!(out)?;
     for (command, said) in &simulation.transcript {
-        println!("  $ provision-journal {command}");
-        println!("    {said}");
+        writeln!(out, "  $ provision-journal {command}")?;
+        writeln!(out, "    {said}")?;
     }
     let written = simulation.before_cut.as_ref().map_or(0, Vec::len);
     let surviving = simulation.surviving.as_ref().map_or(0, Vec::len);
-    println!();
-    println!("  -- power cut: {surviving} of {written} journal bytes were synced and survive --");
-    println!();
-
-    let dir = scratch_dir()?;
-    let result = next_boot(&dir, simulation.surviving.as_deref());
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  -- power cut: {surviving} of {written} journal bytes were synced and survive --"
+    )?;
+    writeln!(out)?;
+    next_boot(dir, simulation.surviving.as_deref(), out)
 }
 
-fn next_boot(dir: &Utf8PathBuf, surviving: Option<&[u8]>) -> Result<Exit, Failure> {
+fn next_boot(
+    dir: &Utf8PathBuf,
+    surviving: Option<&[u8]>,
+    out: &mut dyn Write,
+) -> Result<(), Stopped> {
     let journal = dir.join("provision-journal");
     let io = |what: &str, error: std::io::Error| {
         Failure::new(Exit::Io, format!("failed to {what} in `{dir}`: {error}"))
@@ -49,14 +70,18 @@ fn next_boot(dir: &Utf8PathBuf, surviving: Option<&[u8]>) -> Result<Exit, Failur
         firstboot_stamp: true,
         live_override: None,
     };
-    println!("Next boot ({}): provision-journal check", NEXT_BOOT.short());
-    print!("  ");
-    let exit = check::run(&journal, &inputs)?;
-    println!("  (exit status {})", exit as u8);
-    println!();
-    println!("$ provision-journal dump");
-    dump::run(&journal, false)?;
-    Ok(Exit::Ok)
+    writeln!(
+        out,
+        "Next boot ({}): provision-journal check",
+        NEXT_BOOT.short()
+    )?;
+    let verdict = check::decide(&journal, &inputs)?;
+    writeln!(out, "  {verdict}")?;
+    writeln!(out, "  (exit status {})", check::exit_for(&verdict) as u8)?;
+    writeln!(out)?;
+    writeln!(out, "$ provision-journal dump")?;
+    dump::write(&journal, false, out)?;
+    Ok(())
 }
 
 fn scratch_dir() -> Result<Utf8PathBuf, Failure> {

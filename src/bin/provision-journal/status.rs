@@ -1,12 +1,15 @@
 //! `status`: the journal's state and what the next `check` would decide,
 //! read-only and without a lock.
 
+use std::io::{self, Write};
+
 use camino::Utf8Path;
 use provision_journal::report::{self, Outcome};
 use provision_journal::{BootContext, FsStorage, Journal, classify};
 
 use crate::dump::report_failure;
 use crate::exit::{Exit, Failure};
+use crate::output::Report;
 
 /// Prints the status of the journal at `path`.
 pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
@@ -14,6 +17,16 @@ pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
         return run_json(path);
     }
     let journal = Journal::read(FsStorage::new(path))?;
+    let mut out = Report::stdout();
+    let written = write_text(path, &journal, &mut out);
+    out.finish(written, Exit::Ok)
+}
+
+fn write_text(
+    path: &Utf8Path,
+    journal: &Journal<FsStorage>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let progress = journal.progress();
     let next_boot = BootContext {
         boot_id: None,
@@ -21,28 +34,29 @@ pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
         ..Default::default()
     };
     let verdict = classify(progress, journal.torn_tail(), &next_boot).verdict;
-    println!("journal:    {path}");
+    writeln!(out, "journal:    {path}")?;
     if journal.exists() {
-        println!("state:      {}", progress.state);
-        println!(
+        writeln!(out, "state:      {}", progress.state)?;
+        writeln!(
+            out,
             "attempt:    {} (boot {} of it, {} unplanned restarts, {} planned reboots)",
             progress.epoch, progress.boots, progress.unplanned_restarts, progress.planned_reboots
-        );
+        )?;
         if let Some(digest) = progress.config {
-            println!("config:     sha256 {digest}");
+            writeln!(out, "config:     sha256 {digest}")?;
         }
-        println!("records:    {}", journal.record_count());
+        writeln!(out, "records:    {}", journal.record_count())?;
         if let Some(torn) = journal.torn_tail() {
-            println!(
+            writeln!(
+                out,
                 "torn tail:  {} bytes at offset {} (cut off by the next write)",
                 torn.len, torn.offset
-            );
+            )?;
         }
     } else {
-        println!("state:      absent (no journal yet)");
+        writeln!(out, "state:      absent (no journal yet)")?;
     }
-    println!("next check: {verdict}");
-    Ok(Exit::Ok)
+    writeln!(out, "next check: {verdict}")
 }
 
 /// `status --json`: the schema of `spec/DUMP.md`, from one streaming,
@@ -51,12 +65,12 @@ pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
 fn run_json(path: &Utf8Path) -> Result<Exit, Failure> {
     let status = report::status(&mut FsStorage::new(path), &report::next_provisioning_boot())
         .map_err(report_failure)?;
-    status
-        .write_json(&mut std::io::stdout().lock())
-        .map_err(|error| Failure::new(Exit::Io, format!("failed to write the status: {error}")))?;
-    Ok(match status.outcome {
+    let exit = match status.outcome {
         Some(Outcome::Corrupt) => Exit::Corrupt,
         Some(Outcome::UnsupportedVersion) => Exit::UnsupportedVersion,
         Some(Outcome::Clean | Outcome::TornTail) | None => Exit::Ok,
-    })
+    };
+    let mut out = Report::stdout();
+    let written = status.write_json(&mut out);
+    out.finish(written, exit)
 }

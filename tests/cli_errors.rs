@@ -86,6 +86,13 @@ fn a_missing_directory_is_named() {
     assert!(!scratch.path.join("no-such-dir").exists());
     let run = Boot::first(1).run(&journal, &["dump"]).expect(41);
     assert!(run.stderr.contains("no journal"), "{run:#?}");
+    // `status` agrees with `check`: a wrong path is not an absent journal.
+    for args in [&["status"][..], &["status", "--json"]] {
+        let run = Boot::first(1).run(&journal, args).expect(41);
+        assert!(run.stderr.contains("no-such-dir"), "{run:#?}");
+        assert!(run.stderr.contains("does not exist"), "{run:#?}");
+        assert_eq!(run.stdout, "", "{args:?}");
+    }
 }
 
 #[test]

@@ -9,10 +9,14 @@ use provision_journal::{BootContext, FsStorage, Journal, classify};
 
 use crate::dump::report_failure;
 use crate::exit::{Exit, Failure};
+use crate::location::require_directory;
 use crate::output::Report;
 
-/// Prints the status of the journal at `path`.
+/// Prints the status of the journal at `path`. A journal directory that
+/// does not exist is [`Exit::NotFound`], as for `check`: a wrong path is not
+/// an absent journal.
 pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
+    require_directory(path)?;
     if json {
         return run_json(path);
     }

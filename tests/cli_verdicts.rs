@@ -87,3 +87,38 @@ fn a_torn_tail_that_could_hide_begin_disks_is_fatal_and_a_shorter_one_is_not() {
     assert_eq!(repaired[..fetched.len()], fetched[..]);
     Boot::first(2).run(&journal, &["dump"]).expect(0);
 }
+
+#[test]
+fn a_different_config_after_kargs_poisons_and_the_hook_fails_with_13() {
+    let scratch = Scratch::new("config-changed");
+    let journal = scratch.path.join("provision-journal");
+    let first = Boot::first(1);
+    first.run(&journal, &["check"]).expect(0);
+    for hook in &FULL_SEQUENCE[..3] {
+        first.run(&journal, hook).expect(0);
+    }
+    first
+        .run(&journal, &["reboot", "--reason", "kargs"])
+        .expect(0);
+    let second = Boot::first(2);
+    second.run(&journal, &["check"]).expect(0);
+    let other = "ee".repeat(32);
+    let run = second
+        .run(&journal, &["fetched", "--sha256", &other])
+        .expect(13);
+    assert!(run.stdout.contains("now poisoned"), "{run:#?}");
+    let cause = "after stage kargs had changed the machine under config c0ffeec0ffee";
+    assert!(run.stderr.contains(cause), "{run:#?}");
+    assert!(run.stderr.contains("stopped provisioning"), "{run:#?}");
+    assert!(!run.stderr.contains("disks began"), "{run:#?}");
+    // The record is durable and every report gives the same cause.
+    let status = second.run(&journal, &["status", "--json"]).expect(0);
+    assert!(status.stdout.contains(cause), "{status:#?}");
+    let dump = second.run(&journal, &["dump", "--json"]).expect(0);
+    let document: serde_json::Value = serde_json::from_str(&dump.stdout).unwrap();
+    let described = document["state"]["poisoned_by"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(described.contains(cause), "{described}");
+    Boot::first(3).run(&journal, &["check"]).expect(11);
+}

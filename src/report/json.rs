@@ -14,6 +14,7 @@ use crate::classify::{BootContext, Verdict};
 use crate::event::{Event, RebootReason, Trigger};
 use crate::frame::Header;
 use crate::scan::Scanner;
+use crate::stage::Stage;
 use crate::state::{Progress, State, Step};
 use crate::storage::Storage;
 
@@ -255,8 +256,9 @@ pub fn anomaly_json(anomaly: &Anomaly) -> Value {
     Value::Object(out)
 }
 
-/// The replayed progress as JSON.
-pub fn progress_json(progress: &Progress) -> Value {
+/// The replayed progress as JSON; `mutated_stage` as in
+/// [`Summary::mutated_stage`].
+pub fn progress_json(progress: &Progress, mutated_stage: Option<Stage>) -> Value {
     let mut state = state_json(&progress.state);
     let object = state.as_object_mut().expect("state is an object");
     object.insert("epoch".into(), json!(progress.epoch));
@@ -271,7 +273,7 @@ pub fn progress_json(progress: &Progress) -> Value {
             "seq": poison.seq,
             "boot_id": poison.boot.to_hex(),
             "wall": wall(poison.wall_ms),
-            "description": describe_poison_cause(poison),
+            "description": describe_poison_cause(poison, mutated_stage),
         }))),
     );
     state
@@ -392,7 +394,12 @@ pub fn write<S: Storage + ?Sized>(
         "corruption": corruption,
     });
     field(out, "summary", &totals, false)?;
-    field(out, "state", &progress_json(&summary.progress), false)?;
+    field(
+        out,
+        "state",
+        &progress_json(&summary.progress, summary.mutated_stage),
+        false,
+    )?;
     field(out, "next_check", &next_check_json(&summary, context), true)?;
     writeln!(out, "}}")?;
     Ok(summary)

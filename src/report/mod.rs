@@ -43,7 +43,7 @@ use crate::error::{JournalError, StorageOp};
 
 use crate::storage::{Access, Storage};
 
-pub use verdict::{NextCheck, next_check, next_provisioning_boot};
+pub use verdict::{NextCheck, next_check, next_provisioning_boot, poison_advice};
 pub use walk::{Anomaly, Entry, Item, Outcome, ReportError, Summary, Trust, walk};
 
 fn open_for_reading<S: Storage + ?Sized>(storage: &mut S) -> Result<bool, JournalError> {
@@ -92,6 +92,19 @@ pub fn dump_json<S: Storage + ?Sized>(
 pub fn outcome<S: Storage + ?Sized>(storage: &mut S) -> Result<Outcome, ReportError> {
     require_journal(storage)?;
     Ok(walk(storage, &mut |_| Ok(()))?.outcome)
+}
+
+/// Why the attempt in the journal in `storage` (not yet opened) is
+/// poisoned, in words, from one silent pass; `None` when it is not. A
+/// missing journal is [`ReportError::NoJournal`].
+pub fn poison_cause<S: Storage + ?Sized>(storage: &mut S) -> Result<Option<String>, ReportError> {
+    require_journal(storage)?;
+    let summary = walk(storage, &mut |_| Ok(()))?;
+    Ok(summary
+        .progress
+        .poison
+        .as_ref()
+        .map(|poison| verdict::describe_poison_cause(poison, summary.mutated_stage)))
 }
 
 /// The last record of a journal, as `status` shows it.
@@ -173,6 +186,7 @@ pub fn status<S: Storage + ?Sized>(
             trusted_records: 0,
             salvaged_records: 0,
             anomalies: 0,
+            mutated_stage: None,
         };
         let next = next_check(&summary, context);
         return Ok(Status {

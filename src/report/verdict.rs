@@ -6,6 +6,7 @@
 
 use crate::classify::{BootContext, Verdict, classify, describe_poison};
 use crate::error::Corruption;
+use crate::stage::Stage;
 use crate::state::{Poison, PoisonCause};
 
 use super::escape::quoted;
@@ -42,8 +43,23 @@ const RESET_ADVICE: &str = "Provisioning stays stopped on every boot. Find out w
 interrupted attempt left on the disks; once they are verified (or wiped), run \
 `provision-journal reset --reason \"...\"` to allow a new attempt.";
 
-/// Says why an attempt is poisoned, from the record that poisoned it.
-pub fn describe_poison_cause(poison: &Poison) -> String {
+const CONFIG_CHANGED_ADVICE: &str = "Provisioning stays stopped on every boot. Find out \
+why a different config was served on a later boot, and what the stages that ran under the \
+first one left on the machine (kernel arguments, for kargs); once it is verified, run \
+`provision-journal reset --reason \"...\"` to allow a new attempt.";
+
+/// What the operator can do about a poisoned attempt.
+pub fn poison_advice(poison: Option<&Poison>) -> &'static str {
+    match poison.map(|poison| &poison.cause) {
+        Some(PoisonCause::ConfigChanged { .. }) => CONFIG_CHANGED_ADVICE,
+        _ => RESET_ADVICE,
+    }
+}
+
+/// Says why an attempt is poisoned, from the record that poisoned it;
+/// `mutated_stage` is the furthest mutating stage the attempt had begun
+/// ([`Summary::mutated_stage`]), which a config change came after.
+pub fn describe_poison_cause(poison: &Poison, mutated_stage: Option<Stage>) -> String {
     let mut why = String::new();
     match &poison.cause {
         PoisonCause::Recorded(reason) => {
@@ -56,8 +72,12 @@ pub fn describe_poison_cause(poison: &Poison) -> String {
             );
         }
         PoisonCause::ConfigChanged { bound, fetched } => {
+            let stage = match mutated_stage {
+                Some(stage) => format!("stage {stage}"),
+                None => "a mutating stage".to_owned(),
+            };
             why = format!(
-                "a different config (sha256 {}..) was fetched after the disks began changing under config {}..",
+                "a different config (sha256 {}..) was fetched after {stage} had changed the machine under config {}..",
                 &fetched.to_hex()[..12],
                 &bound.to_hex()[..12]
             );
@@ -116,7 +136,10 @@ the next provisioning boot then starts a new attempt."
     let verdict = decision.verdict;
     let mut explanation = verdict.to_string();
     if let (Verdict::Poisoned { .. }, Some(poison)) = (&verdict, &summary.progress.poison) {
-        explanation = format!("{explanation}. Why: {}", describe_poison_cause(poison));
+        explanation = format!(
+            "{explanation}. Why: {}",
+            describe_poison_cause(poison, summary.mutated_stage)
+        );
     }
     if summary.outcome == Outcome::TornTail && verdict.may_proceed() {
         explanation.push_str(
@@ -124,7 +147,8 @@ the next provisioning boot then starts a new attempt."
         );
     }
     let advice = match &verdict {
-        Verdict::FatalInterruption { .. } | Verdict::Poisoned { .. } => RESET_ADVICE.to_owned(),
+        Verdict::FatalInterruption { .. } => RESET_ADVICE.to_owned(),
+        Verdict::Poisoned { .. } => poison_advice(summary.progress.poison.as_ref()).to_owned(),
         Verdict::AlreadyComplete { .. } => "Nothing to do. To provision again, run \
 `provision-journal reset --reason \"...\"`, or boot once with the kernel argument \
 `provision_journal.rerun=TOKEN`."

@@ -263,6 +263,9 @@ pub struct Summary {
     pub salvaged_records: u64,
     /// Anomalies reported.
     pub anomalies: u64,
+    /// The furthest mutating stage begun in the current attempt, by the
+    /// trusted records: what a poisoning config change came after.
+    pub mutated_stage: Option<Stage>,
 }
 
 /// An error of a report pass.
@@ -439,6 +442,7 @@ pub fn walk<S: Storage + ?Sized>(
         trusted_records: 0,
         salvaged_records: 0,
         anomalies: 0,
+        mutated_stage: None,
     };
 
     // Where the salvage read starts, and the sequence and link it expects.
@@ -490,6 +494,15 @@ pub fn walk<S: Storage + ?Sized>(
                     Ok(next) => {
                         progress = next;
                         summary.trusted_records += 1;
+                        match &record.event {
+                            Event::AttemptStarted { .. } | Event::Reset { .. } => {
+                                summary.mutated_stage = None;
+                            }
+                            Event::StageBegan { stage } => {
+                                summary.mutated_stage = summary.mutated_stage.max(Some(*stage));
+                            }
+                            _ => {}
+                        }
                         pass.entry(Entry {
                             offset: scanned.offset,
                             frame_len: scanned.frame_len,

@@ -23,6 +23,10 @@ pub enum Exit {
     Poisoned = 11,
     /// `check`: provisioning already completed.
     AlreadyComplete = 12,
+    /// A hook's own record stopped provisioning: it poisoned the attempt
+    /// (`fetched` with a different config after a mutating stage). The
+    /// record is durable.
+    RecordPoisoned = 13,
     /// The journal is damaged in a way a crash cannot explain.
     Corrupt = 20,
     /// The journal was written by a newer format version.

@@ -4,7 +4,8 @@
 use camino::Utf8Path;
 use provision_journal::boot_context::read_boot_id;
 use provision_journal::hooks::{self, Hook};
-use provision_journal::{BootContext, FsStorage, Journal, SystemClock, classify};
+use provision_journal::report::{self, poison_advice, verdict::describe_poison_cause};
+use provision_journal::{BootContext, FsStorage, Journal, State, SystemClock, classify};
 
 use crate::exit::{Exit, Failure};
 use crate::location::require_directory;
@@ -12,7 +13,9 @@ use crate::output::say;
 
 /// Appends `hook`'s event to the journal at `path`, stamped with this boot.
 /// Once the record is durable, a stdout that cannot be written does not
-/// change the outcome.
+/// change the outcome. A record that poisons the attempt (a different
+/// config after a mutating stage) is [`Exit::RecordPoisoned`], so the unit
+/// fails; `fail`, which reports a failure that already happened, is not.
 pub fn run(path: &Utf8Path, hook: &Hook) -> Result<Exit, Failure> {
     let boot_id = read_boot_id()?;
     require_directory(path)?;
@@ -32,6 +35,28 @@ pub fn run(path: &Utf8Path, hook: &Hook) -> Result<Exit, Failure> {
         let verdict = classify(progress, None, &next).verdict;
         say(format_args!(
             "the next provisioning boot decides: {verdict}"
+        ));
+    }
+    if progress.state == State::Poisoned && !matches!(hook, Hook::Fail(..)) {
+        let poison = progress.poison.clone();
+        drop(journal);
+        // The cause names the stage that ran before, which only the
+        // records say; a failure to read them back loses only that word.
+        let cause = report::poison_cause(&mut FsStorage::new(path))
+            .ok()
+            .flatten()
+            .or_else(|| {
+                poison
+                    .as_ref()
+                    .map(|poison| describe_poison_cause(poison, None))
+            })
+            .unwrap_or_default();
+        return Err(Failure::new(
+            Exit::RecordPoisoned,
+            format!(
+                "this record stopped provisioning: the attempt in `{path}` is poisoned: {cause}. {}",
+                poison_advice(poison.as_ref())
+            ),
         ));
     }
     Ok(Exit::Ok)

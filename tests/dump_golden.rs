@@ -133,6 +133,68 @@ fn generated_poisoned_then_reset() {
 }
 
 #[test]
+fn generated_stopped_between_stages() {
+    let mut writer = Writer::new();
+    first_check(&mut writer)
+        .stage(Stage::Kargs, 100)
+        .stage(Stage::Disks, 4200)
+        .boot()
+        .add(Event::Poisoned {
+            reason: PoisonReason::Interrupted {
+                stage: Stage::Disks,
+                stage_running: false,
+                boot: dump_common::boot_id(1),
+                last_seq: 5,
+                last_wall_ms: dump_common::START_MS + 5500,
+            },
+        })
+        .boot()
+        .add(Event::Reset {
+            reason: "disks wiped".into(),
+        })
+        .boot()
+        .add(Event::AttemptStarted {
+            epoch: 2,
+            trigger: Trigger::Firstboot,
+        })
+        .add(Event::ConfigFetched { sha256: config() })
+        .stage(Stage::Kargs, 100)
+        .stage(Stage::Disks, 3000)
+        .stage(Stage::Mount, 200)
+        .stage(Stage::Files, 600);
+    let bytes = writer.bytes();
+    assert_eq!(
+        pin("generated-stopped-between-stages", &bytes),
+        Outcome::Clean
+    );
+    // Both boots that stop after a stage past the red line are named: the
+    // first was interrupted (a later boot came), the last may still run.
+    let (human, json, _) = render(&bytes);
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let stopped: Vec<_> = document["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|anomaly| anomaly["kind"] == "stopped_after_stage")
+        .map(|anomaly| (anomaly["stage"].clone(), anomaly["at_end"].clone()))
+        .collect();
+    assert_eq!(
+        stopped,
+        [
+            (serde_json::json!("disks"), serde_json::json!(false)),
+            (serde_json::json!("files"), serde_json::json!(true)),
+        ]
+    );
+    assert_eq!(document["boots"][0]["stopped_after_stage"], "disks");
+    assert!(
+        human.contains("Either that boot is still running, or it was interrupted"),
+        "{human}"
+    );
+    assert!(human.contains("STOPPED BETWEEN STAGES"), "{human}");
+    assert!(!human.contains("ANOMALIES\nNone."), "{human}");
+}
+
+#[test]
 fn generated_tail_repaired() {
     let mut writer = Writer::new();
     first_check(&mut writer).add(Event::StageBegan {

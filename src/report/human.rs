@@ -225,6 +225,15 @@ fn anomaly_marker(anomaly: &Anomaly) -> Option<String> {
             false => format!("boot #{boot_number} stops during {stage}"),
             true => format!("the records end during {stage}"),
         },
+        Anomaly::StoppedAfterStage {
+            boot_number,
+            stage,
+            at_end,
+            ..
+        } => match at_end {
+            false => format!("boot #{boot_number} stops after {stage} ended, before complete"),
+            true => format!("the records end after {stage} ended, before complete"),
+        },
         Anomaly::UnknownKind { .. } | Anomaly::TailRepaired { .. } => return None,
     };
     Some(format!("{:>7} !! {text}", anomaly.offset()))
@@ -326,6 +335,28 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
             "The records end in the middle of stage {stage}: the last record, #{seq} of boot #{boot_number} ({}), began it. Either that boot is still running {stage}, or it was interrupted.",
             boot.short()
         ),
+        Anomaly::StoppedAfterStage {
+            seq,
+            boot_number,
+            boot,
+            stage,
+            at_end: false,
+            ..
+        } => format!(
+            "Boot #{boot_number} ({}) stops after stage {stage} ended, past the red line: its last record, #{seq}, ended the stage, and neither a later stage nor a complete record follows. The boot was interrupted (power cut, reset or crash) between stages.",
+            boot.short()
+        ),
+        Anomaly::StoppedAfterStage {
+            seq,
+            boot_number,
+            boot,
+            stage,
+            at_end: true,
+            ..
+        } => format!(
+            "The records end after stage {stage} ended, past the red line, with no complete record: the last record, #{seq} of boot #{boot_number} ({}), ended it. Either that boot is still running, or it was interrupted before its next record.",
+            boot.short()
+        ),
     }
 }
 
@@ -368,6 +399,12 @@ fn boot_footer(lines: &mut Lines, boot: &BootSummary) -> io::Result<()> {
             "   {:>9}  {}: began, no end or fail record: STOPPED MID-STAGE",
             format!("+{}", seconds(span.start_ns)),
             span.stage
+        ))?;
+    }
+    if let Some(stage) = boot.stopped_after() {
+        lines.line(&format!(
+            "   {:>9}  no record after {stage} ended, and no complete: STOPPED BETWEEN STAGES",
+            format!("+{}", seconds(boot.span_ns)),
         ))?;
     }
     let salvaged = if boot.salvaged { ", some salvaged" } else { "" };

@@ -181,6 +181,7 @@ pub fn boot_json(boot: &BootSummary) -> Value {
         "stages": stages,
         "more_stages": boot.more_stages,
         "stopped_mid_stage": boot.stopped_in(),
+        "stopped_after_stage": boot.stopped_after(),
     })
 }
 
@@ -236,6 +237,14 @@ pub fn anomaly_json(anomaly: &Anomaly) -> Value {
             Value::Null,
         ),
         Anomaly::StoppedMidStage {
+            seq,
+            boot_number,
+            boot,
+            stage,
+            at_end,
+            ..
+        }
+        | Anomaly::StoppedAfterStage {
             seq,
             boot_number,
             boot,

@@ -78,6 +78,15 @@ impl BootSummary {
             .filter(|span| span.result == StageResult::Running)
             .map(|span| span.stage)
     }
+
+    /// The stage past the red line whose `end` is the boot's last record
+    /// (no later stage, no `complete`), if any.
+    pub fn stopped_after(&self) -> Option<Stage> {
+        match self.last {
+            Body::Known(Event::StageEnded { stage }) if stage.is_past_red_line() => Some(stage),
+            _ => None,
+        }
+    }
 }
 
 /// What one record adds to the timeline.

@@ -182,6 +182,23 @@ pub enum Anomaly {
         /// be running).
         at_end: bool,
     },
+    /// A boot's records stop right after a stage past the red line ended:
+    /// no further stage, no `complete`, no other record of that boot.
+    StoppedAfterStage {
+        /// Offset of that boot's last record (the stage's `end`).
+        offset: u64,
+        /// Its sequence number.
+        seq: u64,
+        /// The boot's number.
+        boot_number: u32,
+        /// The boot.
+        boot: BootId,
+        /// The stage that ended.
+        stage: Stage,
+        /// Whether these are the journal's last records (the boot may still
+        /// be running).
+        at_end: bool,
+    },
 }
 
 impl Anomaly {
@@ -197,6 +214,7 @@ impl Anomaly {
             Anomaly::UnknownKind { .. } => "unknown_kind",
             Anomaly::TailRepaired { .. } => "tail_repaired",
             Anomaly::StoppedMidStage { .. } => "stopped_mid_stage",
+            Anomaly::StoppedAfterStage { .. } => "stopped_after_stage",
         }
     }
 
@@ -211,7 +229,8 @@ impl Anomaly {
             | Anomaly::BrokenLink { offset, .. }
             | Anomaly::UnknownKind { offset, .. }
             | Anomaly::TailRepaired { offset, .. }
-            | Anomaly::StoppedMidStage { offset, .. } => *offset,
+            | Anomaly::StoppedMidStage { offset, .. }
+            | Anomaly::StoppedAfterStage { offset, .. } => *offset,
         }
     }
 }
@@ -285,12 +304,14 @@ pub enum ReportError {
     },
 }
 
-/// Tracks boots in order of appearance and the stage each leaves running.
+/// Tracks boots in order of appearance and where each one's records stop:
+/// in a running stage, or right after a stage past the red line ended.
 #[derive(Default)]
 struct Boots {
     count: u32,
     current: Option<BootId>,
     open_stage: Option<Stage>,
+    ended_past_red_line: Option<Stage>,
     last: Option<(u64, u64)>,
 }
 
@@ -307,6 +328,7 @@ impl Boots {
             self.count += 1;
             self.current = Some(stamp.boot_id);
             self.open_stage = None;
+            self.ended_past_red_line = None;
         }
         (Some(self.count), stopped)
     }
@@ -316,18 +338,35 @@ impl Boots {
             return;
         }
         self.last = Some((entry.offset, entry.seq));
+        self.open_stage = None;
+        self.ended_past_red_line = None;
         match &entry.body {
             Body::Known(Event::StageBegan { stage }) => self.open_stage = Some(*stage),
-            Body::Known(_) | Body::UnknownKind(_) | Body::Unreadable => self.open_stage = None,
+            Body::Known(Event::StageEnded { stage }) if stage.is_past_red_line() => {
+                self.ended_past_red_line = Some(*stage);
+            }
+            Body::Known(_) | Body::UnknownKind(_) | Body::Unreadable => {}
         }
     }
 
     fn stopped(&self, at_end: bool) -> Option<Anomaly> {
-        let (stage, boot, (offset, seq)) = (self.open_stage?, self.current?, self.last?);
-        Some(Anomaly::StoppedMidStage {
+        let (boot, (offset, seq)) = (self.current?, self.last?);
+        let boot_number = self.count;
+        if let Some(stage) = self.open_stage {
+            return Some(Anomaly::StoppedMidStage {
+                offset,
+                seq,
+                boot_number,
+                boot,
+                stage,
+                at_end,
+            });
+        }
+        let stage = self.ended_past_red_line?;
+        Some(Anomaly::StoppedAfterStage {
             offset,
             seq,
-            boot_number: self.count,
+            boot_number,
             boot,
             stage,
             at_end,

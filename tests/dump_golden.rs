@@ -9,7 +9,7 @@ use dump_common::{
     render, stamp,
 };
 use provision_journal::report::Outcome;
-use provision_journal::{Event, PoisonReason, RebootReason, Stage, Trigger};
+use provision_journal::{Event, PoisonReason, RebootReason, Sha256, Stage, Trigger};
 
 fn pin(name: &str, bytes: &[u8]) -> Outcome {
     let (human, json, outcome) = render(bytes);
@@ -192,6 +192,58 @@ fn generated_stopped_between_stages() {
     );
     assert!(human.contains("STOPPED BETWEEN STAGES"), "{human}");
     assert!(!human.contains("ANOMALIES\nNone."), "{human}");
+}
+
+#[test]
+fn generated_config_changed() {
+    let (second, third) = (Sha256([0x4c; 32]), Sha256([0x5d; 32]));
+    let mut writer = Writer::new();
+    first_check(&mut writer)
+        .boot()
+        .add(Event::Restarted { planned: None })
+        .wait(300)
+        .add(Event::ConfigFetched { sha256: second })
+        .stage(Stage::Kargs, 100)
+        .add(Event::RebootPlanned {
+            reason: RebootReason::Kargs,
+        })
+        .boot()
+        .add(Event::Restarted {
+            planned: Some(RebootReason::Kargs),
+        })
+        .wait(300)
+        .add(Event::ConfigFetched { sha256: third })
+        .boot()
+        .add(Event::BootRefused);
+    let bytes = writer.bytes();
+    assert_eq!(pin("generated-config-changed", &bytes), Outcome::Clean);
+    let (human, json, _) = render(&bytes);
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let changes: Vec<_> = document["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|anomaly| anomaly["kind"] == "config_changed")
+        .collect();
+    assert_eq!(changes.len(), 2, "{json}");
+    assert_eq!(changes[0]["old_sha256"], config().to_hex());
+    assert_eq!(changes[0]["new_sha256"], second.to_hex());
+    assert_eq!(changes[0]["poisoned"], false);
+    assert_eq!(changes[1]["old_sha256"], second.to_hex());
+    assert_eq!(changes[1]["new_sha256"], third.to_hex());
+    assert_eq!(changes[1]["poisoned"], true);
+    assert_eq!(changes[1]["after_stage"], "kargs");
+    assert!(
+        human.contains("fetched 4c4c4c4c4c4c: CONFIG CHANGED from 3b3b3b3b3b3b"),
+        "{human}"
+    );
+    let poisoned_by = document["state"]["poisoned_by"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(
+        poisoned_by.contains("after stage kargs had changed the machine under config 4c4c4c4c4c4c"),
+        "{poisoned_by}"
+    );
 }
 
 #[test]

@@ -234,6 +234,11 @@ fn anomaly_marker(anomaly: &Anomaly) -> Option<String> {
             false => format!("boot #{boot_number} stops after {stage} ended, before complete"),
             true => format!("the records end after {stage} ended, before complete"),
         },
+        Anomaly::ConfigChanged { old, new, .. } => format!(
+            "config changed: {} before, {} now",
+            &old.to_hex()[..12],
+            &new.to_hex()[..12]
+        ),
         Anomaly::UnknownKind { .. } | Anomaly::TailRepaired { .. } => return None,
     };
     Some(format!("{:>7} !! {text}", anomaly.offset()))
@@ -335,6 +340,24 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
             "The records end in the middle of stage {stage}: the last record, #{seq} of boot #{boot_number} ({}), began it. Either that boot is still running {stage}, or it was interrupted.",
             boot.short()
         ),
+        Anomaly::ConfigChanged {
+            seq,
+            old,
+            new,
+            after_stage,
+            poisoned,
+            ..
+        } => {
+            let (old, new) = (&old.to_hex()[..12], &new.to_hex()[..12]);
+            let consequence = match (poisoned, after_stage) {
+                (false, _) => "No mutating stage had run yet in this attempt, so it goes on with the new config, whole. A config that changes between boots usually means its source served different content.".to_owned(),
+                (true, Some(stage)) => format!("Stage {stage} had already changed the machine under the old config, so this record poisoned the attempt."),
+                (true, None) => "A mutating stage had already changed the machine under the old config, so this record poisoned the attempt.".to_owned(),
+            };
+            format!(
+                "Config changed: record #{seq} fetched config {new}.., not the config {old}.. this attempt had fetched before. {consequence}"
+            )
+        }
         Anomaly::StoppedAfterStage {
             seq,
             boot_number,
@@ -521,6 +544,14 @@ pub fn write<S: Storage + ?Sized>(
         let at = format!("+{}", seconds(pushed.rel_ns));
         let text = match (&entry.body, pushed.closed) {
             (Body::Known(Event::StageBegan { .. }), _) => return Ok(()),
+            (Body::Known(Event::ConfigFetched { sha256 }), _) => match entry.config_changed_from {
+                Some(old) => format!(
+                    "fetched {}: CONFIG CHANGED from {}",
+                    &sha256.to_hex()[..12],
+                    &old.to_hex()[..12]
+                ),
+                None => event_label(&entry.body).0,
+            },
             (_, Some(span)) => format!(
                 "{}: {} after {}{}",
                 span.stage,

@@ -236,6 +236,23 @@ pub fn anomaly_json(anomaly: &Anomaly) -> Value {
             json!({ "seq": seq, "torn_offset": torn_offset, "dropped": dropped }),
             Value::Null,
         ),
+        Anomaly::ConfigChanged {
+            seq,
+            old,
+            new,
+            after_stage,
+            poisoned,
+            ..
+        } => (
+            json!({
+                "seq": seq,
+                "old_sha256": old.to_hex(),
+                "new_sha256": new.to_hex(),
+                "after_stage": after_stage,
+                "poisoned": poisoned,
+            }),
+            Value::Null,
+        ),
         Anomaly::StoppedMidStage {
             seq,
             boot_number,

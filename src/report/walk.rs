@@ -10,7 +10,7 @@
 use std::io;
 
 use crate::error::{Corruption, JournalError};
-use crate::event::{BootId, Event, Stamp};
+use crate::event::{BootId, Event, Sha256, Stamp};
 use crate::frame::{HEADER_LEN, Header};
 use crate::scan::{End, Scanner, TornTail};
 use crate::stage::Stage;
@@ -90,6 +90,9 @@ pub struct Entry {
     pub body: Body,
     /// The attempt and state after it (trusted records only).
     pub after: Option<(u32, State)>,
+    /// For a trusted `config_fetched` record with a digest other than the
+    /// one the attempt was bound to: that earlier digest.
+    pub config_changed_from: Option<Sha256>,
 }
 
 /// Something a support engineer must be told about.
@@ -182,6 +185,23 @@ pub enum Anomaly {
         /// be running).
         at_end: bool,
     },
+    /// A trusted `config_fetched` record with a digest other than the one
+    /// the attempt had fetched before.
+    ConfigChanged {
+        /// Its offset.
+        offset: u64,
+        /// Its sequence number.
+        seq: u64,
+        /// The digest the attempt was bound to.
+        old: Sha256,
+        /// The digest fetched now.
+        new: Sha256,
+        /// The furthest mutating stage the attempt had begun, if any: then
+        /// this record poisoned the attempt.
+        after_stage: Option<Stage>,
+        /// Whether this record poisoned the attempt.
+        poisoned: bool,
+    },
     /// A boot's records stop right after a stage past the red line ended:
     /// no further stage, no `complete`, no other record of that boot.
     StoppedAfterStage {
@@ -215,6 +235,7 @@ impl Anomaly {
             Anomaly::TailRepaired { .. } => "tail_repaired",
             Anomaly::StoppedMidStage { .. } => "stopped_mid_stage",
             Anomaly::StoppedAfterStage { .. } => "stopped_after_stage",
+            Anomaly::ConfigChanged { .. } => "config_changed",
         }
     }
 
@@ -230,7 +251,8 @@ impl Anomaly {
             | Anomaly::UnknownKind { offset, .. }
             | Anomaly::TailRepaired { offset, .. }
             | Anomaly::StoppedMidStage { offset, .. }
-            | Anomaly::StoppedAfterStage { offset, .. } => *offset,
+            | Anomaly::StoppedAfterStage { offset, .. }
+            | Anomaly::ConfigChanged { offset, .. } => *offset,
         }
     }
 }
@@ -531,6 +553,19 @@ pub fn walk<S: Storage + ?Sized>(
                 let record = scanned.record;
                 match transition(&progress, &record) {
                     Ok(next) => {
+                        let changed = match (&record.event, progress.config) {
+                            (Event::ConfigFetched { sha256 }, Some(old)) if old != *sha256 => {
+                                Some(Anomaly::ConfigChanged {
+                                    offset: scanned.offset,
+                                    seq: record.seq,
+                                    old,
+                                    new: *sha256,
+                                    after_stage: summary.mutated_stage,
+                                    poisoned: next.state == State::Poisoned,
+                                })
+                            }
+                            _ => None,
+                        };
                         progress = next;
                         summary.trusted_records += 1;
                         match &record.event {
@@ -551,7 +586,14 @@ pub fn walk<S: Storage + ?Sized>(
                             stamp: Some(record.stamp),
                             body: Body::Known(record.event),
                             after: Some((progress.epoch, progress.state)),
+                            config_changed_from: match changed {
+                                Some(Anomaly::ConfigChanged { old, .. }) => Some(old),
+                                _ => None,
+                            },
                         })?;
+                        if let Some(changed) = changed {
+                            pass.anomaly(changed)?;
+                        }
                     }
                     Err(error) => {
                         let problem = Corruption::InvalidTransition {
@@ -652,6 +694,7 @@ pub fn walk<S: Storage + ?Sized>(
                         stamp,
                         body,
                         after: None,
+                        config_changed_from: None,
                     })?;
                 }
             }

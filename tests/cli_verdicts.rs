@@ -122,3 +122,37 @@ fn a_different_config_after_kargs_poisons_and_the_hook_fails_with_13() {
     assert!(described.contains(cause), "{described}");
     Boot::first(3).run(&journal, &["check"]).expect(11);
 }
+
+#[test]
+fn status_hedges_a_running_stage_and_says_why_an_attempt_is_poisoned() {
+    let scratch = Scratch::new("status-words");
+    let journal = scratch.path.join("provision-journal");
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    for hook in &FULL_SEQUENCE[..4] {
+        boot.run(&journal, hook).expect(0);
+    }
+    // `begin disks` is the last record: that boot may still be running it.
+    let run = boot.run(&journal, &["status"]).expect(0);
+    assert!(
+        run.stdout
+            .contains("either that boot is still running disks, or it was interrupted"),
+        "{run:#?}"
+    );
+    assert!(!run.stdout.contains("next check: fatal"), "{run:#?}");
+
+    Boot::first(2).run(&journal, &["check"]).expect(10);
+    let run = Boot::first(2).run(&journal, &["status"]).expect(0);
+    assert!(run.stdout.contains("state:      poisoned"), "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("Why: boot 01010101 was interrupted during stage disks"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout
+            .contains("to do:      Provisioning stays stopped"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("reset --reason"), "{run:#?}");
+}

@@ -4,69 +4,21 @@
 use std::io::{self, Write};
 
 use camino::Utf8Path;
-use provision_journal::report::{self, Outcome};
-use provision_journal::{BootContext, FsStorage, Journal, classify};
+use provision_journal::FsStorage;
+use provision_journal::report::{self, Outcome, Status};
 
 use crate::dump::report_failure;
 use crate::exit::{Exit, Failure};
 use crate::location::require_directory;
 use crate::output::Report;
 
-/// Prints the status of the journal at `path`. A journal directory that
-/// does not exist is [`Exit::NotFound`], as for `check`: a wrong path is not
-/// an absent journal.
+/// Prints the status of the journal at `path`, as text or as the JSON of
+/// `spec/DUMP.md`, from one streaming, read-only pass. A journal `check`
+/// cannot read is still described; the exit status then says why. A journal
+/// directory that does not exist is [`Exit::NotFound`], as for `check`: a
+/// wrong path is not an absent journal.
 pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
     require_directory(path)?;
-    if json {
-        return run_json(path);
-    }
-    let journal = Journal::read(FsStorage::new(path))?;
-    let mut out = Report::stdout();
-    let written = write_text(path, &journal, &mut out);
-    out.finish(written, Exit::Ok)
-}
-
-fn write_text(
-    path: &Utf8Path,
-    journal: &Journal<FsStorage>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let progress = journal.progress();
-    let next_boot = BootContext {
-        boot_id: None,
-        firstboot: true,
-        ..Default::default()
-    };
-    let verdict = classify(progress, journal.torn_tail(), &next_boot).verdict;
-    writeln!(out, "journal:    {path}")?;
-    if journal.exists() {
-        writeln!(out, "state:      {}", progress.state)?;
-        writeln!(
-            out,
-            "attempt:    {} (boot {} of it, {} unplanned restarts, {} planned reboots)",
-            progress.epoch, progress.boots, progress.unplanned_restarts, progress.planned_reboots
-        )?;
-        if let Some(digest) = progress.config {
-            writeln!(out, "config:     sha256 {digest}")?;
-        }
-        writeln!(out, "records:    {}", journal.record_count())?;
-        if let Some(torn) = journal.torn_tail() {
-            writeln!(
-                out,
-                "torn tail:  {} bytes at offset {} (cut off by the next write)",
-                torn.len, torn.offset
-            )?;
-        }
-    } else {
-        writeln!(out, "state:      absent (no journal yet)")?;
-    }
-    writeln!(out, "next check: {verdict}")
-}
-
-/// `status --json`: the schema of `spec/DUMP.md`, from one streaming,
-/// read-only pass. A journal `check` cannot read is still described; the
-/// exit status then says why.
-fn run_json(path: &Utf8Path) -> Result<Exit, Failure> {
     let status = report::status(&mut FsStorage::new(path), &report::next_provisioning_boot())
         .map_err(report_failure)?;
     let exit = match status.outcome {
@@ -75,6 +27,81 @@ fn run_json(path: &Utf8Path) -> Result<Exit, Failure> {
         Some(Outcome::Clean | Outcome::TornTail) | None => Exit::Ok,
     };
     let mut out = Report::stdout();
-    let written = status.write_json(&mut out);
+    let written = if json {
+        status.write_json(&mut out)
+    } else {
+        write_text(&status, &mut out)
+    };
     out.finish(written, exit)
+}
+
+/// The text form: one `name: value` line each.
+fn write_text(status: &Status, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "journal:    {}", status.journal)?;
+    let Some(outcome) = status.outcome else {
+        writeln!(out, "state:      absent (no journal yet)")?;
+        writeln!(out, "next check: {}", status.explanation)?;
+        return writeln!(out, "to do:      {}", status.advice);
+    };
+    let state = match (status.state, status.stage, status.step) {
+        (state, Some(stage), Some(step)) => format!("{state} ({stage} {step})"),
+        (state, _, _) => state.to_owned(),
+    };
+    writeln!(out, "state:      {state}")?;
+    writeln!(
+        out,
+        "attempt:    {} (boot {} of it, {} unplanned restarts, {} planned reboots)",
+        status.epoch, status.boots, status.unplanned_restarts, status.planned_reboots
+    )?;
+    if let Some(digest) = &status.config_sha256 {
+        writeln!(out, "config:     sha256 {digest}")?;
+    }
+    match &status.last_record {
+        Some(last) => writeln!(
+            out,
+            "records:    {} (the last, #{}, by boot {} at {})",
+            status.records,
+            last.seq,
+            &last.boot_id[..8],
+            last.wall
+        )?,
+        None => writeln!(out, "records:    {}", status.records)?,
+    }
+    if let Some(torn) = status.torn_tail {
+        writeln!(
+            out,
+            "torn tail:  {} bytes at offset {} (cut off by the next write)",
+            torn.len, torn.offset
+        )?;
+    }
+    // The classifier speaks of the next boot, on which a stage the records
+    // leave open is an interruption; today that boot may still be running.
+    let readable = matches!(outcome, Outcome::Clean | Outcome::TornTail);
+    let open = match (status.stage, status.step, &status.last_record) {
+        (Some(stage), Some("running"), Some(last)) if readable => Some(format!(
+            "stage {stage} has begun and no end or fail record follows (the last record is #{}, by boot {}): either that boot is still running {stage}, or it was interrupted",
+            last.seq,
+            &last.boot_id[..8]
+        )),
+        (Some(stage), Some("ended"), Some(last)) if readable && stage.is_past_red_line() => {
+            Some(format!(
+                "stage {stage} has ended, past the red line, and no later stage or complete record follows (the last record is #{}, by boot {}): either that boot is still running, or it was interrupted",
+                last.seq,
+                &last.boot_id[..8]
+            ))
+        }
+        _ => None,
+    };
+    match open {
+        Some(open) => {
+            writeln!(out, "last boot:  {open}")?;
+            writeln!(
+                out,
+                "next check: on a new boot, that boot counts as interrupted: {}",
+                status.explanation
+            )?;
+        }
+        None => writeln!(out, "next check: {}", status.explanation)?,
+    }
+    writeln!(out, "to do:      {}", status.advice)
 }

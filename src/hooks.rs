@@ -12,7 +12,7 @@ use sha2::Digest;
 use crate::classify::{BootContext, Decision, classify};
 use crate::clock::Clock;
 use crate::error::JournalError;
-use crate::event::{Event, RebootReason, Sha256, clip_text};
+use crate::event::{Event, MAX_TEXT_LEN, RebootReason, Sha256, clip_text};
 use crate::journal::Journal;
 use crate::stage::Stage;
 use crate::state::Progress;
@@ -58,16 +58,28 @@ impl Hook {
         }
     }
 
-    /// The hook as it is typed on the command line.
+    /// The hook as it is typed on the command line, with free text as it
+    /// is recorded (cut to [`MAX_TEXT_LEN`] bytes).
     pub fn command(&self) -> String {
         match self {
             Hook::Fetched(sha256) => format!("fetched --sha256 {sha256}"),
             Hook::Begin(stage) => format!("begin {stage}"),
             Hook::End(stage) => format!("end {stage}"),
-            Hook::Fail(stage, reason) => format!("fail {stage} --reason {reason:?}"),
+            Hook::Fail(stage, reason) => format!("fail {stage} --reason {:?}", clip_text(reason)),
             Hook::Reboot(reason) => format!("reboot --reason {reason}"),
             Hook::Complete => "complete".to_owned(),
-            Hook::Reset(reason) => format!("reset --reason {reason:?}"),
+            Hook::Reset(reason) => format!("reset --reason {:?}", clip_text(reason)),
+        }
+    }
+
+    /// Whether the reason of `fail` or `reset` is longer than what is
+    /// recorded. (`reboot`'s is cut when it is parsed.)
+    pub fn text_was_cut(&self) -> bool {
+        match self {
+            Hook::Fail(_, text) | Hook::Reset(text) => text.len() > MAX_TEXT_LEN,
+            Hook::Fetched(_) | Hook::Begin(_) | Hook::End(_) | Hook::Reboot(_) | Hook::Complete => {
+                false
+            }
         }
     }
 }

@@ -253,3 +253,24 @@ fn reset_needs_a_reason_and_a_stopped_attempt() {
         .run(&journal, &["reset", "--reason", "disks wiped by hand"])
         .expect(0);
 }
+
+#[test]
+fn a_long_reason_is_shown_as_it_was_recorded() {
+    let scratch = Scratch::new("long-reason");
+    let journal = fetched_journal(&scratch);
+    let boot = Boot::first(1);
+    boot.run(&journal, &["begin", "kargs"]).expect(0);
+    let long = format!("{}{}", "x".repeat(200), "LOST");
+    let run = boot
+        .run(&journal, &["fail", "kargs", "--reason", &long])
+        .expect(0);
+    assert!(
+        run.stdout
+            .contains(&format!("--reason \"{}\"`", "x".repeat(200))),
+        "{run:#?}"
+    );
+    assert!(!run.stdout.contains("LOST"), "{run:#?}");
+    assert!(run.stdout.contains("cut to the 200 bytes"), "{run:#?}");
+    let dump = boot.run(&journal, &["dump"]).expect(0);
+    assert!(!dump.stdout.contains("LOST"), "{dump:#?}");
+}

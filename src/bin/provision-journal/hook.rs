@@ -3,6 +3,7 @@
 
 use camino::Utf8Path;
 use provision_journal::boot_context::read_boot_id;
+use provision_journal::event::MAX_TEXT_LEN;
 use provision_journal::hooks::{self, Hook};
 use provision_journal::report::{self, poison_advice, verdict::describe_poison_cause};
 use provision_journal::{BootContext, FsStorage, Journal, State, SystemClock, classify};
@@ -26,6 +27,11 @@ pub fn run(path: &Utf8Path, hook: &Hook) -> Result<Exit, Failure> {
         hook.command(),
         progress.state
     ));
+    if hook.text_was_cut() {
+        say(format_args!(
+            "(the reason was cut to the {MAX_TEXT_LEN} bytes a record keeps)"
+        ));
+    }
     if let Hook::Reset(_) = hook {
         let next = BootContext {
             boot_id: None,

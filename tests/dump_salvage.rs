@@ -137,6 +137,24 @@ fn a_newer_format_version_is_named() {
     assert_eq!(outcome, Outcome::UnsupportedVersion);
     assert_eq!(document["next_check"]["verdict"], "unsupported_version");
     assert!(human.contains("format version 7"), "{human}");
+    assert_no_state(&bytes, &document);
+}
+
+/// A file whose header cannot be read has no state: `status` and `dump`
+/// say null, not `fresh`.
+#[track_caller]
+fn assert_no_state(bytes: &[u8], document: &Value) {
+    assert_eq!(document["state"]["state"], Value::Null, "{document}");
+    let status = report::status(
+        &mut MemStorage::with_bytes(bytes),
+        &report::next_provisioning_boot(),
+    )
+    .unwrap();
+    assert_eq!(status.state, None);
+    let mut line = Vec::new();
+    status.write_json(&mut line).unwrap();
+    let parsed: Value = serde_json::from_slice(&line).unwrap();
+    assert_eq!(parsed["state"], Value::Null, "{parsed}");
 }
 
 #[test]
@@ -194,7 +212,7 @@ fn a_missing_journal_is_an_error_for_dump_and_absent_for_status() {
         "{error}"
     );
     let status = report::status(&mut MemStorage::new(), &report::next_provisioning_boot()).unwrap();
-    assert_eq!(status.state, "absent");
+    assert_eq!(status.state, Some("absent"));
     assert_eq!(status.verdict, "first_run");
 }
 
@@ -220,7 +238,7 @@ fn status_agrees_with_the_journal_and_the_classifier() {
     );
     assert_eq!(status.verdict, decision.verdict.name());
     assert_eq!(status.verdict, "fatal_interruption");
-    assert_eq!(status.state, "mutating");
+    assert_eq!(status.state, Some("mutating"));
     assert_eq!(status.stage, Some(Stage::Disks));
     assert_eq!(status.step, Some("running"));
     assert_eq!(status.records, journal.record_count());
@@ -281,5 +299,6 @@ fn files_that_are_not_journals_are_described_not_fatal() {
         assert!(human.contains("No record is trusted."), "{human}");
         assert_eq!(document["summary"]["trusted_records"], 0);
         assert_eq!(document["next_check"]["verdict"], "corrupt_journal");
+        assert_no_state(bytes, &document);
     }
 }

@@ -14,8 +14,7 @@ use crate::classify::{BootContext, Verdict};
 use crate::event::{Event, RebootReason, Trigger};
 use crate::frame::Header;
 use crate::scan::Scanner;
-use crate::stage::Stage;
-use crate::state::{Progress, State, Step};
+use crate::state::{State, Step};
 use crate::storage::Storage;
 
 use super::escape::{excerpt_total, hex_excerpt, write_json};
@@ -282,11 +281,15 @@ pub fn anomaly_json(anomaly: &Anomaly) -> Value {
     Value::Object(out)
 }
 
-/// The replayed progress as JSON; `mutated_stage` as in
-/// [`Summary::mutated_stage`].
-pub fn progress_json(progress: &Progress, mutated_stage: Option<Stage>) -> Value {
+/// What the trusted records of `summary`'s journal replay to, as JSON;
+/// `state` is null when the file header cannot be read.
+pub fn progress_json(summary: &Summary) -> Value {
+    let (progress, mutated_stage) = (&summary.progress, summary.mutated_stage);
     let mut state = state_json(&progress.state);
     let object = state.as_object_mut().expect("state is an object");
+    if summary.header.is_none() {
+        object.insert("state".into(), Value::Null);
+    }
     object.insert("epoch".into(), json!(progress.epoch));
     object.insert("boots".into(), json!(progress.boots));
     object.insert(
@@ -420,12 +423,7 @@ pub fn write<S: Storage + ?Sized>(
         "corruption": corruption,
     });
     field(out, "summary", &totals, false)?;
-    field(
-        out,
-        "state",
-        &progress_json(&summary.progress, summary.mutated_stage),
-        false,
-    )?;
+    field(out, "state", &progress_json(&summary), false)?;
     field(out, "next_check", &next_check_json(&summary, context), true)?;
     writeln!(out, "}}")?;
     Ok(summary)

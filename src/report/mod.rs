@@ -127,8 +127,10 @@ pub struct Status {
     /// The journal's path.
     pub journal: String,
     /// `absent`, or the state the trusted records replay to: `fresh`,
-    /// `fetched`, `mutating`, `complete`, `poisoned`.
-    pub state: &'static str,
+    /// `fetched`, `mutating`, `complete`, `poisoned`; `None` when the file
+    /// header cannot be read (not a journal, or a newer format version), so
+    /// there is no state to tell.
+    pub state: Option<&'static str>,
     /// The stage of a `mutating` state.
     pub stage: Option<crate::stage::Stage>,
     /// `running`, `ended` or `failed` for a `mutating` state.
@@ -192,7 +194,7 @@ pub fn status<S: Storage + ?Sized>(
         return Ok(Status {
             schema: STATUS_SCHEMA,
             journal,
-            state: "absent",
+            state: Some("absent"),
             stage: None,
             step: None,
             epoch: 0,
@@ -220,7 +222,7 @@ pub fn status<S: Storage + ?Sized>(
     Ok(Status {
         schema: STATUS_SCHEMA,
         journal,
-        state: progress.state.name(),
+        state: summary.header.map(|_| progress.state.name()),
         stage: progress.state.stage(),
         step,
         epoch: progress.epoch,

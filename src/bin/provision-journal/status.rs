@@ -44,8 +44,16 @@ fn write_text(status: &Status, out: &mut dyn Write) -> io::Result<()> {
         return writeln!(out, "to do:      {}", status.advice);
     };
     let state = match (status.state, status.stage, status.step) {
-        (state, Some(stage), Some(step)) => format!("{state} ({stage} {step})"),
-        (state, _, _) => state.to_owned(),
+        (Some(state), Some(stage), Some(step)) => format!("{state} ({stage} {step})"),
+        (Some(state), _, _) => state.to_owned(),
+        (None, _, _) => {
+            writeln!(
+                out,
+                "state:      unknown (the file cannot be read as a journal of this version)"
+            )?;
+            writeln!(out, "next check: {}", status.explanation)?;
+            return writeln!(out, "to do:      {}", status.advice);
+        }
     };
     writeln!(out, "state:      {state}")?;
     writeln!(

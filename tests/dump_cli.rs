@@ -109,3 +109,49 @@ fn status_json_follows_the_documented_schema() {
     assert_eq!(status["verdict"], "already_complete");
     assert_eq!(status["outcome"], "clean");
 }
+
+#[test]
+fn an_undecodable_record_is_described_in_words_by_dump_and_check() {
+    let scratch = Scratch::new("undecodable");
+    let mut raw = dump_common::RawJournal::new();
+    raw.record(
+        dump_common::stamp(1, 1000),
+        &provision_journal::Event::AttemptStarted {
+            epoch: 1,
+            trigger: provision_journal::Trigger::Firstboot,
+        },
+    );
+    let mut payload = provision_journal::codec::encode(
+        &dump_common::stamp(1, 1500),
+        &provision_journal::Event::Completed,
+    )
+    .unwrap();
+    payload[32] = 42;
+    raw.frame(&payload);
+    let path = scratch.journal(&raw.bytes);
+    let words = "record 1 has unknown record kind 42 (this version knows 0\u{2013}11)";
+
+    let output = run(&["dump"], &path);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(20));
+    assert!(!stdout.contains("OtherString"), "{stdout}");
+    let output = run(&["dump", "--json"], &path);
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let problem = document["summary"]["corruption"]["problem"]
+        .as_str()
+        .unwrap();
+    assert!(problem.starts_with(words), "{problem}");
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_provision-journal"))
+        .args(["--journal", path.to_str().unwrap(), "check"])
+        .env("PROVISION_JOURNAL_BOOT_ID", "02".repeat(16))
+        .env("PROVISION_JOURNAL_CMDLINE", "ignition.firstboot")
+        .env_remove("PROVISION_JOURNAL_LIVE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(20), "{stderr}");
+    assert!(stderr.contains(words), "{stderr}");
+    assert!(!stderr.contains("OtherString"), "{stderr}");
+    assert_eq!(std::fs::read(&path).unwrap(), raw.bytes);
+}

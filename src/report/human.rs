@@ -273,7 +273,7 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
         }
         Anomaly::Corrupt {
             offset,
-            problem,
+            words,
             trusted_records,
             ..
         } => {
@@ -284,7 +284,7 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
                 ),
             };
             format!(
-                "Corruption at offset {offset}: {problem}. An interrupted append cannot leave this. {trusted}"
+                "Corruption at offset {offset}: {words}. An interrupted append cannot leave this. {trusted}"
             )
         }
         Anomaly::UnsupportedVersion { found } => format!(

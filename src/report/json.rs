@@ -205,12 +205,12 @@ pub fn anomaly_json(anomaly: &Anomaly) -> Value {
             excerpt(bytes, tail.len),
         ),
         Anomaly::Corrupt {
-            problem,
+            words,
             trusted_records,
             excerpt: bytes,
             ..
         } => (
-            json!({ "problem": problem.to_string(), "trusted_records": trusted_records }),
+            json!({ "problem": words, "trusted_records": trusted_records }),
             excerpt(bytes, excerpt_total(bytes)),
         ),
         Anomaly::UnsupportedVersion { found } => (json!({ "found": found }), Value::Null),
@@ -413,7 +413,7 @@ pub fn write<S: Storage + ?Sized>(
     let corruption = summary
         .corruption
         .as_ref()
-        .map(|(offset, problem)| json!({ "offset": offset, "problem": problem.to_string() }));
+        .map(|damage| json!({ "offset": damage.offset, "problem": damage.words }));
     let totals = json!({
         "outcome": summary.outcome.name(),
         "trusted_records": summary.trusted_records,

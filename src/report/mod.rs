@@ -44,7 +44,9 @@ use crate::error::{JournalError, StorageOp};
 use crate::storage::{Access, Storage};
 
 pub use verdict::{NextCheck, next_check, next_provisioning_boot, poison_advice};
-pub use walk::{Anomaly, Entry, Item, Outcome, ReportError, Summary, Trust, walk};
+pub use walk::{
+    Anomaly, Damage, Entry, Item, Outcome, ReportError, Summary, Trust, describe_corruption, walk,
+};
 
 fn open_for_reading<S: Storage + ?Sized>(storage: &mut S) -> Result<bool, JournalError> {
     storage
@@ -105,6 +107,23 @@ pub fn poison_cause<S: Storage + ?Sized>(storage: &mut S) -> Result<Option<Strin
         .poison
         .as_ref()
         .map(|poison| verdict::describe_poison_cause(poison, summary.mutated_stage)))
+}
+
+/// `problem`, found at `offset` of the journal in `storage` (not yet
+/// opened), in the words the report uses ([`describe_corruption`]): the
+/// damaged record is read again to name its kind.
+pub fn describe_damage_at<S: Storage + ?Sized>(
+    storage: &mut S,
+    offset: u64,
+    problem: crate::error::Corruption,
+) -> Result<Damage, ReportError> {
+    require_journal(storage)?;
+    let file_len = storage.file_len().map_err(|source| JournalError::Storage {
+        op: StorageOp::Read,
+        path: storage.path().to_owned(),
+        source,
+    })?;
+    Ok(walk::damage(storage, offset, problem, file_len)?)
 }
 
 /// The last record of a journal, as `status` shows it.

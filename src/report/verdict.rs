@@ -104,7 +104,8 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
             advice: "Read it with the provision-journal version that wrote it.".to_owned(),
         };
     }
-    if let Some((offset, problem)) = &summary.corruption {
+    if let Some(damage) = &summary.corruption {
+        let (offset, problem) = (damage.offset, &damage.words);
         let trusted = match summary.trusted_records {
             0 => "No record before the damage can be trusted".to_owned(),
             records => format!(
@@ -112,7 +113,7 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
                 summary.progress.state, summary.progress.epoch
             ),
         };
-        let check_the_file = match problem {
+        let check_the_file = match damage.problem {
             Corruption::NotAJournal => {
                 "This may not be a provision-journal file at all: check the path. "
             }

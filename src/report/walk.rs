@@ -9,6 +9,7 @@
 
 use std::io;
 
+use crate::codec::CodecError;
 use crate::error::{Corruption, JournalError};
 use crate::event::{BootId, Event, Sha256, Stamp};
 use crate::frame::{HEADER_LEN, Header};
@@ -114,6 +115,8 @@ pub enum Anomaly {
         offset: u64,
         /// What it is.
         problem: Corruption,
+        /// What it is, in words ([`describe_corruption`]).
+        words: String,
         /// Whole records before it, all trusted.
         trusted_records: u64,
         /// The bytes at the damage.
@@ -295,7 +298,7 @@ pub struct Summary {
     /// The torn tail `check` will see.
     pub torn: Option<TornTail>,
     /// The corruption `check` will refuse, if any.
-    pub corruption: Option<(u64, Corruption)>,
+    pub corruption: Option<Damage>,
     /// A newer format version, if that is why the file is unreadable.
     pub unsupported_version: Option<u16>,
     /// Trusted records.
@@ -307,6 +310,78 @@ pub struct Summary {
     /// The furthest mutating stage begun in the current attempt, by the
     /// trusted records: what a poisoning config change came after.
     pub mutated_stage: Option<Stage>,
+}
+
+/// Damage where trust in a journal ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Damage {
+    /// Where it is.
+    pub offset: u64,
+    /// What it is.
+    pub problem: Corruption,
+    /// What it is, in words ([`describe_corruption`]).
+    pub words: String,
+}
+
+/// Says what `problem` is in words a support engineer can act on. `kind`
+/// is the event kind the damaged record's payload names, if it has one:
+/// a record whose checksum is right but whose kind this version does not
+/// know is most likely from a newer version.
+pub fn describe_corruption(problem: &Corruption, kind: Option<u32>) -> String {
+    let Corruption::Undecodable { seq, error } = problem else {
+        return problem.to_string();
+    };
+    match (error, kind) {
+        (CodecError::Undecodable { .. }, Some(kind)) => match kind_name(kind) {
+            None => format!(
+                "record {seq} has unknown record kind {kind} (this version knows 0\u{2013}{}), written by a newer version or damaged",
+                EVENT_KINDS.len() - 1
+            ),
+            Some(name) => {
+                format!("record {seq} is a {name} record whose fields this version cannot decode")
+            }
+        },
+        (CodecError::Undecodable { .. }, None) => format!(
+            "record {seq} cannot be decoded: its payload is too short to name its boot, times and kind"
+        ),
+        (CodecError::TrailingBytes { extra }, _) => format!(
+            "record {seq} cannot be decoded: {extra} bytes follow its fields (a newer version's fields, or damage)"
+        ),
+        (CodecError::TooLarge { .. }, _) => problem.to_string(),
+    }
+}
+
+/// Bytes at the start of a payload that name its boot, times and event
+/// kind ([`crate::codec::decode_stamp`]).
+const STAMP_AND_KIND_LEN: usize = 16 + 8 + 8 + 4;
+
+/// The damage at `offset`, with the kind its record names if it is a
+/// record this version cannot decode.
+pub(crate) fn damage<S: Storage + ?Sized>(
+    storage: &mut S,
+    offset: u64,
+    problem: Corruption,
+    file_len: u64,
+) -> Result<Damage, JournalError> {
+    use crate::frame::FRAME_HEADER_LEN;
+    let kind = match problem {
+        Corruption::Undecodable { .. } => {
+            let mut window = Window::default();
+            let payload = window.get(
+                storage,
+                offset + FRAME_HEADER_LEN as u64,
+                STAMP_AND_KIND_LEN,
+                file_len,
+            )?;
+            crate::codec::decode_stamp(payload).map(|(_, kind)| kind)
+        }
+        _ => None,
+    };
+    Ok(Damage {
+        offset,
+        words: describe_corruption(&problem, kind),
+        problem,
+    })
 }
 
 /// An error of a report pass.
@@ -520,10 +595,12 @@ pub fn walk<S: Storage + ?Sized>(
         }) => {
             let excerpt = excerpt_at(storage, offset, file_len)?;
             summary.outcome = Outcome::Corrupt;
-            summary.corruption = Some((offset, problem.clone()));
+            let damage = damage(storage, offset, problem, file_len)?;
+            summary.corruption = Some(damage.clone());
             pass.anomaly(Anomaly::Corrupt {
                 offset,
-                problem,
+                problem: damage.problem,
+                words: damage.words,
                 trusted_records: 0,
                 excerpt,
             })?;
@@ -534,6 +611,7 @@ pub fn walk<S: Storage + ?Sized>(
             summary.header = Some(scanner.header());
             (pass.visit)(Item::Header(scanner.header()))?;
             let mut progress = Progress::default();
+            let mut corruption = None;
             loop {
                 let scanned = match scanner.next_record() {
                     Ok(Some(scanned)) => scanned,
@@ -545,7 +623,7 @@ pub fn walk<S: Storage + ?Sized>(
                         offset, problem, ..
                     }) => {
                         salvage_from = Some((offset, None));
-                        summary.corruption = Some((offset, problem));
+                        corruption = Some((offset, problem));
                         break;
                     }
                     Err(other) => return Err(other.into()),
@@ -600,7 +678,7 @@ pub fn walk<S: Storage + ?Sized>(
                             seq: record.seq,
                             error,
                         };
-                        summary.corruption = Some((scanned.offset, problem));
+                        corruption = Some((scanned.offset, problem));
                         salvage_from = Some((scanned.offset, None));
                         break;
                     }
@@ -621,12 +699,15 @@ pub fn walk<S: Storage + ?Sized>(
                     lost,
                 })?;
             }
-            if let Some((offset, problem)) = summary.corruption.clone() {
+            if let Some((offset, problem)) = corruption {
                 summary.outcome = Outcome::Corrupt;
                 let excerpt = excerpt_at(storage, offset, file_len)?;
+                let damage = damage(storage, offset, problem, file_len)?;
+                summary.corruption = Some(damage.clone());
                 pass.anomaly(Anomaly::Corrupt {
                     offset,
-                    problem,
+                    problem: damage.problem,
+                    words: damage.words,
                     trusted_records: summary.trusted_records,
                     excerpt,
                 })?;

@@ -6,9 +6,10 @@
 
 use std::process::ExitCode;
 
-use provision_journal::JournalError;
 use provision_journal::boot_context::BootContextError;
+use provision_journal::report;
 use provision_journal::storage::StorageError;
+use provision_journal::{FsStorage, JournalError};
 use rustix::io::Errno;
 
 /// Why the command exits, as a number scripts and units can act on.
@@ -117,7 +118,21 @@ impl From<JournalError> for Failure {
             JournalError::Encode { .. } => Exit::TooLarge,
             JournalError::Unusable { .. } | JournalError::ReadOnly { .. } => Exit::Io,
         };
-        let mut message = error.to_string();
+        let mut message = match &error {
+            // Said in words, with the kind of the record that cannot be
+            // decoded read back from the file.
+            JournalError::Corrupt {
+                path,
+                offset,
+                problem,
+            } => {
+                let words =
+                    report::describe_damage_at(&mut FsStorage::new(path), *offset, problem.clone())
+                        .map_or_else(|_| problem.to_string(), |damage| damage.words);
+                format!("journal `{path}` is corrupt at offset {offset}: {words}")
+            }
+            _ => error.to_string(),
+        };
         if exit == Exit::Rejected || exit == Exit::TooLarge {
             message.push_str("; nothing was written");
         }

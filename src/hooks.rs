@@ -72,6 +72,20 @@ impl Hook {
         }
     }
 
+    /// The command's name as typed, without its free-text arguments:
+    /// `fetched`, `begin disks`, `reboot`, `complete`, …
+    pub fn name(&self) -> String {
+        match self {
+            Hook::Fetched(_) => "fetched".to_owned(),
+            Hook::Begin(stage) => format!("begin {stage}"),
+            Hook::End(stage) => format!("end {stage}"),
+            Hook::Fail(stage, _) => format!("fail {stage}"),
+            Hook::Reboot(_) => "reboot".to_owned(),
+            Hook::Complete => "complete".to_owned(),
+            Hook::Reset(_) => "reset".to_owned(),
+        }
+    }
+
     /// Whether the reason of `fail` or `reset` is longer than what is
     /// recorded. (`reboot`'s is cut when it is parsed.)
     pub fn text_was_cut(&self) -> bool {

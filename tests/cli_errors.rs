@@ -274,3 +274,48 @@ fn a_long_reason_is_shown_as_it_was_recorded() {
     let dump = boot.run(&journal, &["dump"]).expect(0);
     assert!(!dump.stdout.contains("LOST"), "{dump:#?}");
 }
+
+#[test]
+fn a_hook_before_check_says_check_must_run_first() {
+    let scratch = Scratch::new("no-journal");
+    let journal = scratch.path.join("provision-journal");
+    for args in [
+        &["begin", "disks"][..],
+        &["complete"],
+        &["fetched", "--sha256", &"ab".repeat(32)],
+    ] {
+        let run = Boot::first(1).run(&journal, args).expect(30);
+        assert!(run.stderr.contains("there is no journal"), "{run:#?}");
+        assert!(run.stderr.contains("`check` must run first"), "{run:#?}");
+        assert!(!journal.exists(), "{args:?} created the journal");
+    }
+}
+
+#[test]
+fn a_refused_hook_is_named_as_the_command_typed() {
+    let scratch = Scratch::new("command-names");
+    let journal = fetched_journal(&scratch);
+    refused(&journal, &["complete"], 30, "cannot run `complete`");
+    refused(
+        &journal,
+        &["fetched", "--sha256", &"ab".repeat(32)],
+        30,
+        "cannot run `fetched`",
+    );
+    Boot::first(1)
+        .run(&journal, &["reboot", "--reason", "fips"])
+        .expect(0);
+    refused(
+        &journal,
+        &["reboot", "--reason", "fips"],
+        30,
+        "cannot run `reboot`",
+    );
+    for run in [
+        Boot::first(1).run(&journal, &["complete"]),
+        Boot::first(1).run(&journal, &["reboot", "--reason", "kargs"]),
+    ] {
+        assert!(!run.stderr.contains("`completed`"), "{run:#?}");
+        assert!(!run.stderr.contains("reboot-planned"), "{run:#?}");
+    }
+}

@@ -6,11 +6,31 @@ use provision_journal::boot_context::read_boot_id;
 use provision_journal::event::MAX_TEXT_LEN;
 use provision_journal::hooks::{self, Hook};
 use provision_journal::report::{self, poison_advice, verdict::describe_poison_cause};
-use provision_journal::{BootContext, FsStorage, Journal, State, SystemClock, classify};
+use provision_journal::{
+    BootContext, FsStorage, Journal, JournalError, State, SystemClock, TransitionError, classify,
+};
 
 use crate::exit::{Exit, Failure};
 use crate::location::require_directory;
 use crate::output::say;
+
+/// The failure of a hook whose record the journal refused, naming the
+/// command as it was typed rather than the event it records.
+fn refused(error: JournalError, hook: &Hook) -> Failure {
+    match &error {
+        JournalError::Rejected {
+            path,
+            source: TransitionError::OutOfOrder { state, why, .. },
+        } => Failure::new(
+            Exit::Rejected,
+            format!(
+                "journal `{path}`: cannot run `{}` while the attempt is {state}: {why}; nothing was written",
+                hook.name()
+            ),
+        ),
+        _ => Failure::from(error),
+    }
+}
 
 /// Appends `hook`'s event to the journal at `path`, stamped with this boot.
 /// Once the record is durable, a stdout that cannot be written does not
@@ -21,7 +41,21 @@ pub fn run(path: &Utf8Path, hook: &Hook) -> Result<Exit, Failure> {
     let boot_id = read_boot_id()?;
     require_directory(path)?;
     let mut journal = Journal::open(FsStorage::new(path))?;
-    let progress = hooks::record(&mut journal, hook, &mut SystemClock::new(boot_id))?;
+    if !matches!(hook, Hook::Reset(_)) && journal.progress().awaits_attempt() {
+        let why = match journal.exists() {
+            false => format!("there is no journal at `{path}` yet"),
+            true => format!("journal `{path}` has no provisioning attempt open"),
+        };
+        return Err(Failure::new(
+            Exit::Rejected,
+            format!(
+                "{why}: `check` must run first on this boot, before `{}`; nothing was written",
+                hook.name()
+            ),
+        ));
+    }
+    let progress = hooks::record(&mut journal, hook, &mut SystemClock::new(boot_id))
+        .map_err(|error| refused(error, hook))?;
     say(format_args!(
         "recorded `{}`: the attempt is now {}",
         hook.command(),

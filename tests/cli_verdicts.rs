@@ -121,6 +121,12 @@ fn a_different_config_after_kargs_poisons_and_the_hook_fails_with_13() {
         .unwrap();
     assert!(described.contains(cause), "{described}");
     Boot::first(3).run(&journal, &["check"]).expect(11);
+    let text = second.run(&journal, &["status"]).expect(0);
+    assert!(
+        text.stdout
+            .contains("(boot 2 of it, 0 unplanned restarts, 1 planned reboot)"),
+        "{text:#?}"
+    );
 }
 
 #[test]

@@ -302,3 +302,47 @@ fn files_that_are_not_journals_are_described_not_fatal() {
         assert_no_state(bytes, &document);
     }
 }
+
+#[test]
+fn counts_of_one_are_singular() {
+    let mut raw = RawJournal::new();
+    raw.record(
+        stamp(1, 1000),
+        &Event::AttemptStarted {
+            epoch: 1,
+            trigger: provision_journal::Trigger::Firstboot,
+        },
+    );
+    let mut torn = raw.bytes.clone();
+    torn.push(0x11);
+    let (_, human, outcome) = report_of(&torn);
+    assert_eq!(outcome, Outcome::TornTail);
+    // Wrapped lines joined again.
+    let flat = human.split_whitespace().collect::<Vec<_>>().join(" ");
+    for words in [
+        "torn tail: 1 byte to the end",
+        "ends in 1 byte at offset",
+        " 1 trusted record.",
+        " 1 record (#0) ",
+    ] {
+        assert!(flat.contains(words), "{words:?} in {human}");
+    }
+    let mut corrupt = raw.bytes.clone();
+    raw.record(stamp(1, 1100), &Event::ConfigFetched { sha256: config() });
+    raw.record(stamp(1, 1200), &Event::ConfigFetched { sha256: config() });
+    let second = corrupt.len();
+    corrupt = raw.bytes.clone();
+    corrupt[second + 20] ^= 0x01;
+    let (document, human, outcome) = report_of(&corrupt);
+    assert_eq!(outcome, Outcome::Corrupt);
+    let flat = human.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("The record before offset 88 is trusted; nothing"),
+        "{human}"
+    );
+    let advice = document["next_check"]["advice"].as_str().unwrap();
+    assert!(
+        advice.contains("The record before offset") && advice.contains("is intact and ends"),
+        "{advice}"
+    );
+}

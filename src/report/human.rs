@@ -75,6 +75,23 @@ impl Lines<'_> {
     }
 }
 
+/// `n` and `noun`, with the noun's plural when `n` is not 1: `1 trusted
+/// record`, `2 trusted records`.
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    match n.into() {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
+/// `The record` or `The N records`, for the trusted ones before damage.
+pub fn the_records(n: u64) -> String {
+    match n {
+        1 => "The record".to_owned(),
+        n => format!("The {n} records"),
+    }
+}
+
 /// The state column: short enough for the table.
 pub fn state_label(state: &State) -> String {
     match state {
@@ -161,7 +178,10 @@ pub fn event_label(body: &Body) -> (String, Option<String>) {
         ),
         Event::TailRepaired { offset, dropped } => (
             "tail repaired".to_owned(),
-            Some(format!("cut off {dropped} torn bytes at offset {offset}")),
+            Some(format!(
+                "cut off {} at offset {offset}",
+                count(*dropped, "torn byte")
+            )),
         ),
     }
 }
@@ -203,13 +223,18 @@ fn record_row(lines: &mut Lines, entry: &Entry, date: &mut Option<String>) -> io
 fn anomaly_marker(anomaly: &Anomaly) -> Option<String> {
     let text = match anomaly {
         Anomaly::TornTail { tail, .. } => {
-            format!("torn tail: {} bytes to the end of the file", tail.len)
+            format!(
+                "torn tail: {} to the end of the file",
+                count(tail.len, "byte")
+            )
         }
         Anomaly::Corrupt { offset, .. } => {
             format!("CORRUPTION at offset {offset}: nothing from here on is trusted")
         }
         Anomaly::UnsupportedVersion { found } => format!("format version {found} is not readable"),
-        Anomaly::Unreadable { len, .. } => format!("{len} unreadable bytes skipped"),
+        Anomaly::Unreadable { len, .. } => {
+            format!("{} skipped", count(*len, "unreadable byte"))
+        }
         Anomaly::SequenceGap {
             expected, found, ..
         } => {
@@ -267,8 +292,10 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
                 None => "Too little of it survived to tell which record was lost.".to_owned(),
             };
             format!(
-                "Torn tail: the journal ends in {} bytes at offset {} that are not a whole record, the trace of an append interrupted by a power cut or crash. {what} Everything before offset {} is intact; the next write cuts these bytes off and records that it did.",
-                tail.len, tail.offset, tail.offset
+                "Torn tail: the journal ends in {} at offset {} that are not a whole record, the trace of an append interrupted by a power cut or crash. {what} Everything before offset {} is intact; the next write cuts these bytes off and records that it did.",
+                count(tail.len, "byte"),
+                tail.offset,
+                tail.offset
             )
         }
         Anomaly::Corrupt {
@@ -280,7 +307,9 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
             let trusted = match trusted_records {
                 0 => "No record is trusted.".to_owned(),
                 records => format!(
-                    "The {records} records before offset {offset} are trusted; nothing from here on is."
+                    "{} before offset {offset} {} trusted; nothing from here on is.",
+                    the_records(*records),
+                    if *records == 1 { "is" } else { "are" }
                 ),
             };
             format!(
@@ -291,7 +320,8 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
             "The file has format version {found}; this provision-journal reads version {VERSION} only."
         ),
         Anomaly::Unreadable { offset, len, .. } => format!(
-            "Salvage skipped {len} unreadable bytes at offsets {offset} to {}: no record starts in them.",
+            "Salvage skipped {} at offsets {offset} to {}: no record starts in them.",
+            count(*len, "unreadable byte"),
             offset + len - 1
         ),
         Anomaly::SequenceGap {
@@ -316,7 +346,8 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
             dropped,
             ..
         } => format!(
-            "Repaired tail: record #{seq} says a writer cut off {dropped} torn bytes at offset {torn_offset}. An earlier append had been interrupted by a crash; the record it was writing was lost then."
+            "Repaired tail: record #{seq} says a writer cut off {} at offset {torn_offset}. An earlier append had been interrupted by a crash; the record it was writing was lost then.",
+            count(*dropped, "torn byte")
         ),
         Anomaly::StoppedMidStage {
             seq,
@@ -431,19 +462,27 @@ fn boot_footer(lines: &mut Lines, boot: &BootSummary) -> io::Result<()> {
         ))?;
     }
     let salvaged = if boot.salvaged { ", some salvaged" } else { "" };
-    let plural = if boot.records == 1 { "" } else { "s" };
+    let span = match boot.records {
+        1 => format!("(#{})", boot.first_seq),
+        _ => format!(
+            "(#{}-#{}) over {}",
+            boot.first_seq,
+            boot.last_seq,
+            seconds(boot.span_ns)
+        ),
+    };
     lines.line(&format!(
-        "   {} record{plural} (#{}-#{}) over {}{salvaged}",
-        boot.records,
-        boot.first_seq,
-        boot.last_seq,
-        seconds(boot.span_ns)
+        "   {} {span}{salvaged}",
+        count(boot.records, "record")
     ))?;
     if let Some(config) = boot.config {
         lines.line(&format!("   config {config}"))?;
     }
     if boot.more_stages > 0 {
-        lines.line(&format!("   ({} more stages not shown)", boot.more_stages))?;
+        lines.line(&format!(
+            "   ({} not shown)",
+            count(boot.more_stages, "more stage")
+        ))?;
     }
     lines.line("")
 }
@@ -575,13 +614,13 @@ pub fn write<S: Storage + ?Sized>(
     }
 
     lines.line("ANOMALIES")?;
-    let mut count = 0;
+    let mut numbered = 0;
     let summary = walk(storage, &mut |item| {
         let Item::Anomaly(anomaly) = item else {
             return Ok(());
         };
-        count += 1;
-        let number = format!("{count:>2}. ");
+        numbered += 1;
+        let number = format!("{numbered:>2}. ");
         lines.wrapped(
             &format!("{number}[{}] ", anomaly.offset()),
             &describe_anomaly(&anomaly),
@@ -591,7 +630,7 @@ pub fn write<S: Storage + ?Sized>(
         }
         Ok(())
     })?;
-    if count == 0 {
+    if numbered == 0 {
         lines.line("None.")?;
     }
 
@@ -604,10 +643,10 @@ pub fn write<S: Storage + ?Sized>(
     lines.wrapped(
         "Journal: ",
         &format!(
-            "{}; {} bytes, {} trusted records{salvaged}.",
+            "{}; {}, {}{salvaged}.",
             outcome_words(summary.outcome),
-            summary.file_len,
-            summary.trusted_records
+            count(summary.file_len, "byte"),
+            count(summary.trusted_records, "trusted record")
         ),
     )?;
     let next = next_check(&summary, context);

@@ -109,8 +109,12 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
         let trusted = match summary.trusted_records {
             0 => "No record before the damage can be trusted".to_owned(),
             records => format!(
-                "The {records} records before offset {offset} are intact and end in state {} of attempt {}",
-                summary.progress.state, summary.progress.epoch
+                "{} before offset {offset} {} intact and {} in state {} of attempt {}",
+                super::human::the_records(records),
+                if records == 1 { "is" } else { "are" },
+                if records == 1 { "ends" } else { "end" },
+                summary.progress.state,
+                summary.progress.epoch
             ),
         };
         let check_the_file = match damage.problem {

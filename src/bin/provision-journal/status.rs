@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use camino::Utf8Path;
 use provision_journal::FsStorage;
+use provision_journal::report::human::count;
 use provision_journal::report::{self, Outcome, Status};
 
 use crate::dump::report_failure;
@@ -58,8 +59,11 @@ fn write_text(status: &Status, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "state:      {state}")?;
     writeln!(
         out,
-        "attempt:    {} (boot {} of it, {} unplanned restarts, {} planned reboots)",
-        status.epoch, status.boots, status.unplanned_restarts, status.planned_reboots
+        "attempt:    {} (boot {} of it, {}, {})",
+        status.epoch,
+        status.boots,
+        count(status.unplanned_restarts, "unplanned restart"),
+        count(status.planned_reboots, "planned reboot")
     )?;
     if let Some(digest) = &status.config_sha256 {
         writeln!(out, "config:     sha256 {digest}")?;
@@ -78,8 +82,9 @@ fn write_text(status: &Status, out: &mut dyn Write) -> io::Result<()> {
     if let Some(torn) = status.torn_tail {
         writeln!(
             out,
-            "torn tail:  {} bytes at offset {} (cut off by the next write)",
-            torn.len, torn.offset
+            "torn tail:  {} at offset {} (cut off by the next write)",
+            count(torn.len, "byte"),
+            torn.offset
         )?;
     }
     // The classifier speaks of the next boot, on which a stage the records

@@ -346,3 +346,30 @@ fn counts_of_one_are_singular() {
         "{advice}"
     );
 }
+
+#[test]
+fn event_labels_never_run_into_the_state_column() {
+    // A planned reboot's label fits the column; an attempt number no
+    // journal reaches (salvaged, since it cannot follow attempt 0) does
+    // not, and is still kept apart from the state.
+    let mut raw = RawJournal::new();
+    raw.record(
+        stamp(1, 1000),
+        &Event::AttemptStarted {
+            epoch: 4_000_000_000,
+            trigger: provision_journal::Trigger::Firstboot,
+        },
+    );
+    let (_, human, _) = report_of(&raw.bytes);
+    assert!(
+        human.contains("attempt 4000000000 started  (salvaged)"),
+        "{human}"
+    );
+    let golden = std::fs::read_to_string(dump_common::golden_dir().join("planned-reboot.dump.txt"))
+        .expect("golden report");
+    let row = golden
+        .lines()
+        .find(|line| line.contains("reboot for kargs"))
+        .expect("the planned reboot's row");
+    assert!(row.ends_with("reboot for kargs      kargs ended"), "{row}");
+}

@@ -107,8 +107,9 @@ pub fn state_label(state: &State) -> String {
     }
 }
 
-/// The event column (at most 21 characters for known events), and a detail
-/// line for what does not fit: free text, always quoted and escaped.
+/// The event column (at most 20 characters for known events but an
+/// attempt number above 99 999), and a detail line for what does not fit:
+/// free text, always quoted and escaped.
 pub fn event_label(body: &Body) -> (String, Option<String>) {
     let event = match body {
         Body::Known(event) => event,
@@ -165,7 +166,7 @@ pub fn event_label(body: &Body) -> (String, Option<String>) {
             "reboot planned".to_owned(),
             Some(format!("reason {}", quoted(reason))),
         ),
-        Event::RebootPlanned { reason } => short(&format!("reboot planned: {reason}")),
+        Event::RebootPlanned { reason } => short(&format!("reboot for {reason}")),
         Event::Completed => short("completed"),
         Event::Poisoned { reason } => {
             let mut why = String::new();
@@ -188,6 +189,9 @@ pub fn event_label(body: &Body) -> (String, Option<String>) {
 
 const DETAIL_INDENT: &str = "                ";
 
+/// The width of the event column.
+const EVENT_WIDTH: usize = 21;
+
 fn record_row(lines: &mut Lines, entry: &Entry, date: &mut Option<String>) -> io::Result<()> {
     let time = entry.stamp.map(|stamp| Utc::from_unix_ms(stamp.wall_ms));
     if let Some(time) = time
@@ -205,11 +209,15 @@ fn record_row(lines: &mut Lines, entry: &Entry, date: &mut Option<String>) -> io
         (None, Trust::Salvaged) => ("?".to_owned(), "(salvaged)".to_owned()),
         (None, Trust::Trusted) => ("?".to_owned(), "?".to_owned()),
     };
-    let (event, detail) = event_label(&entry.body);
+    let (mut event, detail) = event_label(&entry.body);
+    if event.chars().count() >= EVENT_WIDTH {
+        // Never run into the state column.
+        event.push(' ');
+    }
     let time = time.map_or_else(|| "?".to_owned(), |time| time.time());
     lines.line(
         format!(
-            "{:>7} {:>5} {attempt:>2} {boot:<12} {time:<8} {event:<21} {state}",
+            "{:>7} {:>5} {attempt:>2} {boot:<12} {time:<8} {event:<EVENT_WIDTH$} {state}",
             entry.offset, entry.seq
         )
         .trim_end(),
@@ -490,7 +498,7 @@ fn boot_footer(lines: &mut Lines, boot: &BootSummary) -> io::Result<()> {
 fn table_heading(lines: &mut Lines) -> io::Result<()> {
     lines.line("RECORDS")?;
     lines.line(&format!(
-        "{:>7} {:>5} {:>2} {:<12} {:<8} {:<21} {}",
+        "{:>7} {:>5} {:>2} {:<12} {:<8} {:<EVENT_WIDTH$} {}",
         "offset", "seq", "at", "boot", "time", "event", "state after"
     ))
 }

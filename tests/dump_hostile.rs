@@ -60,3 +60,22 @@ fn every_line_fits_80_columns() {
         }
     }
 }
+
+#[test]
+fn wrapping_never_splits_an_escape() {
+    let (human, _, _) = render(&hostile_journal());
+    for line in human.lines() {
+        let mut rest = line;
+        while let Some(at) = rest.find("\\u{") {
+            let escape = &rest[at..];
+            let close = escape
+                .find('}')
+                .unwrap_or_else(|| panic!("an escape is cut at the end of {line:?}"));
+            assert!(
+                escape[3..close].chars().all(|c| c.is_ascii_hexdigit()),
+                "{line:?}"
+            );
+            rest = &escape[close..];
+        }
+    }
+}

@@ -62,7 +62,7 @@ impl Lines<'_> {
                     flush(&mut line, &mut prefix, self)?;
                     continue;
                 }
-                let rest = word.split_off(room);
+                let rest = word.split_off(split_point(&word, room));
                 line.extend(word.iter());
                 flush(&mut line, &mut prefix, self)?;
                 word = rest;
@@ -90,6 +90,27 @@ pub fn the_records(n: u64) -> String {
         1 => "The record".to_owned(),
         n => format!("The {n} records"),
     }
+}
+
+/// Where to cut a word too long for a line of `room` characters: at most
+/// `room`, and never inside an escape `quoted` wrote (`\u{1b}`, `\n`,
+/// `\"`), so each half still reads as what it is.
+fn split_point(word: &[char], room: usize) -> usize {
+    let mut at = 0;
+    let mut last_fit = 0;
+    while at < word.len() && at <= room {
+        last_fit = at;
+        at += match word[at..] {
+            ['\\', 'u', '{', ..] => word[at..]
+                .iter()
+                .take(12)
+                .position(|&c| c == '}')
+                .map_or(1, |close| close + 1),
+            ['\\', _, ..] => 2,
+            _ => 1,
+        };
+    }
+    if last_fit == 0 { room } else { last_fit }
 }
 
 /// The state column: short enough for the table.

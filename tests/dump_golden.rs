@@ -13,9 +13,40 @@ use provision_journal::{Event, PoisonReason, RebootReason, Sha256, Stage, Trigge
 
 fn pin(name: &str, bytes: &[u8]) -> Outcome {
     let (human, json, outcome) = render(bytes);
+    in_offset_order(name, &human, &json);
     check_golden(&format!("{name}.dump.txt"), &human);
     check_golden(&format!("{name}.dump.json"), &json);
     outcome
+}
+
+/// Records, `!!` lines and anomalies come in file order.
+fn in_offset_order(name: &str, human: &str, json: &str) {
+    let document: serde_json::Value = serde_json::from_str(json).unwrap();
+    let offsets: Vec<u64> = document["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|anomaly| anomaly["offset"].as_u64().unwrap())
+        .collect();
+    assert!(offsets.is_sorted(), "{name}: anomalies at {offsets:?}");
+    let records = human
+        .split_once("\nRECORDS\n")
+        .and_then(|(_, rest)| rest.split_once("\n\nTIMELINE"))
+        .map(|(records, _)| records)
+        .unwrap_or_default();
+    let rows: Vec<u64> = records
+        .lines()
+        .filter_map(|line| line.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert!(rows.is_sorted(), "{name}: RECORDS lines at {rows:?}");
+    let numbered: Vec<u64> = human
+        .lines()
+        .filter_map(|line| {
+            let (_, rest) = line.trim_start().split_once(". [")?;
+            rest.split_once(']')?.0.parse().ok()
+        })
+        .collect();
+    assert_eq!(numbered, offsets, "{name}: ANOMALIES and JSON differ");
 }
 
 #[test]

@@ -471,9 +471,14 @@ impl Boots {
     }
 }
 
+/// Reports records and anomalies in offset order. An anomaly found apart
+/// from a record (damage, a torn tail, a gap) waits until the boot before it
+/// has been closed, since that boot's own anomaly sits at an earlier offset;
+/// at most a few wait at a time.
 struct Pass<'v> {
     visit: &'v mut dyn FnMut(Item) -> io::Result<()>,
     boots: Boots,
+    deferred: Vec<Anomaly>,
     anomalies: u64,
 }
 
@@ -483,11 +488,23 @@ impl Pass<'_> {
         (self.visit)(Item::Anomaly(anomaly))
     }
 
+    fn defer(&mut self, anomaly: Anomaly) {
+        self.deferred.push(anomaly);
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        for anomaly in std::mem::take(&mut self.deferred) {
+            self.anomaly(anomaly)?;
+        }
+        Ok(())
+    }
+
     fn entry(&mut self, mut entry: Entry) -> io::Result<()> {
         let (number, stopped) = self.boots.enter(entry.stamp.as_ref());
         if let Some(stopped) = stopped {
             self.anomaly(stopped)?;
         }
+        self.flush()?;
         entry.boot_number = number;
         self.boots.record(&entry);
         let repaired = match entry.body {
@@ -565,6 +582,7 @@ pub fn walk<S: Storage + ?Sized>(
     let mut pass = Pass {
         visit,
         boots: Boots::default(),
+        deferred: Vec::new(),
         anomalies: 0,
     };
     let mut summary = Summary {
@@ -587,7 +605,7 @@ pub fn walk<S: Storage + ?Sized>(
         Err(JournalError::UnsupportedVersion { found, .. }) => {
             summary.outcome = Outcome::UnsupportedVersion;
             summary.unsupported_version = Some(found);
-            pass.anomaly(Anomaly::UnsupportedVersion { found })?;
+            pass.defer(Anomaly::UnsupportedVersion { found });
             salvage_from = None;
         }
         Err(JournalError::Corrupt {
@@ -597,13 +615,13 @@ pub fn walk<S: Storage + ?Sized>(
             summary.outcome = Outcome::Corrupt;
             let damage = damage(storage, offset, problem, file_len)?;
             summary.corruption = Some(damage.clone());
-            pass.anomaly(Anomaly::Corrupt {
+            pass.defer(Anomaly::Corrupt {
                 offset,
                 problem: damage.problem,
                 words: damage.words,
                 trusted_records: 0,
                 excerpt,
-            })?;
+            });
             salvage_from = Some((HEADER_LEN as u64, None));
         }
         Err(other) => return Err(other.into()),
@@ -693,24 +711,24 @@ pub fn walk<S: Storage + ?Sized>(
                 summary.torn = Some(tail);
                 let excerpt = excerpt_at(storage, tail.offset, file_len)?;
                 let lost = lost_record(storage, tail, file_len)?;
-                pass.anomaly(Anomaly::TornTail {
+                pass.defer(Anomaly::TornTail {
                     tail,
                     excerpt,
                     lost,
-                })?;
+                });
             }
             if let Some((offset, problem)) = corruption {
                 summary.outcome = Outcome::Corrupt;
                 let excerpt = excerpt_at(storage, offset, file_len)?;
                 let damage = damage(storage, offset, problem, file_len)?;
                 summary.corruption = Some(damage.clone());
-                pass.anomaly(Anomaly::Corrupt {
+                pass.defer(Anomaly::Corrupt {
                     offset,
                     problem: damage.problem,
                     words: damage.words,
                     trusted_records: summary.trusted_records,
                     excerpt,
-                })?;
+                });
             }
             if let Some(from) = salvage_from.as_mut() {
                 from.1 = Some((expect.0, Some(expect.1)));
@@ -730,11 +748,11 @@ pub fn walk<S: Storage + ?Sized>(
                     len,
                     excerpt,
                 } => {
-                    pass.anomaly(Anomaly::Unreadable {
+                    pass.defer(Anomaly::Unreadable {
                         offset,
                         len,
                         excerpt,
-                    })?;
+                    });
                     expect = expect.map(|(seq, _)| (seq, None));
                 }
                 Found::Frame {
@@ -747,16 +765,16 @@ pub fn walk<S: Storage + ?Sized>(
                         && !first
                     {
                         if header.seq != seq {
-                            pass.anomaly(Anomaly::SequenceGap {
+                            pass.defer(Anomaly::SequenceGap {
                                 offset,
                                 expected: seq,
                                 found: header.seq,
-                            })?;
+                            });
                         } else if prev.is_some_and(|prev| prev != header.prev) {
-                            pass.anomaly(Anomaly::BrokenLink {
+                            pass.defer(Anomaly::BrokenLink {
                                 offset,
                                 seq: header.seq,
-                            })?;
+                            });
                         }
                     }
                     expect = Some((header.seq.wrapping_add(1), Some(header.crc)));
@@ -785,6 +803,7 @@ pub fn walk<S: Storage + ?Sized>(
     if let Some(stopped) = pass.boots.stopped(true) {
         pass.anomaly(stopped)?;
     }
+    pass.flush()?;
     summary.anomalies = pass.anomalies;
     Ok(summary)
 }

@@ -297,6 +297,16 @@ fn files_that_are_not_journals_are_described_not_fatal() {
         assert_eq!(outcome, Outcome::Corrupt);
         assert!(human.contains(words), "{human}");
         assert!(human.contains("No record is trusted."), "{human}");
+        assert!(
+            human.contains("\nRECORDS\n") && human.contains("(no records)"),
+            "{human}"
+        );
+        let advice = document["next_check"]["advice"].as_str().unwrap();
+        assert!(!advice.contains("Find out from them"), "{advice}");
+        assert!(
+            advice.contains("cannot tell how far provisioning got"),
+            "{advice}"
+        );
         assert_eq!(document["summary"]["trusted_records"], 0);
         assert_eq!(document["next_check"]["verdict"], "corrupt_journal");
         assert_no_state(bytes, &document);

@@ -537,11 +537,8 @@ fn records_part(lines: &mut Lines, item: Item, state: &mut RecordsPart) -> io::R
             state.heading_done = true;
         }
         Item::Record(entry) => {
-            if !state.heading_done {
-                lines.line("")?;
-                table_heading(lines)?;
-                state.heading_done = true;
-            }
+            headerless_heading(lines, state)?;
+            state.records += 1;
             if entry.trust == Trust::Salvaged && !state.salvage_banner {
                 lines.line("== SALVAGED: read past the damage; NOT trusted, not replayed ==")?;
                 state.salvage_banner = true;
@@ -549,10 +546,22 @@ fn records_part(lines: &mut Lines, item: Item, state: &mut RecordsPart) -> io::R
             record_row(lines, &entry, &mut state.date)?;
         }
         Item::Anomaly(anomaly) => {
+            headerless_heading(lines, state)?;
             if let Some(marker) = anomaly_marker(&anomaly) {
                 lines.line(&marker)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// The table heading of a file whose header could not be read.
+fn headerless_heading(lines: &mut Lines, state: &mut RecordsPart) -> io::Result<()> {
+    if !state.heading_done {
+        lines.line("The file header cannot be read (see ANOMALIES).")?;
+        lines.line("")?;
+        table_heading(lines)?;
+        state.heading_done = true;
     }
     Ok(())
 }
@@ -562,6 +571,7 @@ struct RecordsPart {
     heading_done: bool,
     salvage_banner: bool,
     date: Option<String>,
+    records: u64,
 }
 
 fn outcome_words(outcome: Outcome) -> &'static str {
@@ -589,6 +599,10 @@ pub fn write<S: Storage + ?Sized>(
     walk(storage, &mut |item| {
         records_part(&mut lines, item, &mut part)
     })?;
+    headerless_heading(&mut lines, &mut part)?;
+    if part.records == 0 {
+        lines.line("(no records)")?;
+    }
 
     lines.line("")?;
     lines.line("TIMELINE (per boot, monotonic time since the boot's first record)")?;

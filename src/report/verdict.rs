@@ -106,22 +106,37 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
     }
     if let Some(damage) = &summary.corruption {
         let (offset, problem) = (damage.offset, &damage.words);
-        let trusted = match summary.trusted_records {
-            0 => "No record before the damage can be trusted".to_owned(),
+        let check_the_file = match damage.problem {
+            Corruption::NotAJournal => {
+                "This may not be a provision-journal file at all: check the path. "
+            }
+            _ => "",
+        };
+        let advice = match summary.trusted_records {
+            0 => {
+                let salvaged = match summary.salvaged_records {
+                    0 => "",
+                    _ => {
+                        " (the records shown after the damage are salvaged: not trusted, but they may hint at it)"
+                    }
+                };
+                format!(
+                    "{check_the_file}No record can be trusted, so the journal cannot tell how far provisioning got{salvaged}: \
+find that out on the machine itself. Once the disks are verified, keep a copy of the file and move it away: \
+the next provisioning boot then starts a new attempt."
+                )
+            }
             records => format!(
-                "{} before offset {offset} {} intact and {} in state {} of attempt {}",
+                "{check_the_file}{} before offset {offset} {} intact and {} in state {} of attempt {}; \
+anything shown after it is salvaged and not trusted. \
+Find out from them how far provisioning got; once the disks are verified, keep a copy of the file and move it away: \
+the next provisioning boot then starts a new attempt.",
                 super::human::the_records(records),
                 if records == 1 { "is" } else { "are" },
                 if records == 1 { "ends" } else { "end" },
                 summary.progress.state,
                 summary.progress.epoch
             ),
-        };
-        let check_the_file = match damage.problem {
-            Corruption::NotAJournal => {
-                "This may not be a provision-journal file at all: check the path. "
-            }
-            _ => "",
         };
         return NextCheck {
             verdict: None,
@@ -130,11 +145,7 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
             explanation: format!(
                 "the journal is corrupt at offset {offset} ({problem}); `check` refuses a journal it cannot trust, so provisioning stops on every boot"
             ),
-            advice: format!(
-                "{check_the_file}{trusted}; anything shown after it is salvaged and not trusted. \
-Find out from them how far provisioning got; once the disks are verified, keep a copy of the file and move it away: \
-the next provisioning boot then starts a new attempt."
-            ),
+            advice,
         };
     }
     let decision = classify(&summary.progress, summary.torn, context);

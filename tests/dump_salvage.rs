@@ -184,6 +184,20 @@ fn unknown_kinds_are_shown_and_reading_goes_on() {
         .collect();
     assert_eq!(kinds, ["corrupt", "unknown_kind"]);
     assert!(human.contains("unknown kind #99"), "{human}");
+    // The timeline marks what it took from salvaged records.
+    let timeline = human.split_once("\nTIMELINE").unwrap().1;
+    assert!(
+        timeline.contains("unknown kind #99 (salvaged)"),
+        "{timeline}"
+    );
+    assert!(
+        timeline.contains("fetched 3b3b3b3b3b3b (salvaged)"),
+        "{timeline}"
+    );
+    assert!(
+        !timeline.contains("attempt 1 started (salvaged)"),
+        "{timeline}"
+    );
 }
 
 #[test]

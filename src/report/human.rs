@@ -646,7 +646,11 @@ pub fn write<S: Storage + ?Sized>(
             ),
             (body, None) => event_label(body).0,
         };
-        lines.line(&format!("   {at:>9}  {text}"))
+        let salvaged = match entry.trust {
+            Trust::Salvaged => " (salvaged)",
+            Trust::Trusted => "",
+        };
+        lines.line(&format!("   {at:>9}  {text}{salvaged}"))
     })?;
     if let Some(last) = timeline.finish() {
         boot_footer(&mut lines, &last)?;

@@ -129,3 +129,30 @@ fn simulate_before_the_red_line_is_a_safe_retry() {
         assert!(stdout.contains(says), "{point}: {stdout}");
     }
 }
+
+#[test]
+fn simulate_neither_lists_nor_takes_the_journal_options() {
+    let text = help(&["simulate"]);
+    for option in ["--journal", "--boot-device"] {
+        assert!(
+            !text.contains(option),
+            "simulate --help lists {option}:\n{text}"
+        );
+        assert!(
+            help(&["check"]).contains(option),
+            "check --help lost {option}"
+        );
+    }
+    for args in [
+        &["simulate", "--journal", "/tmp/j"][..],
+        &["--journal", "/tmp/j", "simulate"],
+        &["--boot-device", "/dev/null", "simulate"],
+        &["simulate", "--boot-device-timeout", "5"],
+    ] {
+        let output = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("`simulate` runs in memory"), "{stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+}

@@ -26,11 +26,12 @@ fn full_device() -> Stdio {
 }
 
 fn run_with_stdout(journal: &Path, args: &[&str], stdout: Stdio) -> Run {
-    let output = Boot::first(1)
-        .command(journal, args)
-        .stdout(stdout)
-        .output()
-        .unwrap();
+    // `simulate` takes no journal.
+    let mut command = match args.first() {
+        Some(&"simulate") => std::process::Command::new(cli_common::BIN),
+        _ => Boot::first(1).command(journal, &[]),
+    };
+    let output = command.args(args).stdout(stdout).output().unwrap();
     Run::from(output)
 }
 

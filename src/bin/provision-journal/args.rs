@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use camino::Utf8PathBuf;
 use clap::builder::PossibleValuesParser;
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use provision_journal::simulate::{CUT_POINTS, DEFAULT_CUT_POINT};
 use provision_journal::{Sha256, Stage};
 
@@ -123,7 +125,59 @@ pub enum Command {
             value_parser = PossibleValuesParser::new(CUT_POINTS.map(|point| point.name)),
         )]
         cut_at: String,
+        /// The global options that locate a journal, which `simulate` does
+        /// not use: taken over here only to leave them out of its help.
+        #[command(flatten)]
+        hidden: HiddenFromSimulate,
     },
+}
+
+/// The global journal options under the same ids, hidden: a subcommand's
+/// own argument keeps a global one out of its help. Their values are those
+/// of the globals, which [`parse`] refuses for `simulate`.
+#[derive(Debug, Args)]
+pub struct HiddenFromSimulate {
+    #[arg(long = "journal", id = "journal", hide = true)]
+    _journal: Option<Utf8PathBuf>,
+    #[arg(long = "boot-device", id = "boot_device", hide = true)]
+    _boot_device: Option<Utf8PathBuf>,
+    #[arg(long = "boot-device-timeout", id = "boot_device_timeout", hide = true)]
+    _boot_device_timeout: Option<u64>,
+}
+
+/// The global options that locate a journal: ids and how they are typed.
+const JOURNAL_OPTIONS: [(&str, &str); 3] = [
+    ("journal", "--journal"),
+    ("boot_device", "--boot-device"),
+    ("boot_device_timeout", "--boot-device-timeout"),
+];
+
+/// Parses the command line; a usage error exits with status 2.
+///
+/// `simulate` runs in memory and in a temporary directory, so giving it an
+/// option that locates a journal is a usage error rather than silently
+/// ignored.
+pub fn parse() -> Cli {
+    let mut command = Cli::command();
+    let matches = command.get_matches_mut();
+    if let Some(("simulate", simulate)) = matches.subcommand() {
+        let given = |matches: &ArgMatches, id: &str| {
+            matches.value_source(id) == Some(ValueSource::CommandLine)
+        };
+        for (id, option) in JOURNAL_OPTIONS {
+            if given(&matches, id) || given(simulate, id) {
+                command
+                    .error(
+                        ErrorKind::ArgumentConflict,
+                        format!(
+                            "`simulate` runs in memory and in a temporary directory: it takes no {option}"
+                        ),
+                    )
+                    .exit();
+            }
+        }
+    }
+    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
 }
 
 /// How `fetched` learns the config's digest.

@@ -16,7 +16,6 @@ mod status;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use provision_journal::RebootReason;
 use provision_journal::boot_context::{BootInputs, firstboot_stamp_exists, running_system_is_live};
 use provision_journal::hooks::{Hook, sha256_of};
@@ -26,7 +25,7 @@ use crate::exit::{Exit, Failure};
 use crate::location::with_journal;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = args::parse();
     match run(&cli) {
         Ok(exit) => exit.into(),
         Err(failure) => {
@@ -38,7 +37,7 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<Exit, Failure> {
     let hook = match &cli.command {
-        Command::Simulate { cut_at } => return simulate::run(cut_at),
+        Command::Simulate { cut_at, .. } => return simulate::run(cut_at),
         Command::Dump {
             json,
             path: Some(path),

@@ -111,6 +111,15 @@ fn simulate_without_arguments_shows_a_fatal_interruption_and_the_dump() {
         dump.contains("begin disks") && dump.contains("52525252"),
         "{dump}"
     );
+    // The closing verdict says which boot it is about.
+    let closing = dump
+        .rsplit_once("NEXT CHECK")
+        .expect("the dump's verdict")
+        .1;
+    assert!(
+        closing.contains("about the boot after 52525252"),
+        "{closing}"
+    );
 }
 
 #[test]

@@ -81,6 +81,13 @@ fn next_boot(
     writeln!(out)?;
     writeln!(out, "$ provision-journal dump")?;
     dump::write(&journal, false, out)?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "(NEXT CHECK above is about the boot after {0}: what `check` would decide\n\
+         if the machine booted again now. Boot {0}'s own decision is further up.)",
+        NEXT_BOOT.short()
+    )?;
     Ok(())
 }
 

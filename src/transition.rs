@@ -181,6 +181,11 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
         },
 
         Event::ConfigFetched { sha256 } => {
+            if progress.reboot_pending.is_some() {
+                return Err(reject(
+                    "a reboot was announced; nothing else may run in this boot",
+                ));
+            }
             match progress.state {
                 State::Fresh if open_boot => {}
                 State::Fresh => return Err(reject("no boot of an attempt is running")),

@@ -362,6 +362,15 @@ fn planned_reboots_only_before_the_red_line_between_stages() {
         stage: Stage::Kargs,
     });
     history.rejects(fips.clone());
+    let mut announced = History::started();
+    announced.apply(fips.clone());
+    let error = announced
+        .try_apply(Event::ConfigFetched { sha256: A })
+        .expect_err("nothing runs after a reboot was announced");
+    assert!(
+        error.to_string().contains("a reboot was announced"),
+        "{error}"
+    );
 
     let mut history = History::fetched();
     history.begin(Stage::Kargs);

@@ -452,7 +452,7 @@ fn crossing_candidates(from: &Progress) -> Vec<Event> {
             sha256: from.config.unwrap_or_default(),
         },
     ];
-    for stage in Stage::ALL.into_iter().filter(|stage| stage.is_mutating()) {
+    for stage in Stage::MUTATING {
         events.push(Event::StageEnded { stage });
         events.push(Event::StageBegan { stage });
     }

@@ -44,7 +44,7 @@ impl Step {
 /// The hooks of a first boot, in the order Ignition's units call them.
 pub fn script() -> Vec<Step> {
     let mut steps = vec![Step::Check, Step::Hook(Hook::Fetched(Sha256([0xc0; 32])))];
-    for stage in Stage::ALL.into_iter().filter(|stage| stage.is_mutating()) {
+    for stage in Stage::MUTATING {
         steps.push(Step::Hook(Hook::Begin(stage)));
         steps.push(Step::Hook(Hook::End(stage)));
     }

@@ -47,6 +47,15 @@ impl Stage {
         Stage::Umount,
     ];
 
+    /// The mutating stages, in boot order: those with `begin`/`end` records.
+    pub const MUTATING: [Stage; 5] = [
+        Stage::Kargs,
+        Stage::Disks,
+        Stage::Mount,
+        Stage::Files,
+        Stage::Umount,
+    ];
+
     /// The first stage whose start makes a rerun unsafe.
     pub const RED_LINE: Stage = Stage::Disks;
 
@@ -129,5 +138,14 @@ mod tests {
         assert!(Stage::Disks.is_past_red_line());
         assert!(Stage::Umount.is_past_red_line());
         assert!(!Stage::Fetch.is_mutating());
+    }
+
+    #[test]
+    fn mutating_lists_exactly_the_mutating_stages_in_order() {
+        let mutating: Vec<Stage> = Stage::ALL
+            .into_iter()
+            .filter(|stage| stage.is_mutating())
+            .collect();
+        assert_eq!(mutating, Stage::MUTATING);
     }
 }

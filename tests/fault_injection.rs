@@ -63,18 +63,10 @@ struct Scenario {
     hooks: Vec<Hook>,
 }
 
-const MUTATING: [Stage; 5] = [
-    Stage::Kargs,
-    Stage::Disks,
-    Stage::Mount,
-    Stage::Files,
-    Stage::Umount,
-];
-
 /// A whole first boot: creation, every stage, completion.
 fn first_boot() -> Scenario {
     let mut hooks = vec![Hook::Check, Hook::Fetched(CONFIG_A)];
-    for stage in MUTATING {
+    for stage in Stage::MUTATING {
         hooks.push(Hook::Begin(stage));
         hooks.push(Hook::End(stage));
     }

@@ -15,14 +15,6 @@ use provision_journal::{
 };
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
 
-const MUTATING: [Stage; 5] = [
-    Stage::Kargs,
-    Stage::Disks,
-    Stage::Mount,
-    Stage::Files,
-    Stage::Umount,
-];
-
 /// One thing a machine's hooks or its operator may do.
 #[derive(Clone, Debug)]
 enum Action {
@@ -40,7 +32,7 @@ enum Action {
 
 impl Arbitrary for Action {
     fn arbitrary(g: &mut Gen) -> Self {
-        let stage = *g.choose(&MUTATING).unwrap();
+        let stage = *g.choose(&Stage::MUTATING).unwrap();
         match u8::arbitrary(g) % 16 {
             0 | 1 => Action::NewBoot,
             2 => Action::Crash,

@@ -142,8 +142,9 @@ impl<S: Storage> Journal<S> {
     /// (its creation failed or was killed after the rename), `fsync`s its
     /// directory first, so the record cannot vanish with the name. Cuts off
     /// a torn tail first and records that in a `TailRepaired` record, made
-    /// durable on its own before `event` is written: one write and one `fdatasync` per record, so a
-    /// crash can only ever tear a single record. On any failure nothing is
+    /// durable on its own before `event` is written: one write and one
+    /// `fdatasync` per record, so a crash can only ever tear a single
+    /// record. On any failure nothing is
     /// claimed: the error says what happened and this handle refuses further
     /// appends, so a failed sync is never retried.
     pub fn append(&mut self, event: Event, stamp: Stamp) -> Result<&Progress, JournalError> {

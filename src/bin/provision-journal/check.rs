@@ -2,7 +2,7 @@
 
 use camino::Utf8Path;
 use provision_journal::boot_context::BootInputs;
-use provision_journal::{FsStorage, Journal, SystemClock, Verdict, hooks};
+use provision_journal::{Clock, FsStorage, Journal, SystemClock, Verdict, hooks};
 
 use crate::exit::{Exit, Failure};
 use crate::location::require_directory;
@@ -20,6 +20,16 @@ pub fn run(path: &Utf8Path, inputs: &BootInputs) -> Result<Exit, Failure> {
 /// Decides the boot described by `inputs` for the journal at `path` and
 /// records the decision durably.
 pub fn decide(path: &Utf8Path, inputs: &BootInputs) -> Result<Verdict, Failure> {
+    decide_at(path, inputs, &mut SystemClock::new(inputs.boot_id))
+}
+
+/// [`decide`], stamping the record with `clock` (`simulate` keeps its
+/// simulated time).
+pub fn decide_at(
+    path: &Utf8Path,
+    inputs: &BootInputs,
+    clock: &mut impl Clock,
+) -> Result<Verdict, Failure> {
     let context = inputs.context();
     let verdict = if context.live {
         // A live system has no boot partition: there is no journal to read.
@@ -27,8 +37,7 @@ pub fn decide(path: &Utf8Path, inputs: &BootInputs) -> Result<Verdict, Failure> 
     } else {
         require_directory(path)?;
         let mut journal = Journal::open(FsStorage::new(path))?;
-        let mut clock = SystemClock::new(inputs.boot_id);
-        hooks::check(&mut journal, &context, &mut clock)?.verdict
+        hooks::check(&mut journal, &context, clock)?.verdict
     };
     Ok(verdict)
 }

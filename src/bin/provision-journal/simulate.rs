@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use camino::Utf8PathBuf;
+use provision_journal::FixedClock;
 use provision_journal::boot_context::{BootInputs, FIRSTBOOT_ARG, FIRSTBOOT_STAMP};
 use provision_journal::simulate::{self, CutPoint, NEXT_BOOT, Simulation};
 
@@ -75,7 +76,9 @@ fn next_boot(
         "Next boot ({}): provision-journal check",
         NEXT_BOOT.short()
     )?;
-    let verdict = check::decide(&journal, &inputs)?;
+    // The next boot comes five minutes after the simulated one began.
+    let mut clock = FixedClock::new(NEXT_BOOT, simulate::SIMULATED_WALL_MS + 300_000);
+    let verdict = check::decide_at(&journal, &inputs, &mut clock)?;
     writeln!(out, "  {verdict}")?;
     writeln!(out, "  (exit status {})", check::exit_for(&verdict) as u8)?;
     writeln!(out)?;

@@ -1,0 +1,108 @@
+"""What every machine of a run shares: the Debian kernel, the initramfs, the
+binary, and one template disk per boot profile, built without loop devices
+(`mkfs.ext4 -d`, `mkfs.vfat` and mtools write file-system images as plain
+files, `sgdisk` and `dd` put them in a GPT disk)."""
+
+import glob
+import os
+import shutil
+import subprocess
+import threading
+
+from machine import (
+    BOOT_SECTORS,
+    BOOT_START,
+    DISK_SECTORS,
+    ROOT_SECTORS,
+    ROOT_START,
+    SECTOR,
+)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(*argv, **kwargs):
+    return subprocess.run(argv, check=True, capture_output=True, text=True, **kwargs)
+
+
+class Assets:
+    def __init__(self, workdir, binary, initrd, kernel=None):
+        self.workdir = workdir
+        self.binary = binary
+        self.initrd = initrd
+        self.kernel = kernel or newest_kernel()
+        self._templates = {}
+        self._lock = threading.Lock()
+
+    def disk_template(self, profile):
+        with self._lock:
+            if profile.name not in self._templates:
+                self._templates[profile.name] = self._build_disk(profile)
+            return self._templates[profile.name]
+
+    def _build_disk(self, profile):
+        d = os.path.join(self.workdir, f"template-{profile.name}")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        root = self._root_part(d)
+        boot = self._boot_part(d, profile)
+        disk = os.path.join(d, "disk.img")
+        with open(disk, "wb") as f:
+            f.truncate(DISK_SECTORS * SECTOR)
+        boot_type = "ef00" if profile.fs == "vfat" else "8300"
+        run(
+            "sgdisk", "-o",
+            "-n", f"1:{BOOT_START}:{BOOT_START + BOOT_SECTORS - 1}", "-c", f"1:{profile.label}",
+            "-t", f"1:{boot_type}",
+            "-n", f"2:{ROOT_START}:{ROOT_START + ROOT_SECTORS - 1}", "-c", "2:root",
+            disk,
+        )
+        for part, start in ((boot, BOOT_START), (root, ROOT_START)):
+            with open(part, "rb") as src, open(disk, "r+b") as dst:
+                dst.seek(start * SECTOR)
+                shutil.copyfileobj(src, dst)
+        return disk
+
+    def _root_part(self, d):
+        tree = os.path.join(d, "root")
+        for sub in ("bin", "sbin", "etc/selinux", "proc", "sys", "dev", "mnt", "var/data", "run", "tmp"):
+            os.makedirs(os.path.join(tree, sub), exist_ok=True)
+        busybox = shutil.which("busybox")
+        shutil.copy(busybox, os.path.join(tree, "bin/busybox"))
+        for applet in ("sh", "mount", "umount", "cat", "mkdir", "poweroff", "sync", "ls", "sleep"):
+            os.symlink("busybox", os.path.join(tree, "bin", applet))
+        shutil.copy(os.path.join(HERE, "root/init"), os.path.join(tree, "sbin/init"))
+        os.chmod(os.path.join(tree, "sbin/init"), 0o755)
+        with open(os.path.join(tree, "etc/os-release"), "w") as f:
+            f.write('NAME="provision-journal real-boot harness"\nID=pj-harness\n')
+        with open(os.path.join(tree, "etc/selinux/config"), "w") as f:
+            f.write("SELINUX=disabled\nSELINUXTYPE=targeted\n")
+        part = os.path.join(d, "root.part")
+        run("mkfs.ext4", "-q", "-F", "-L", "root", "-d", tree, part, f"{ROOT_SECTORS // 2}k")
+        return part
+
+    def _boot_part(self, d, profile):
+        part = os.path.join(d, "boot.part")
+        size_k = BOOT_SECTORS // 2
+        if profile.fs == "ext4":
+            tree = os.path.join(d, "boot")
+            stamp = os.path.join(tree, profile.stamp)
+            os.makedirs(os.path.dirname(stamp), exist_ok=True)
+            open(stamp, "w").close()
+            run("mkfs.ext4", "-q", "-F", "-L", profile.label, "-d", tree, part, f"{size_k}k")
+        else:
+            run("mkfs.vfat", "-n", profile.label, "-C", part, str(size_k))
+            stamp_dir = os.path.dirname(profile.stamp)
+            if stamp_dir:
+                run("mmd", "-i", part, f"::{stamp_dir}")
+            empty = os.path.join(d, "empty")
+            open(empty, "w").close()
+            run("mcopy", "-i", part, empty, f"::{profile.stamp}")
+        return part
+
+
+def newest_kernel():
+    kernels = sorted(glob.glob("/boot/vmlinuz-*-amd64"))
+    if not kernels:
+        raise SystemExit("no Debian kernel in /boot (tests/boot/deps.sh installs linux-image-amd64)")
+    return kernels[-1]

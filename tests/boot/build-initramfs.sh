@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the harness's initramfs for the installed Debian kernel: Debian's
+# real Ignition (30ignition), our dracut module exactly as dist/README.md
+# installs it, and the harness's stand-ins. The host's /usr is never touched:
+# dracut runs in a private mount namespace over an overlay of /usr that holds
+# the binary and the two modules.
+#
+# usage: build-initramfs.sh BINARY OUTPUT [CONFIG]
+# CONFIG, when given, is installed as the distribution's configuration file.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+binary=$(realpath "$1")
+output=$(realpath -m "$2")
+
+kver=$(cat "$here/.kver" 2>/dev/null || true)
+[ -n "$kver" ] || kver=$(find /lib/modules -mindepth 1 -maxdepth 1 -name '*-amd64' -printf '%f\n' | sort -V | tail -n 1)
+[ -n "$kver" ] && [ -d "/lib/modules/$kver" ] || { echo "no Debian kernel under /lib/modules" >&2; exit 1; }
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+upper="$scratch/upper"
+install -D -m 0755 "$binary" "$upper/bin/provision-journal"
+module="$upper/lib/dracut/modules.d/50provision-journal"
+install -D -m 0755 "$top/dist/dracut/50provision-journal/module-setup.sh" "$module/module-setup.sh"
+cp -r "$top/dist/systemd/." "$module/"
+mkdir -p "$upper/lib/dracut/modules.d"
+cp -r "$here/dracut/99provision-journal-harness" "$upper/lib/dracut/modules.d/"
+mkdir -p "$scratch/work"
+
+export kver upper scratch output
+unshare --mount --propagation private bash -euo pipefail -c '
+    mount -t overlay overlay -o "lowerdir=/usr,upperdir=$upper,workdir=$scratch/work" /usr
+    dracut --force --quiet --kver "$kver" \
+        --no-hostonly --no-hostonly-cmdline --no-early-microcode \
+        --tmpdir "$scratch" \
+        --add "systemd ignition provision-journal provision-journal-harness" \
+        --omit "plymouth crypt lvm mdraid dm multipath iscsi nfs nbd fcoe fcoe-uefi btrfs resume" \
+        --add-drivers "virtio_blk virtio_pci qemu_fw_cfg ext4 crc32c_generic vfat nls_cp437 nls_iso8859_1" \
+        "$output"
+'
+echo "initramfs $output for kernel $kver ($(du -h "$output" | cut -f1))"

@@ -1,0 +1,27 @@
+#!/bin/bash
+# dracut module of the real-boot harness only (never shipped): the pieces a
+# Fedora CoreOS initramfs has and Debian's does not, each a documented
+# stand-in (tests/boot/README.md).
+
+check() {
+    return 255
+}
+
+depends() {
+    echo provision-journal
+}
+
+install() {
+    # Ignition 2.14 runs setfiles after the files stage; the harness's real
+    # root has SELinux disabled, so relabeling is a no-op.
+    inst_script "$moddir/setfiles" /usr/sbin/setfiles
+    # Applies kernel arguments the way FCOS's coreos-kargs.sh does: it asks
+    # for a reboot when the running kernel lacks one that should exist.
+    inst_script "$moddir/ignition-kargs-helper" /usr/sbin/ignition-kargs-helper
+    inst_simple "$moddir/harness-kargs-reboot.service" \
+        "$systemdsystemunitdir/harness-kargs-reboot.service"
+    mkdir -p "$initdir/$systemdsystemunitdir/ignition-complete.target.requires"
+    ln_r "$systemdsystemunitdir/harness-kargs-reboot.service" \
+        "$systemdsystemunitdir/ignition-complete.target.requires/harness-kargs-reboot.service"
+    inst_multiple systemctl
+}

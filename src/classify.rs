@@ -100,6 +100,9 @@ pub enum Verdict {
         restarts: u32,
         /// The limit.
         limit: u32,
+        /// The stage whose recorded failure ended the last boot, if one
+        /// did; `None` for an interruption.
+        failed_stage: Option<Stage>,
     },
     /// A planned reboot before the red line: go on.
     ResumeAfterPlannedReboot {
@@ -183,9 +186,19 @@ impl fmt::Display for Verdict {
                 epoch,
                 restarts,
                 limit,
+                failed_stage: None,
             } => write!(
                 f,
                 "safe retry: attempt {epoch} was interrupted before any disk was touched (restart {restarts} of {limit})"
+            ),
+            Verdict::SafeRetry {
+                epoch,
+                restarts,
+                limit,
+                failed_stage: Some(stage),
+            } => write!(
+                f,
+                "safe retry: stage {stage} of attempt {epoch} failed before any disk was touched (restart {restarts} of {limit})"
             ),
             Verdict::ResumeAfterPlannedReboot { epoch, reason } => write!(
                 f,
@@ -370,6 +383,7 @@ pub fn classify(progress: &Progress, torn: Option<TornTail>, context: &BootConte
                             epoch,
                             restarts,
                             limit,
+                            failed_stage: progress.failed_stage,
                         },
                         Some(Event::Restarted { planned: None }),
                     )

@@ -163,6 +163,10 @@ pub struct Progress {
     pub config_changes: u32,
     /// Whether a mutating stage has begun in this attempt.
     pub mutated: bool,
+    /// The stage before the red line that failed on the boot running the
+    /// attempt (a fetch stage or `kargs`), so that the next boot's retry is
+    /// told as a failure, not an interruption.
+    pub failed_stage: Option<Stage>,
     /// Boots refused and recorded since the attempt stopped.
     pub refused_boots: u32,
     /// Why the attempt is poisoned, once it is.

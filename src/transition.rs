@@ -165,6 +165,7 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
             next.boots = progress.boots.saturating_add(1);
             next.boot = Some(record.stamp.boot_id);
             next.reboot_pending = None;
+            next.failed_stage = None;
             match planned {
                 Some(_) => next.planned_reboots = progress.planned_reboots.saturating_add(1),
                 None => next.unplanned_restarts = progress.unplanned_restarts.saturating_add(1),
@@ -299,11 +300,14 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
                     stage: *stage,
                     reason: reason.clone(),
                 }));
-            } else if stage.is_mutating() {
-                next.state = State::Mutating {
-                    stage: *stage,
-                    step: Step::Failed,
-                };
+            } else {
+                next.failed_stage = Some(*stage);
+                if stage.is_mutating() {
+                    next.state = State::Mutating {
+                        stage: *stage,
+                        step: Step::Failed,
+                    };
+                }
             }
         }
 

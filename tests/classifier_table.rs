@@ -349,7 +349,8 @@ fn row13_the_retry_budget_is_counted_and_configurable() {
                 Verdict::SafeRetry {
                     epoch: 1,
                     restarts: restart,
-                    limit
+                    limit,
+                    failed_stage: None,
                 }
             );
         }
@@ -367,28 +368,58 @@ fn row13_the_retry_budget_is_counted_and_configurable() {
 
 #[test]
 fn row14_interrupted_or_failed_before_the_red_line_is_a_safe_retry() {
-    let cases: [fn(&mut Machine); 5] = [
-        |_| {},
-        |machine| {
-            machine.fetched();
-        },
-        |machine| {
-            machine.fetched().begin(Stage::Kargs);
-        },
-        |machine| {
-            machine.fetched().stage(Stage::Kargs);
-        },
-        |machine| {
-            machine
-                .fetched()
-                .begin(Stage::Kargs)
-                .hook(Event::StageFailed {
-                    stage: Stage::Kargs,
+    let cases: [(fn(&mut Machine), Option<Stage>); 7] = [
+        (|_| {}, None),
+        (
+            |machine| {
+                machine.fetched();
+            },
+            None,
+        ),
+        (
+            |machine| {
+                machine.fetched().begin(Stage::Kargs);
+            },
+            None,
+        ),
+        (
+            |machine| {
+                machine.fetched().stage(Stage::Kargs);
+            },
+            None,
+        ),
+        (
+            |machine| {
+                machine
+                    .fetched()
+                    .begin(Stage::Kargs)
+                    .hook(Event::StageFailed {
+                        stage: Stage::Kargs,
+                        reason: "exit status 1".into(),
+                    });
+            },
+            Some(Stage::Kargs),
+        ),
+        (
+            |machine| {
+                machine.hook(Event::StageFailed {
+                    stage: Stage::FetchOffline,
                     reason: "exit status 1".into(),
                 });
-        },
+            },
+            Some(Stage::FetchOffline),
+        ),
+        (
+            |machine| {
+                machine.hook(Event::StageFailed {
+                    stage: Stage::Fetch,
+                    reason: "exit status 1".into(),
+                });
+            },
+            Some(Stage::Fetch),
+        ),
     ];
-    for (index, interrupt) in cases.iter().enumerate() {
+    for (index, (interrupt, failed_stage)) in cases.iter().enumerate() {
         let mut machine = started();
         interrupt(&mut machine);
         let decision = machine.boot().check();
@@ -397,12 +428,42 @@ fn row14_interrupted_or_failed_before_the_red_line_is_a_safe_retry() {
             Verdict::SafeRetry {
                 epoch: 1,
                 restarts: 1,
-                limit: 5
+                limit: 5,
+                failed_stage: *failed_stage,
             },
             "case {index}"
         );
         assert_eq!(decision.record, Some(Event::Restarted { planned: None }));
+        let words = decision.verdict.to_string();
+        match failed_stage {
+            Some(stage) => assert!(
+                words.contains(&format!("stage {stage}")) && words.contains("failed"),
+                "case {index}: {words}"
+            ),
+            None => assert!(words.contains("interrupted"), "case {index}: {words}"),
+        }
     }
+}
+
+#[test]
+fn a_failure_is_forgotten_once_the_next_boot_restarts() {
+    let mut machine = started();
+    machine.hook(Event::StageFailed {
+        stage: Stage::FetchOffline,
+        reason: "exit status 1".into(),
+    });
+    machine.boot().check();
+    machine.fetched();
+    let decision = machine.boot().check();
+    assert_eq!(
+        decision.verdict,
+        Verdict::SafeRetry {
+            epoch: 1,
+            restarts: 2,
+            limit: 5,
+            failed_stage: None,
+        }
+    );
 }
 
 #[test]

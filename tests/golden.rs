@@ -205,7 +205,8 @@ fn interrupted_before_red_line_is_a_safe_retry() {
         Verdict::SafeRetry {
             epoch: 1,
             restarts: 1,
-            limit: 5
+            limit: 5,
+            failed_stage: None,
         }
     );
 }

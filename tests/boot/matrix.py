@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from assets import Assets  # noqa: E402
 from machine import FCOS, ROOT_MARKER, BootProfile, Machine  # noqa: E402
+from figures import summary as hook_figures  # noqa: E402
 from oracle import RED_LINE_STAGES, VERDICTS, expected_verdict  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,6 +60,9 @@ CUT_POINTS = [
 ]
 
 STAGE_LINE = re.compile(r"ignition\[\d+\]: (?:INFO +: )?Stage: (\S+)")
+UNIT_FAILED = re.compile(
+    r"(provision-journal-\S+\.service): (?:Failed with result|Control process exited|Main process exited, code=exited, status=[1-9])"
+)
 CHECK_EXIT = re.compile(r"provision-journal-check\.service: Main process exited, code=exited, status=(\d+)")
 
 
@@ -119,7 +123,21 @@ class Context:
         if firstboot:
             self._check_verdict(boot, expected, new, cut)
         self._check_stage_intents(boot, new)
+        self._check_console_truth(boot, expected)
+        if boot.has(ROOT_MARKER):
+            self.notes.append(f"boot {boot.number} hooks: {hook_figures(boot.lines)}")
         return boot, after
+
+    def _check_console_truth(self, boot, expected):
+        """The console tells an operator only what happened: no hook is
+        refused, and none of our units fails, except `check` when it stops
+        the boot."""
+        refused = boot.matching(r"provision-journal.*: cannot run `")
+        expect(not refused, f"boot {boot.number}: a hook was refused: {refused}")
+        failed = {m.group(1) for m in map(UNIT_FAILED.search, boot.lines) if m}
+        if expected and not VERDICTS[expected][1]:
+            failed.discard("provision-journal-check.service")
+        expect(not failed, f"boot {boot.number}: units failed: {sorted(failed)}")
 
     def _check_verdict(self, boot, expected, new, cut):
         n = boot.number
@@ -170,6 +188,8 @@ class Context:
         stage the console shows running has its record in the journal."""
         began = {r["event"]["stage"] for r in new if r["event"]["kind"] == "stage_began"}
         for line in boot.lines:
+            if "the attempt is now poisoned" in line:
+                break  # Ignition's teardown (umount) runs in a stopped attempt too
             m = STAGE_LINE.search(line)
             if m and m.group(1) in MUTATING:
                 expect(m.group(1) in began,
@@ -234,8 +254,26 @@ def scenario_invalid_config(ctx):
     expect(failed and failed[-1]["event"]["stage"] == "fetch-offline",
            f"no `fail fetch-offline` recorded: {kinds(dump)}")
     boot, dump = ctx.boot("a.ign")
-    expect(boot.has("failed"), "boot 2: check does not word the recorded failure as a failure")
+    verdict = next(line for line in boot.lines if "provision-journal[" in line)
+    expect("fetch-offline" in verdict and "failed" in verdict,
+           f"boot 2: check does not word the recorded failure as a failure: {verdict}")
     ctx.expect_provisioned(boot, dump)
+
+
+def scenario_stage_fails(config, stage):
+    def scenario(ctx):
+        boot, dump = ctx.boot(config)
+        ctx.expect_stopped(boot, dump, "poisoned")
+        last = dump["records"][-1]["event"]
+        expect(last["kind"] == "stage_failed" and last["stage"] == stage,
+               f"the last record is not `fail {stage}`: {kinds(dump)}")
+        expect(not boot.has("recorded `begin umount`"), "umount was recorded after a failed stage")
+        expect(boot.has("nothing to complete"), "the completion unit did not say why it records nothing")
+        boot, dump = ctx.boot("a.ign")
+        ctx.expect_stopped(boot, dump, "poisoned")
+    scenario.__doc__ = (f"Ignition's {stage} stage fails: `fail {stage}` poisons the attempt, the "
+                        "console shows no refused hook, and the next boot is refused (exit 11).")
+    return scenario
 
 
 def scenario_planned_reboot(ctx):
@@ -326,6 +364,8 @@ SCENARIOS = {
     "invalid-config": (scenario_invalid_config, FCOS),
     "planned-reboot": (scenario_planned_reboot, FCOS),
     "reset": (scenario_reset, FCOS),
+    "mount-fails": (scenario_stage_fails("mount-fails.ign", "mount"), FCOS),
+    "files-fails": (scenario_stage_fails("files-fails.ign", "files"), FCOS),
     "rerun": (scenario_rerun, FCOS),
     "check-after-udev": (scenario_check_waits_for_udev, FCOS),
 }

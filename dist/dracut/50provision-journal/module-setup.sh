@@ -17,9 +17,10 @@ depends() {
 }
 
 install() {
-    inst_multiple /usr/bin/provision-journal /bin/sh
+    inst_multiple /usr/bin/provision-journal /bin/sh mkdir rm
 
-    inst_simple "$moddir/record-failure" /usr/lib/provision-journal/record-failure
+    inst_script "$moddir/record-failure" /usr/lib/provision-journal/record-failure
+    inst_script "$moddir/umount-bracket" /usr/lib/provision-journal/umount-bracket
 
     local unit
     for unit in \

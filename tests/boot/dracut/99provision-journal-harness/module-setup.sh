@@ -16,8 +16,10 @@ install() {
     # root has SELinux disabled, so relabeling is a no-op.
     inst_script "$moddir/setfiles" /usr/sbin/setfiles
     # Applies kernel arguments the way FCOS's coreos-kargs.sh does: it asks
-    # for a reboot when the running kernel lacks one that should exist.
-    inst_script "$moddir/ignition-kargs-helper" /usr/sbin/ignition-kargs-helper
+    # for a reboot when the running kernel lacks one that should exist. It
+    # replaces 30ignition's helper (which only says kargs are unsupported);
+    # dracut's inst_* never overwrite, so it is copied in place.
+    install -D -m 0755 "$moddir/ignition-kargs-helper" "$initdir/usr/sbin/ignition-kargs-helper"
     inst_simple "$moddir/harness-kargs-reboot.service" \
         "$systemdsystemunitdir/harness-kargs-reboot.service"
     mkdir -p "$initdir/$systemdsystemunitdir/ignition-complete.target.requires"

@@ -368,7 +368,8 @@ fn row13_the_retry_budget_is_counted_and_configurable() {
 
 #[test]
 fn row14_interrupted_or_failed_before_the_red_line_is_a_safe_retry() {
-    let cases: [(fn(&mut Machine), Option<Stage>); 7] = [
+    type Interruption = fn(&mut Machine);
+    let cases: [(Interruption, Option<Stage>); 7] = [
         (|_| {}, None),
         (
             |machine| {

@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use dump_common::{RawJournal, reboot_loop_with};
 use provision_journal::FsStorage;
+use provision_journal::config::PolicySettings;
 use provision_journal::report;
 
 fn peak_rss_kib() -> Option<u64> {
@@ -60,9 +61,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let start = Instant::now();
             let mut sink = io::sink();
             let outcome = if json {
-                report::dump_json(&mut storage, &mut sink)?
+                report::dump_json(&mut storage, &PolicySettings::default(), &mut sink)?
             } else {
-                report::dump_human(&mut storage, &mut sink)?
+                report::dump_human(&mut storage, &PolicySettings::default(), &mut sink)?
             };
             let seconds = start.elapsed().as_secs_f64();
             assert_eq!(outcome, report::Outcome::Clean);

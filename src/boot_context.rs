@@ -11,12 +11,16 @@
 //! | `PROVISION_JOURNAL_BOOT_ID` | `/proc/sys/kernel/random/boot_id` |
 //! | `PROVISION_JOURNAL_CMDLINE` | `/proc/cmdline` |
 //! | `PROVISION_JOURNAL_LIVE` | live detection from the command line (`1` or `0`) |
+//!
+//! Which kernel arguments and which stamp mean what is the distribution's
+//! to say ([`Signals`], from `crate::config`).
 
 use std::io::{self, Read};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::classify::{BootContext, Policy};
+use crate::config::Signals;
 use crate::event::{BootId, clip_text};
 
 /// Where the kernel publishes this boot's ID.
@@ -29,17 +33,9 @@ pub const BOOT_ID_ENV: &str = "PROVISION_JOURNAL_BOOT_ID";
 pub const CMDLINE_ENV: &str = "PROVISION_JOURNAL_CMDLINE";
 /// The environment variable that overrides live-system detection.
 pub const LIVE_ENV: &str = "PROVISION_JOURNAL_LIVE";
-/// The file whose presence beside the journal marks a provisioning boot
-/// (on Fedora CoreOS, `/boot/ignition.firstboot`).
-pub const FIRSTBOOT_STAMP: &str = "ignition.firstboot";
-/// The kernel argument that marks a provisioning boot.
-pub const FIRSTBOOT_ARG: &str = "ignition.firstboot";
 /// The kernel argument a developer adds to rerun a completed provisioning:
 /// `provision_journal.rerun=TOKEN`. Each token is honoured once.
 pub const RERUN_ARG: &str = "provision_journal.rerun";
-/// Kernel arguments that mark a live system (booted from an ISO or PXE,
-/// without a boot partition).
-pub const LIVE_ARGS: [&str; 2] = ["coreos.liveiso", "coreos.live.rootfs_url"];
 
 /// Why the boot context could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -81,31 +77,28 @@ pub enum BootContextError {
 /// What the kernel command line says, parsed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CmdlineFacts {
-    /// `ignition.firstboot` (with or without a value) is present.
+    /// One of the first-boot arguments is present.
     pub firstboot: bool,
-    /// One of [`LIVE_ARGS`] is present.
+    /// One of the live arguments is present.
     pub live: bool,
     /// The last `provision_journal.rerun=TOKEN`, if any (clipped like any
     /// recorded text).
     pub rerun_token: Option<String>,
 }
 
-/// Parses the arguments this tool cares about from a kernel command line.
-/// Arguments are separated by white space; quoting is not interpreted (none
-/// of these arguments needs it).
-pub fn parse_cmdline(cmdline: &str) -> CmdlineFacts {
+/// Parses the arguments this tool cares about from a kernel command line,
+/// with the distribution's `signals`. Arguments are separated by white
+/// space; quoting is not interpreted (none of these arguments needs it).
+pub fn parse_cmdline(cmdline: &str, signals: &Signals) -> CmdlineFacts {
     let mut facts = CmdlineFacts::default();
+    let any = |list: &[crate::config::KernelArgument], argument: &str| {
+        list.iter().any(|wanted| wanted.matches(argument))
+    };
     for argument in cmdline.split_whitespace() {
-        let (key, value) = match argument.split_once('=') {
-            Some((key, value)) => (key, Some(value)),
-            None => (argument, None),
-        };
-        if key == FIRSTBOOT_ARG {
-            facts.firstboot = true;
-        } else if LIVE_ARGS.contains(&key) {
-            facts.live = true;
-        } else if key == RERUN_ARG {
-            facts.rerun_token = value.filter(|token| !token.is_empty()).map(clip_text);
+        facts.firstboot |= any(&signals.firstboot_arguments.value, argument);
+        facts.live |= any(&signals.live_arguments.value, argument);
+        if let Some((RERUN_ARG, value)) = argument.split_once('=') {
+            facts.rerun_token = Some(value).filter(|token| !token.is_empty()).map(clip_text);
         }
     }
     facts
@@ -122,26 +115,39 @@ pub struct BootInputs {
     pub firstboot_stamp: bool,
     /// `PROVISION_JOURNAL_LIVE`, if set.
     pub live_override: Option<bool>,
+    /// How the distribution marks a provisioning boot and a live system.
+    pub signals: Signals,
+    /// The limits the classifier enforces.
+    pub policy: Policy,
 }
 
 impl BootInputs {
     /// Reads every input from the running system and the environment.
     /// `journal` locates the firstboot stamp (in the journal's directory).
-    pub fn read(journal: &Utf8Path) -> Result<Self, BootContextError> {
-        let mut inputs = Self::read_system()?;
-        inputs.firstboot_stamp = firstboot_stamp_exists(journal)?;
+    ///
+    /// # Errors
+    ///
+    /// [`BootContextError`] when an input cannot be read or is malformed.
+    pub fn read(
+        journal: &Utf8Path,
+        signals: &Signals,
+        policy: Policy,
+    ) -> Result<Self, BootContextError> {
+        let mut inputs = Self::read_system(signals, policy)?;
+        inputs.firstboot_stamp = firstboot_stamp_exists(journal, signals)?;
         Ok(inputs)
     }
 
     /// Reads the inputs that do not depend on where the journal is: the
     /// boot ID, the command line and the live override. The firstboot stamp
     /// is left unset (see [`firstboot_stamp_exists`]).
-    pub fn read_system() -> Result<Self, BootContextError> {
+    ///
+    /// # Errors
+    ///
+    /// [`BootContextError`] when an input cannot be read or is malformed.
+    pub fn read_system(signals: &Signals, policy: Policy) -> Result<Self, BootContextError> {
         let boot_id = read_boot_id()?;
-        let cmdline = match std::env::var(CMDLINE_ENV) {
-            Ok(text) => text,
-            Err(_) => read_proc(CMDLINE_PATH)?,
-        };
+        let cmdline = read_cmdline()?;
         let live_override = match std::env::var(LIVE_ENV) {
             Ok(text) => Some(match text.trim() {
                 "1" => true,
@@ -155,6 +161,8 @@ impl BootInputs {
             cmdline,
             firstboot_stamp: false,
             live_override,
+            signals: signals.clone(),
+            policy,
         })
     }
 
@@ -162,25 +170,30 @@ impl BootInputs {
     /// command line.
     pub fn is_live(&self) -> bool {
         self.live_override
-            .unwrap_or_else(|| parse_cmdline(&self.cmdline).live)
+            .unwrap_or_else(|| parse_cmdline(&self.cmdline, &self.signals).live)
     }
 
     /// The context the classifier decides this boot with.
     pub fn context(&self) -> BootContext {
-        let facts = parse_cmdline(&self.cmdline);
+        let facts = parse_cmdline(&self.cmdline, &self.signals);
         BootContext {
             boot_id: Some(self.boot_id),
             live: self.is_live(),
             firstboot: facts.firstboot || self.firstboot_stamp,
             rerun_token: facts.rerun_token,
-            policy: Policy::default(),
+            policy: self.policy,
         }
     }
 }
 
 /// Whether the running system is live, from the environment override or
 /// the command line alone (no boot ID or journal needed).
-pub fn running_system_is_live() -> Result<bool, BootContextError> {
+///
+/// # Errors
+///
+/// [`BootContextError`] when the command line cannot be read or the
+/// override is malformed.
+pub fn running_system_is_live(signals: &Signals) -> Result<bool, BootContextError> {
     if let Ok(text) = std::env::var(LIVE_ENV) {
         return match text.trim() {
             "1" => Ok(true),
@@ -188,11 +201,19 @@ pub fn running_system_is_live() -> Result<bool, BootContextError> {
             _ => Err(BootContextError::BadLiveOverride { text }),
         };
     }
-    let cmdline = match std::env::var(CMDLINE_ENV) {
-        Ok(text) => text,
-        Err(_) => read_proc(CMDLINE_PATH)?,
-    };
-    Ok(parse_cmdline(&cmdline).live)
+    Ok(parse_cmdline(&read_cmdline()?, signals).live)
+}
+
+/// The kernel command line, from `PROVISION_JOURNAL_CMDLINE` or the kernel.
+///
+/// # Errors
+///
+/// [`BootContextError::Read`] when `/proc/cmdline` cannot be read.
+pub fn read_cmdline() -> Result<String, BootContextError> {
+    match std::env::var(CMDLINE_ENV) {
+        Ok(text) => Ok(text),
+        Err(_) => read_proc(CMDLINE_PATH),
+    }
 }
 
 /// This boot's ID, from `PROVISION_JOURNAL_BOOT_ID` or the kernel.
@@ -204,10 +225,20 @@ pub fn read_boot_id() -> Result<BootId, BootContextError> {
     BootId::from_hex(text.trim()).ok_or(BootContextError::BadBootId { text, origin })
 }
 
-/// Whether the firstboot stamp exists beside `journal` (a symbolic link
-/// counts, whatever it points to).
-pub fn firstboot_stamp_exists(journal: &Utf8Path) -> Result<bool, BootContextError> {
-    let stamp = firstboot_stamp_path(journal);
+/// Whether the firstboot stamp of `signals` exists beside `journal` (a
+/// symbolic link counts, whatever it points to); false when no stamp is
+/// configured.
+///
+/// # Errors
+///
+/// [`BootContextError::Stamp`] when its directory cannot be examined.
+pub fn firstboot_stamp_exists(
+    journal: &Utf8Path,
+    signals: &Signals,
+) -> Result<bool, BootContextError> {
+    let Some(stamp) = firstboot_stamp_path(journal, signals) else {
+        return Ok(false);
+    };
     match std::fs::symlink_metadata(&stamp) {
         Ok(_) => Ok(true),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
@@ -218,12 +249,13 @@ pub fn firstboot_stamp_exists(journal: &Utf8Path) -> Result<bool, BootContextErr
     }
 }
 
-/// The firstboot stamp beside `journal`.
-pub fn firstboot_stamp_path(journal: &Utf8Path) -> Utf8PathBuf {
-    match journal.parent() {
-        Some(dir) if !dir.as_str().is_empty() => dir.join(FIRSTBOOT_STAMP),
-        _ => Utf8PathBuf::from(FIRSTBOOT_STAMP),
-    }
+/// The firstboot stamp of `signals` beside `journal`, if one is configured.
+pub fn firstboot_stamp_path(journal: &Utf8Path, signals: &Signals) -> Option<Utf8PathBuf> {
+    let stamp = signals.firstboot_stamp.value.as_ref()?;
+    Some(match journal.parent() {
+        Some(dir) if !dir.as_str().is_empty() => dir.join(stamp),
+        _ => stamp.clone(),
+    })
 }
 
 fn read_proc(path: &str) -> Result<String, BootContextError> {
@@ -246,6 +278,7 @@ mod tests {
 
     #[test]
     fn cmdline_arguments_are_recognised_whole() {
+        let parse_cmdline = |cmdline| super::parse_cmdline(cmdline, &Signals::default());
         let facts = parse_cmdline(
             "BOOT_IMAGE=/vmlinuz ignition.firstboot ignition.platform.id=qemu provision_journal.rerun=dev-7",
         );
@@ -272,6 +305,8 @@ mod tests {
             cmdline: "quiet coreos.liveiso=x".into(),
             firstboot_stamp: true,
             live_override: None,
+            signals: Signals::default(),
+            policy: Policy::default(),
         };
         let context = inputs.context();
         assert!(context.firstboot);
@@ -286,13 +321,25 @@ mod tests {
 
     #[test]
     fn stamp_is_looked_up_beside_the_journal() {
+        let signals = Signals::default();
         assert_eq!(
-            firstboot_stamp_path(Utf8Path::new("/boot/provision-journal")),
-            Utf8PathBuf::from("/boot/ignition.firstboot")
+            firstboot_stamp_path(Utf8Path::new("/boot/provision-journal"), &signals),
+            Some(Utf8PathBuf::from("/boot/ignition.firstboot"))
         );
         assert_eq!(
-            firstboot_stamp_path(Utf8Path::new("journal")),
-            Utf8PathBuf::from("ignition.firstboot")
+            firstboot_stamp_path(Utf8Path::new("journal"), &signals),
+            Some(Utf8PathBuf::from("ignition.firstboot"))
+        );
+        let mut flatcar = Signals::default();
+        flatcar.firstboot_stamp.value = Some("flatcar/first_boot".into());
+        assert_eq!(
+            firstboot_stamp_path(Utf8Path::new("/boot/provision-journal"), &flatcar),
+            Some(Utf8PathBuf::from("/boot/flatcar/first_boot"))
+        );
+        flatcar.firstboot_stamp.value = None;
+        assert_eq!(
+            firstboot_stamp_path(Utf8Path::new("/boot/j"), &flatcar),
+            None
         );
     }
 }

@@ -43,6 +43,7 @@ pub mod boot_context;
 pub mod classify;
 pub mod clock;
 pub mod codec;
+pub mod config;
 pub mod error;
 pub mod event;
 pub mod frame;

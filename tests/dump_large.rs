@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use dump_common::{RawJournal, reboot_loop};
 use provision_journal::MemStorage;
+use provision_journal::config::PolicySettings;
 use provision_journal::report::{self, Outcome};
 
 /// Counts lines and checks each record line of the JSON as it streams past.
@@ -53,18 +54,28 @@ fn fifty_thousand_records_stream_through() {
     let mut raw = RawJournal::new();
     reboot_loop(&mut raw, boots);
     let mut counter = RecordCounter::default();
-    let outcome = report::dump_json(&mut MemStorage::with_bytes(&raw.bytes), &mut counter).unwrap();
+    let outcome = report::dump_json(
+        &mut MemStorage::with_bytes(&raw.bytes),
+        &PolicySettings::default(),
+        &mut counter,
+    )
+    .unwrap();
     assert_eq!(outcome, Outcome::Clean);
     assert_eq!(counter.records, boots * 5);
 
     let mut human = RecordCounter::default();
-    report::dump_human(&mut MemStorage::with_bytes(&raw.bytes), &mut human).unwrap();
+    report::dump_human(
+        &mut MemStorage::with_bytes(&raw.bytes),
+        &PolicySettings::default(),
+        &mut human,
+    )
+    .unwrap();
     // Every record has a line, every boot a heading and a footer.
     assert!(human.lines > boots * 5 + boots * 2, "{} lines", human.lines);
 
     let status = report::status(
         &mut MemStorage::with_bytes(&raw.bytes),
-        &report::next_provisioning_boot(),
+        &PolicySettings::default(),
     )
     .unwrap();
     assert_eq!(status.records, boots * 5);

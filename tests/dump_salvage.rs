@@ -7,6 +7,8 @@ mod dump_common;
 use dump_common::{
     RawJournal, Writer, all_stages, config, first_check, reboot_loop, render, stamp,
 };
+use provision_journal::Policy;
+use provision_journal::config::PolicySettings;
 use provision_journal::report::{self, Outcome};
 use provision_journal::{Event, Journal, MemStorage, Stage};
 use serde_json::Value;
@@ -147,7 +149,7 @@ fn assert_no_state(bytes: &[u8], document: &Value) {
     assert_eq!(document["state"]["state"], Value::Null, "{document}");
     let status = report::status(
         &mut MemStorage::with_bytes(bytes),
-        &report::next_provisioning_boot(),
+        &PolicySettings::default(),
     )
     .unwrap();
     assert_eq!(status.state, None);
@@ -209,10 +211,12 @@ fn dump_writes_nothing_and_takes_no_lock() {
     let writer = Journal::open(storage.reopen()).expect("lock");
     let ops_before = storage.ops();
     let mut out = Vec::new();
-    let outcome = report::dump_human(&mut storage.reopen(), &mut out).expect("dump");
+    let outcome = report::dump_human(&mut storage.reopen(), &PolicySettings::default(), &mut out)
+        .expect("dump");
     assert_eq!(outcome, Outcome::TornTail);
-    report::dump_json(&mut storage.reopen(), &mut out).expect("dump --json");
-    report::status(&mut storage.reopen(), &report::next_provisioning_boot()).expect("status");
+    report::dump_json(&mut storage.reopen(), &PolicySettings::default(), &mut out)
+        .expect("dump --json");
+    report::status(&mut storage.reopen(), &PolicySettings::default()).expect("status");
     assert_eq!(storage.ops(), ops_before);
     assert_eq!(storage.contents().unwrap(), torn);
     drop(writer);
@@ -220,12 +224,17 @@ fn dump_writes_nothing_and_takes_no_lock() {
 
 #[test]
 fn a_missing_journal_is_an_error_for_dump_and_absent_for_status() {
-    let error = report::dump_human(&mut MemStorage::new(), &mut Vec::new()).unwrap_err();
+    let error = report::dump_human(
+        &mut MemStorage::new(),
+        &PolicySettings::default(),
+        &mut Vec::new(),
+    )
+    .unwrap_err();
     assert!(
         matches!(error, report::ReportError::NoJournal { .. }),
         "{error}"
     );
-    let status = report::status(&mut MemStorage::new(), &report::next_provisioning_boot()).unwrap();
+    let status = report::status(&mut MemStorage::new(), &PolicySettings::default()).unwrap();
     assert_eq!(status.state, Some("absent"));
     assert_eq!(status.verdict, "first_run");
 }
@@ -241,14 +250,14 @@ fn status_agrees_with_the_journal_and_the_classifier() {
     let bytes = writer.bytes();
     let status = report::status(
         &mut MemStorage::with_bytes(&bytes),
-        &report::next_provisioning_boot(),
+        &PolicySettings::default(),
     )
     .unwrap();
     let journal = Journal::read(MemStorage::with_bytes(&bytes)).unwrap();
     let decision = provision_journal::classify(
         journal.progress(),
         journal.torn_tail(),
-        &report::next_provisioning_boot(),
+        &report::next_provisioning_boot(Policy::default()),
     );
     assert_eq!(status.verdict, decision.verdict.name());
     assert_eq!(status.verdict, "fatal_interruption");
@@ -291,7 +300,7 @@ fn a_torn_tail_says_which_record_it_lost_and_the_verdict_is_the_classifiers() {
     let decision = provision_journal::classify(
         journal.progress(),
         journal.torn_tail(),
-        &report::next_provisioning_boot(),
+        &report::next_provisioning_boot(Policy::default()),
     );
     assert_eq!(document["next_check"]["verdict"], decision.verdict.name());
     assert_eq!(document["summary"]["torn_tail"]["len"], 57);

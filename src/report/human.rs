@@ -6,7 +6,8 @@
 
 use std::io::{self, Write};
 
-use crate::classify::{BootContext, describe_poison};
+use crate::classify::describe_poison;
+use crate::config::PolicySettings;
 use crate::event::{Event, RebootReason, Trigger};
 use crate::frame::VERSION;
 use crate::state::{State, Step};
@@ -15,7 +16,7 @@ use crate::storage::Storage;
 use super::escape::{defang, excerpt_total, hex_excerpt, quoted};
 use super::time::{Utc, seconds};
 use super::timeline::{BootSummary, StageResult, Timeline};
-use super::verdict::next_check;
+use super::verdict::{next_check, next_provisioning_boot, policy_words};
 use super::walk::{
     Anomaly, Body, Entry, Item, Outcome, ReportError, Summary, Trust, kind_name, walk,
 };
@@ -586,9 +587,10 @@ fn outcome_words(outcome: Outcome) -> &'static str {
 /// Writes the human report of the journal in `storage` (opened for reading).
 pub fn write<S: Storage + ?Sized>(
     storage: &mut S,
-    context: &BootContext,
+    policy: &PolicySettings,
     out: &mut dyn Write,
 ) -> Result<Summary, ReportError> {
+    let context = &next_provisioning_boot(policy.policy());
     let path = storage.path().to_string();
     let mut lines = Lines { out };
     lines.line(&format!("provision-journal dump of {path}"))?;
@@ -698,6 +700,7 @@ pub fn write<S: Storage + ?Sized>(
     )?;
     let next = next_check(&summary, context);
     lines.wrapped("Decision: ", &format!("{}.", next.explanation))?;
+    lines.wrapped("Policy: ", &format!("{}.", policy_words(policy)))?;
     lines.wrapped("To do: ", &next.advice)?;
     Ok(summary)
 }

@@ -10,7 +10,8 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
 
-use crate::classify::{BootContext, Verdict};
+use crate::classify::Verdict;
+use crate::config::PolicySettings;
 use crate::event::{Event, RebootReason, Trigger};
 use crate::frame::Header;
 use crate::scan::Scanner;
@@ -21,7 +22,7 @@ use super::escape::{excerpt_total, hex_excerpt, write_json};
 use super::human::describe_anomaly;
 use super::time::Utc;
 use super::timeline::{BootSummary, Timeline};
-use super::verdict::{describe_poison_cause, next_check};
+use super::verdict::{describe_poison_cause, next_check, next_provisioning_boot};
 use super::walk::{Anomaly, Body, Entry, Item, ReportError, Summary, Trust, kind_name, walk};
 
 /// The `schema` field of `dump --json`.
@@ -309,8 +310,8 @@ pub fn progress_json(summary: &Summary) -> Value {
 }
 
 /// What the next `check` will decide, as JSON.
-pub fn next_check_json(summary: &Summary, context: &BootContext) -> Value {
-    let next = next_check(summary, context);
+pub fn next_check_json(summary: &Summary, policy: &PolicySettings) -> Value {
+    let next = next_check(summary, &next_provisioning_boot(policy.policy()));
     let poison_reason = match &next.verdict {
         Some(Verdict::FatalInterruption { reason }) => tagged(to_value(reason)),
         _ => Value::Null,
@@ -321,6 +322,7 @@ pub fn next_check_json(summary: &Summary, context: &BootContext) -> Value {
         "poison_reason": poison_reason,
         "explanation": next.explanation,
         "advice": next.advice,
+        "policy": to_value(policy),
     })
 }
 
@@ -367,7 +369,7 @@ impl<'o> Array<'o> {
 /// Writes the JSON report of the journal in `storage` (opened for reading).
 pub fn write<S: Storage + ?Sized>(
     storage: &mut S,
-    context: &BootContext,
+    policy: &PolicySettings,
     out: &mut dyn Write,
 ) -> Result<Summary, ReportError> {
     let path = storage.path().to_string();
@@ -424,7 +426,7 @@ pub fn write<S: Storage + ?Sized>(
     });
     field(out, "summary", &totals, false)?;
     field(out, "state", &progress_json(&summary), false)?;
-    field(out, "next_check", &next_check_json(&summary, context), true)?;
+    field(out, "next_check", &next_check_json(&summary, policy), true)?;
     writeln!(out, "}}")?;
     Ok(summary)
 }

@@ -38,12 +38,12 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::classify::BootContext;
+use crate::config::PolicySettings;
 use crate::error::{JournalError, StorageOp};
 
 use crate::storage::{Access, Storage};
 
-pub use verdict::{NextCheck, next_check, next_provisioning_boot, poison_advice};
+pub use verdict::{NextCheck, next_check, next_provisioning_boot, poison_advice, policy_words};
 pub use walk::{
     Anomaly, Damage, Entry, Item, Outcome, ReportError, Summary, Trust, describe_corruption, walk,
 };
@@ -72,20 +72,22 @@ fn require_journal<S: Storage + ?Sized>(storage: &mut S) -> Result<(), ReportErr
 /// [`ReportError::NoJournal`].
 pub fn dump_human<S: Storage + ?Sized>(
     storage: &mut S,
+    policy: &PolicySettings,
     out: &mut dyn Write,
 ) -> Result<Outcome, ReportError> {
     require_journal(storage)?;
-    Ok(human::write(storage, &next_provisioning_boot(), out)?.outcome)
+    Ok(human::write(storage, policy, out)?.outcome)
 }
 
 /// Writes the JSON report (`spec/DUMP.md`) of the journal in `storage` (not
 /// yet opened) to `out`. A missing journal is [`ReportError::NoJournal`].
 pub fn dump_json<S: Storage + ?Sized>(
     storage: &mut S,
+    policy: &PolicySettings,
     out: &mut dyn Write,
 ) -> Result<Outcome, ReportError> {
     require_journal(storage)?;
-    Ok(json::write(storage, &next_provisioning_boot(), out)?.outcome)
+    Ok(json::write(storage, policy, out)?.outcome)
 }
 
 /// How far the journal in `storage` (not yet opened) can be trusted, from
@@ -182,18 +184,22 @@ pub struct Status {
     pub explanation: String,
     /// What the operator can do.
     pub advice: String,
+    /// The retry budgets the verdict was decided with, and where each
+    /// came from.
+    pub policy: PolicySettings,
 }
 
 /// The `schema` field of `status --json`.
 pub const STATUS_SCHEMA: &str = "provision-journal/status/1";
 
 /// Reads the journal in `storage` (not yet opened) read-only, in one
-/// streaming pass, and says what the next `check` would decide in
-/// `context`.
+/// streaming pass, and says what the next provisioning boot's `check` would
+/// decide under `policy`.
 pub fn status<S: Storage + ?Sized>(
     storage: &mut S,
-    context: &BootContext,
+    policy: &PolicySettings,
 ) -> Result<Status, ReportError> {
+    let context = &next_provisioning_boot(policy.policy());
     let journal = storage.path().to_string();
     if !open_for_reading(storage)? {
         let summary = Summary {
@@ -229,6 +235,7 @@ pub fn status<S: Storage + ?Sized>(
             may_proceed: next.may_proceed,
             explanation: next.explanation,
             advice: next.advice,
+            policy: policy.clone(),
         });
     }
     let summary = walk(storage, &mut |_| Ok(()))?;
@@ -261,6 +268,7 @@ pub fn status<S: Storage + ?Sized>(
         may_proceed: next.may_proceed,
         explanation: next.explanation,
         advice: next.advice,
+        policy: policy.clone(),
     })
 }
 

@@ -4,7 +4,8 @@
 //! The decision is the classifier's own ([`classify`]), asked about "the
 //! next provisioning boot"; this module only puts it into words.
 
-use crate::classify::{BootContext, Verdict, classify, describe_poison};
+use crate::classify::{BootContext, Policy, Verdict, classify, describe_poison};
+use crate::config::PolicySettings;
 use crate::error::Corruption;
 use crate::stage::Stage;
 use crate::state::{Poison, PoisonCause};
@@ -13,14 +14,28 @@ use super::escape::quoted;
 use super::time::Utc;
 use super::walk::{Outcome, Summary};
 
-/// The context `dump` classifies with: the next boot, a provisioning one,
-/// on a boot not yet seen, with the default limits.
-pub fn next_provisioning_boot() -> BootContext {
+/// The context `dump` and `status` classify with: the next boot, a
+/// provisioning one, on a boot not yet seen, with `policy`'s limits.
+pub fn next_provisioning_boot(policy: Policy) -> BootContext {
     BootContext {
         boot_id: None,
         firstboot: true,
+        policy,
         ..BootContext::default()
     }
+}
+
+/// The limits in words, with where each came from: "at most 5 unplanned
+/// restarts (built-in default) and 4 planned reboots (kernel argument …)
+/// per attempt".
+pub fn policy_words(policy: &PolicySettings) -> String {
+    format!(
+        "at most {} ({}) and {} ({}) per attempt",
+        super::human::count(policy.max_retries.value, "unplanned restart"),
+        policy.max_retries.source,
+        super::human::count(policy.max_planned_reboots.value, "planned reboot"),
+        policy.max_planned_reboots.source,
+    )
 }
 
 /// What the next `check` will do with the journal.

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use provision_journal::codec;
+use provision_journal::config::PolicySettings;
 use provision_journal::frame::{encode_frame, encode_header};
 use provision_journal::report::{Outcome, dump_human, dump_json};
 use provision_journal::{
@@ -18,10 +19,19 @@ pub const START_MS: i64 = 1_700_000_000_000;
 /// Renders both reports of `bytes`, checking they agree on the outcome.
 pub fn render(bytes: &[u8]) -> (String, String, Outcome) {
     let mut human = Vec::new();
-    let outcome = dump_human(&mut MemStorage::with_bytes(bytes), &mut human).expect("dump");
+    let outcome = dump_human(
+        &mut MemStorage::with_bytes(bytes),
+        &PolicySettings::default(),
+        &mut human,
+    )
+    .expect("dump");
     let mut json = Vec::new();
-    let json_outcome =
-        dump_json(&mut MemStorage::with_bytes(bytes), &mut json).expect("dump --json");
+    let json_outcome = dump_json(
+        &mut MemStorage::with_bytes(bytes),
+        &PolicySettings::default(),
+        &mut json,
+    )
+    .expect("dump --json");
     assert_eq!(outcome, json_outcome);
     (
         String::from_utf8(human).expect("the report is UTF-8"),

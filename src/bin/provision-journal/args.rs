@@ -7,6 +7,7 @@ use clap::builder::PossibleValuesParser;
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use provision_journal::config::{MAX_BUDGET, MAX_DEVICE_TIMEOUT_SEC};
 use provision_journal::simulate::{CUT_POINTS, DEFAULT_CUT_POINT};
 use provision_journal::{Sha256, Stage};
 
@@ -14,18 +15,30 @@ use provision_journal::{Sha256, Stage};
 pub const DEFAULT_JOURNAL: &str = "/boot/provision-journal";
 
 const ENVIRONMENT: &str = "\
+Configuration (systemd-style INI; later files win key by key):
+  /usr/lib/provision-journal/provision-journal.conf   the distribution's default
+  /etc/provision-journal.conf                         the administrator's
+  /etc/provision-journal.conf.d/*.conf                drop-ins, in lexical order
+  [Boot] Device, DeviceTimeoutSec, FirstbootArguments, FirstbootStamp, LiveArguments
+  [Policy] MaxRetries, MaxPlannedReboots
+  `provision-journal config` shows every value in force and where it came from.
+
 Environment:
+  PROVISION_JOURNAL_CONF     read only this configuration file
   PROVISION_JOURNAL_BOOT_ID  boot ID to record, instead of /proc/sys/kernel/random/boot_id
   PROVISION_JOURNAL_CMDLINE  kernel command line to use, instead of /proc/cmdline
   PROVISION_JOURNAL_LIVE     1: this is a live system (hooks record nothing); 0: it is not;
-                             unset: live when the command line has coreos.liveiso or
-                             coreos.live.rootfs_url
+                             unset: live when the command line has one of LiveArguments
+                             (by default coreos.liveiso or coreos.live.rootfs_url)
 
 Kernel command line:
-  ignition.firstboot               a provisioning boot (so is a file ignition.firstboot
-                                   in the journal's directory)
-  provision_journal.rerun=TOKEN    rerun a completed provisioning, once per TOKEN
+  one of FirstbootArguments            a provisioning boot (by default ignition.firstboot;
+                                       so is the FirstbootStamp file beside the journal)
+  provision_journal.rerun=TOKEN        rerun a completed provisioning, once per TOKEN
+  provision_journal.max_retries=N      overrides [Policy] MaxRetries
+  provision_journal.max_planned_reboots=N  overrides [Policy] MaxPlannedReboots
 
+Precedence: flag > kernel argument > configuration file > built-in default.
 Exit statuses are listed in spec/CLI.md.";
 
 /// Makes first-boot provisioning run once, even if interrupted: records
@@ -34,20 +47,37 @@ Exit statuses are listed in spec/CLI.md.";
 #[derive(Debug, Parser)]
 #[command(name = "provision-journal", version, after_long_help = ENVIRONMENT)]
 pub struct Cli {
-    /// The journal file.
+    /// The journal file. Given explicitly, it is used as it is, and the
+    /// configuration's [Boot] Device is not mounted.
     #[arg(long, global = true, value_name = "PATH", default_value = DEFAULT_JOURNAL)]
     pub journal: Utf8PathBuf,
 
+    /// Whether --journal was typed (rather than defaulted).
+    #[arg(skip)]
+    pub journal_given: bool,
+
     /// Mount this boot partition privately for the duration of the call and
     /// use the journal file of that name on it (for the initramfs, where
-    /// /boot is not mounted). On a live system hooks record nothing and the
-    /// device is not touched.
+    /// /boot is not mounted). Default: the configuration's [Boot] Device.
+    /// On a live system hooks record nothing and the device is not touched.
     #[arg(long, global = true, value_name = "DEV")]
     pub boot_device: Option<Utf8PathBuf>,
 
-    /// How long to wait for the --boot-device to appear.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
-    pub boot_device_timeout: u64,
+    /// How long to wait for the boot device to appear. Default: the
+    /// configuration's [Boot] DeviceTimeoutSec (30).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(..=MAX_DEVICE_TIMEOUT_SEC))]
+    pub boot_device_timeout: Option<u64>,
+
+    /// Unplanned restarts one attempt may take before the red line.
+    /// Default: provision_journal.max_retries=N, else [Policy] MaxRetries (5).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(..=MAX_BUDGET as i64))]
+    pub max_retries: Option<u32>,
+
+    /// Planned reboots one attempt may take. Default:
+    /// provision_journal.max_planned_reboots=N, else [Policy]
+    /// MaxPlannedReboots (4).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(..=MAX_BUDGET as i64))]
+    pub max_planned_reboots: Option<u32>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -113,6 +143,16 @@ pub enum Command {
         /// The journal to read (default: --journal).
         path: Option<Utf8PathBuf>,
     },
+    /// Print the configuration in force: every setting, its value, and the
+    /// file, kernel argument or flag it came from.
+    Config {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Print only this setting's value (e.g. Boot.Device; empty for none).
+        #[arg(long, value_name = "SECTION.KEY", conflicts_with = "json")]
+        get: Option<String>,
+    },
     /// Run a whole first boot against a journal in memory, cut the power at
     /// POINT, and show what the next boot's check decides and the journal.
     Simulate {
@@ -143,13 +183,20 @@ pub struct HiddenFromSimulate {
     _boot_device: Option<Utf8PathBuf>,
     #[arg(long = "boot-device-timeout", id = "boot_device_timeout", hide = true)]
     _boot_device_timeout: Option<u64>,
+    #[arg(long = "max-retries", id = "max_retries", hide = true)]
+    _max_retries: Option<u32>,
+    #[arg(long = "max-planned-reboots", id = "max_planned_reboots", hide = true)]
+    _max_planned_reboots: Option<u32>,
 }
 
-/// The global options that locate a journal: ids and how they are typed.
-const JOURNAL_OPTIONS: [(&str, &str); 3] = [
+/// The global options that locate a journal or set its policy: ids and how
+/// they are typed.
+const JOURNAL_OPTIONS: [(&str, &str); 5] = [
     ("journal", "--journal"),
     ("boot_device", "--boot-device"),
     ("boot_device_timeout", "--boot-device-timeout"),
+    ("max_retries", "--max-retries"),
+    ("max_planned_reboots", "--max-planned-reboots"),
 ];
 
 /// Parses the command line; a usage error exits with status 2.
@@ -177,7 +224,11 @@ pub fn parse() -> Cli {
             }
         }
     }
-    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    let typed =
+        |matches: &ArgMatches| matches.value_source("journal") == Some(ValueSource::CommandLine);
+    cli.journal_given = typed(&matches) || matches.subcommand().is_some_and(|(_, sub)| typed(sub));
+    cli
 }
 
 /// How `fetched` learns the config's digest.

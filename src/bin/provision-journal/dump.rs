@@ -9,6 +9,7 @@ use std::io::Write;
 
 use camino::Utf8Path;
 use provision_journal::FsStorage;
+use provision_journal::config::PolicySettings;
 use provision_journal::report::{self, Outcome, ReportError};
 
 use crate::exit::{Exit, Failure};
@@ -19,9 +20,9 @@ use crate::output::{Report, Stopped, is_closed_pipe};
 /// [`Exit::Corrupt`] or [`Exit::UnsupportedVersion`]. A reader that closes
 /// the pipe early (`dump | head`) ends the report; the status is still the
 /// journal's.
-pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
+pub fn run(path: &Utf8Path, json: bool, policy: &PolicySettings) -> Result<Exit, Failure> {
     let mut out = Report::stdout();
-    match write(path, json, &mut out) {
+    match write(path, json, policy, &mut out) {
         Ok(outcome) => out.finish(Ok(()), outcome_exit(outcome)),
         Err(Stopped::Write(error)) if is_closed_pipe(&error) => {
             drop(out);
@@ -34,12 +35,17 @@ pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
 }
 
 /// Writes the report on the journal at `path` to `out`.
-pub fn write(path: &Utf8Path, json: bool, out: &mut dyn Write) -> Result<Outcome, Stopped> {
+pub fn write(
+    path: &Utf8Path,
+    json: bool,
+    policy: &PolicySettings,
+    out: &mut dyn Write,
+) -> Result<Outcome, Stopped> {
     let mut storage = FsStorage::new(path);
     let outcome = if json {
-        report::dump_json(&mut storage, out)
+        report::dump_json(&mut storage, policy, out)
     } else {
-        report::dump_human(&mut storage, out)
+        report::dump_human(&mut storage, policy, out)
     };
     outcome.map_err(|error| match error {
         ReportError::Output(error) => Stopped::Write(error),

@@ -7,6 +7,7 @@
 use std::process::ExitCode;
 
 use provision_journal::boot_context::BootContextError;
+use provision_journal::config::ConfigError;
 use provision_journal::report;
 use provision_journal::storage::StorageError;
 use provision_journal::{FsStorage, JournalError};
@@ -17,6 +18,8 @@ use rustix::io::Errno;
 pub enum Exit {
     /// Success; for `check`, provisioning may go on.
     Ok = 0,
+    /// A usage error: clap's own, or a configuration file that is wrong.
+    Usage = 2,
     /// `check`: this boot found an interruption past the red line and
     /// poisoned the journal.
     FatalInterruption = 10,
@@ -137,6 +140,18 @@ impl From<JournalError> for Failure {
             message.push_str("; nothing was written");
         }
         Failure::new(exit, message)
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(error: ConfigError) -> Self {
+        let exit = match error {
+            ConfigError::KernelArgument { .. } => Exit::BootContext,
+            ConfigError::Read { .. }
+            | ConfigError::Line { .. }
+            | ConfigError::Inconsistent { .. } => Exit::Usage,
+        };
+        Failure::new(exit, error.to_string())
     }
 }
 

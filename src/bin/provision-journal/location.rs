@@ -1,9 +1,12 @@
 //! Where the journal is: the `--journal` path, or the same file name on the
-//! `--boot-device` mounted for the call.
+//! boot device (`--boot-device`, or the configuration's `[Boot] Device`)
+//! mounted for the call.
 
 use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
+
+use provision_journal::config::Config;
 
 use crate::args::Cli;
 use crate::exit::{Exit, Failure};
@@ -14,12 +17,14 @@ use crate::mount::BootMount;
 /// failure too: the record might not have reached the disk.
 pub fn with_journal<T>(
     cli: &Cli,
+    config: &Config,
     command: impl FnOnce(&Utf8Path) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
-    let Some(device) = &cli.boot_device else {
+    let Some(device) = &config.device.value else {
         return command(&cli.journal);
     };
-    let mount = BootMount::mount(device, Duration::from_secs(cli.boot_device_timeout))?;
+    let timeout = Duration::from_secs(config.device_timeout_sec.value);
+    let mount = BootMount::mount(device, timeout)?;
     let name = cli.journal.file_name().unwrap_or("provision-journal");
     let path: Utf8PathBuf = mount.dir().join(name);
     let result = command(&path);

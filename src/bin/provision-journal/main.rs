@@ -11,6 +11,7 @@ mod hook;
 mod location;
 mod mount;
 mod output;
+mod settings;
 mod simulate;
 mod status;
 
@@ -36,28 +37,40 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<Exit, Failure> {
-    let hook = match &cli.command {
+    let classifies = matches!(
+        cli.command,
+        Command::Check | Command::Status { .. } | Command::Dump { .. } | Command::Config { .. }
+    );
+    let config = match &cli.command {
         Command::Simulate { cut_at, .. } => return simulate::run(cut_at),
+        _ => settings::load(cli, classifies)?,
+    };
+    let hook = match &cli.command {
+        Command::Simulate { .. } => unreachable!("simulate reads no configuration"),
+        Command::Config { json, get } => return settings::show(&config, *json, get.as_deref()),
         Command::Dump {
             json,
             path: Some(path),
-        } => return dump::run(path, *json),
+        } => return dump::run(path, *json, &config.policy),
         Command::Dump { json, path: None } => {
-            return with_journal(cli, |path| dump::run(path, *json));
+            return with_journal(cli, &config, |path| dump::run(path, *json, &config.policy));
         }
-        Command::Status { json } => return with_journal(cli, |path| status::run(path, *json)),
+        Command::Status { json } => {
+            return with_journal(cli, &config, |path| status::run(path, *json, &config));
+        }
         Command::Reset { reason } => {
             let hook = Hook::Reset(reason.clone());
-            return with_journal(cli, |path| hook::run(path, &hook));
+            return with_journal(cli, &config, |path| hook::run(path, &hook));
         }
         Command::Check => {
-            let mut inputs = BootInputs::read_system()?;
+            let signals = &config.signals;
+            let mut inputs = BootInputs::read_system(signals, config.policy.policy())?;
             if inputs.is_live() {
                 // A live system has no boot partition to hold a stamp.
                 return check::run(&cli.journal, &inputs);
             }
-            return with_journal(cli, |path| {
-                inputs.firstboot_stamp = firstboot_stamp_exists(path)?;
+            return with_journal(cli, &config, |path| {
+                inputs.firstboot_stamp = firstboot_stamp_exists(path, signals)?;
                 check::run(path, &inputs)
             });
         }
@@ -82,12 +95,12 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         Command::Reboot { reason } => Hook::Reboot(RebootReason::parse(reason)),
         Command::Complete => Hook::Complete,
     };
-    if running_system_is_live()? {
+    if running_system_is_live(&config.signals)? {
         output::say(format_args!(
             "live system: provisioning runs on every boot, `{}` records nothing",
             hook.command()
         ));
         return Ok(Exit::Ok);
     }
-    with_journal(cli, |path| hook::run(path, &hook))
+    with_journal(cli, &config, |path| hook::run(path, &hook))
 }

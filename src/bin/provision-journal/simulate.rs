@@ -5,7 +5,9 @@ use std::io::Write;
 
 use camino::Utf8PathBuf;
 use provision_journal::FixedClock;
-use provision_journal::boot_context::{BootInputs, FIRSTBOOT_ARG, FIRSTBOOT_STAMP};
+use provision_journal::Policy;
+use provision_journal::boot_context::BootInputs;
+use provision_journal::config::{PolicySettings, Signals};
 use provision_journal::simulate::{self, CutPoint, NEXT_BOOT, Simulation};
 
 use crate::exit::{Exit, Failure};
@@ -63,13 +65,23 @@ fn next_boot(
     if let Some(bytes) = surviving {
         std::fs::write(&journal, bytes).map_err(|error| io("write the journal", error))?;
     }
-    std::fs::write(dir.join(FIRSTBOOT_STAMP), b"")
-        .map_err(|error| io("write the firstboot stamp", error))?;
+    // simulate shows the built-in defaults, whatever the machine's
+    // configuration says.
+    let signals = Signals::default();
+    let stamp = signals
+        .firstboot_stamp
+        .value
+        .as_ref()
+        .expect("a default stamp");
+    std::fs::write(dir.join(stamp), b"").map_err(|error| io("write the firstboot stamp", error))?;
+    let cmdline = signals.firstboot_arguments.value[0].to_string();
     let inputs = BootInputs {
         boot_id: NEXT_BOOT,
-        cmdline: FIRSTBOOT_ARG.to_owned(),
+        cmdline,
         firstboot_stamp: true,
         live_override: None,
+        signals,
+        policy: Policy::default(),
     };
     writeln!(
         out,
@@ -83,7 +95,7 @@ fn next_boot(
     writeln!(out, "  (exit status {})", check::exit_for(&verdict) as u8)?;
     writeln!(out)?;
     writeln!(out, "$ provision-journal dump")?;
-    dump::write(&journal, false, out)?;
+    dump::write(&journal, false, &PolicySettings::default(), out)?;
     writeln!(out)?;
     writeln!(
         out,

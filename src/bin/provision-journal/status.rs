@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use camino::Utf8Path;
 use provision_journal::FsStorage;
+use provision_journal::config::Config;
 use provision_journal::report::human::count;
 use provision_journal::report::{self, Outcome, Status};
 
@@ -18,10 +19,10 @@ use crate::output::Report;
 /// cannot read is still described; the exit status then says why. A journal
 /// directory that does not exist is [`Exit::NotFound`], as for `check`: a
 /// wrong path is not an absent journal.
-pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
+pub fn run(path: &Utf8Path, json: bool, config: &Config) -> Result<Exit, Failure> {
     require_directory(path)?;
-    let status = report::status(&mut FsStorage::new(path), &report::next_provisioning_boot())
-        .map_err(report_failure)?;
+    let status =
+        report::status(&mut FsStorage::new(path), &config.policy).map_err(report_failure)?;
     let exit = match status.outcome {
         Some(Outcome::Corrupt) => Exit::Corrupt,
         Some(Outcome::UnsupportedVersion) => Exit::UnsupportedVersion,
@@ -31,14 +32,16 @@ pub fn run(path: &Utf8Path, json: bool) -> Result<Exit, Failure> {
     let written = if json {
         status.write_json(&mut out)
     } else {
-        write_text(&status, &mut out)
+        write_text(&status, config, &mut out)
     };
     out.finish(written, exit)
 }
 
 /// The text form: one `name: value` line each.
-fn write_text(status: &Status, out: &mut dyn Write) -> io::Result<()> {
+fn write_text(status: &Status, config: &Config, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "journal:    {}", status.journal)?;
+    writeln!(out, "first boot: {}", config.signals.describe_firstboot())?;
+    writeln!(out, "policy:     {}", report::policy_words(&status.policy))?;
     let Some(outcome) = status.outcome else {
         writeln!(out, "state:      absent (no journal yet)")?;
         writeln!(out, "next check: {}", status.explanation)?;

@@ -1,0 +1,140 @@
+//! The settings a command runs with: the configuration files, then the
+//! kernel command line, then the flags, each overriding the one before
+//! (`provision_journal::config`).
+
+use std::io::{self, Write};
+
+use provision_journal::boot_context::read_cmdline;
+use provision_journal::config::{Config, Setting, Source};
+
+use crate::args::Cli;
+use crate::exit::{Exit, Failure};
+use crate::output::Report;
+
+/// Reads the configuration and applies the kernel command line's budget
+/// overrides (when `with_cmdline`: the commands that classify) and the
+/// flags.
+pub fn load(cli: &Cli, with_cmdline: bool) -> Result<Config, Failure> {
+    let mut config = Config::load()?;
+    if with_cmdline {
+        config.policy.apply_cmdline(&read_cmdline()?)?;
+    }
+    if let Some(device) = &cli.boot_device {
+        let flag = Source::Flag(format!("--boot-device {device}"));
+        config.device.set(Some(device.clone()), flag);
+    } else if cli.journal_given {
+        let flag = Source::Flag(format!("--journal {}", cli.journal));
+        config.device.set(None, flag);
+    }
+    let flag = |name: &str, value: &dyn std::fmt::Display| Source::Flag(format!("{name} {value}"));
+    if let Some(seconds) = cli.boot_device_timeout {
+        let source = flag("--boot-device-timeout", &seconds);
+        config.device_timeout_sec.set(seconds, source);
+    }
+    if let Some(budget) = cli.max_retries {
+        let source = flag("--max-retries", &budget);
+        config.policy.max_retries.set(budget, source);
+    }
+    if let Some(budget) = cli.max_planned_reboots {
+        let source = flag("--max-planned-reboots", &budget);
+        config.policy.max_planned_reboots.set(budget, source);
+    }
+    Ok(config)
+}
+
+/// `config`: every setting in force and where it came from, as INI text
+/// (with the source as a comment), as JSON, or one value alone.
+pub fn show(config: &Config, json: bool, get: Option<&str>) -> Result<Exit, Failure> {
+    let rows = rows(config);
+    if let Some(key) = get {
+        let Some((_, value, _)) = rows
+            .iter()
+            .find(|(name, _, _)| name.eq_ignore_ascii_case(key))
+        else {
+            let known: Vec<&str> = rows.iter().map(|(name, _, _)| *name).collect();
+            return Err(Failure::new(
+                Exit::Usage,
+                format!(
+                    "unknown setting {key:?}: the settings are {}",
+                    known.join(", ")
+                ),
+            ));
+        };
+        let mut out = Report::stdout();
+        let written = writeln!(out, "{value}");
+        return out.finish(written, Exit::Ok);
+    }
+    let mut out = Report::stdout();
+    let written = if json {
+        serde_json::to_writer(&mut out, config)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else {
+        write_text(&rows, config, &mut out)
+    };
+    out.finish(written, Exit::Ok)
+}
+
+type Row = (&'static str, String, Source);
+
+fn rows(config: &Config) -> Vec<Row> {
+    fn row<T>(name: &'static str, setting: &Setting<T>, show: impl Fn(&T) -> String) -> Row {
+        (name, show(&setting.value), setting.source.clone())
+    }
+    let list = |arguments: &Vec<provision_journal::config::KernelArgument>| {
+        arguments
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let path = |path: &Option<camino::Utf8PathBuf>| {
+        path.as_ref().map(ToString::to_string).unwrap_or_default()
+    };
+    let signals = &config.signals;
+    vec![
+        row("Boot.Device", &config.device, path),
+        row(
+            "Boot.DeviceTimeoutSec",
+            &config.device_timeout_sec,
+            u64::to_string,
+        ),
+        row(
+            "Boot.FirstbootArguments",
+            &signals.firstboot_arguments,
+            list,
+        ),
+        row("Boot.FirstbootStamp", &signals.firstboot_stamp, path),
+        row("Boot.LiveArguments", &signals.live_arguments, list),
+        row(
+            "Policy.MaxRetries",
+            &config.policy.max_retries,
+            u32::to_string,
+        ),
+        row(
+            "Policy.MaxPlannedReboots",
+            &config.policy.max_planned_reboots,
+            u32::to_string,
+        ),
+    ]
+}
+
+fn write_text(rows: &[Row], config: &Config, out: &mut dyn Write) -> io::Result<()> {
+    match config.files.as_slice() {
+        [] => writeln!(out, "# No configuration file: every value is built in.")?,
+        files => {
+            let files: Vec<String> = files.iter().map(ToString::to_string).collect();
+            writeln!(out, "# Read, in order: {}", files.join(", "))?;
+        }
+    }
+    let mut section = "";
+    for (name, value, source) in rows {
+        let (this, key) = name.split_once('.').expect("Section.Key");
+        if this != section {
+            writeln!(out, "\n[{this}]")?;
+            section = this;
+        }
+        writeln!(out, "{key}={value}  # {source}")?;
+    }
+    Ok(())
+}

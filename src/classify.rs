@@ -52,8 +52,8 @@ pub struct BootContext {
     pub boot_id: Option<BootId>,
     /// A live system (no boot partition): nothing to journal.
     pub live: bool,
-    /// A provisioning boot: `ignition.firstboot` on the kernel command line,
-    /// or the firstboot stamp beside the journal.
+    /// A provisioning boot: a first-boot kernel argument (`ignition.firstboot`
+    /// on Fedora CoreOS), or the firstboot stamp beside the journal.
     pub firstboot: bool,
     /// The developer's `provision_journal.rerun=TOKEN`, if given.
     pub rerun_token: Option<String>,
@@ -174,7 +174,9 @@ impl fmt::Display for Verdict {
             } => f.write_str("live system: provisioning runs on every boot, nothing is journaled"),
             Verdict::NotApplicable {
                 why: NotApplicable::NotFirstBoot,
-            } => f.write_str("not a provisioning boot (no ignition.firstboot): nothing to do"),
+            } => f.write_str(
+                "not a provisioning boot (no first-boot kernel argument or stamp): nothing to do",
+            ),
             Verdict::FirstRun { epoch } => {
                 write!(f, "first run: provisioning attempt {epoch} starts")
             }

@@ -26,10 +26,10 @@ def run(*argv, **kwargs):
 
 
 class Assets:
-    def __init__(self, workdir, binary, initrd, kernel=None):
+    def __init__(self, workdir, binary, initrds, kernel=None):
         self.workdir = workdir
         self.binary = binary
-        self.initrd = initrd
+        self.initrds = initrds  # profile name -> initramfs built with that profile
         self.kernel = kernel or newest_kernel()
         self._templates = {}
         self._lock = threading.Lock()

@@ -5,13 +5,16 @@
 # dracut runs in a private mount namespace over an overlay of /usr that holds
 # the binary and the two modules.
 #
-# usage: build-initramfs.sh BINARY OUTPUT [CONFIG]
-# CONFIG, when given, is installed as the distribution's configuration file.
+# usage: build-initramfs.sh BINARY PROFILE OUTPUT
+# PROFILE names one of dist/profiles/ (fcos, flatcar), installed as the
+# distribution's configuration file, as a package would.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 binary=$(realpath "$1")
-output=$(realpath -m "$2")
+profile=$top/dist/profiles/$2.conf
+output=$(realpath -m "$3")
+[ -f "$profile" ] || { echo "no profile $profile" >&2; exit 1; }
 
 kver=$(cat "$here/.kver" 2>/dev/null || true)
 [ -n "$kver" ] || kver=$(find /lib/modules -mindepth 1 -maxdepth 1 -name '*-amd64' -printf '%f\n' | sort -V | tail -n 1)
@@ -21,6 +24,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 upper="$scratch/upper"
 install -D -m 0755 "$binary" "$upper/bin/provision-journal"
+install -D -m 0644 "$profile" "$upper/lib/provision-journal/provision-journal.conf"
 module="$upper/lib/dracut/modules.d/50provision-journal"
 install -D -m 0755 "$top/dist/dracut/50provision-journal/module-setup.sh" "$module/module-setup.sh"
 cp -r "$top/dist/systemd/." "$module/"
@@ -39,4 +43,4 @@ unshare --mount --propagation private bash -euo pipefail -c '
         --add-drivers "virtio_blk virtio_pci qemu_fw_cfg ext4 crc32c_generic vfat nls_cp437 nls_iso8859_1" \
         "$output"
 '
-echo "initramfs $output for kernel $kver ($(du -h "$output" | cut -f1))"
+echo "initramfs $output for kernel $kver, profile $2 ($(du -h "$output" | cut -f1))"

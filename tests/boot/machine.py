@@ -129,7 +129,7 @@ class Machine:
             "-serial", "stdio",
             "-monitor", "none",
             "-kernel", self.assets.kernel,
-            "-initrd", self.assets.initrd,
+            "-initrd", self.assets.initrds[self.profile.name],
             "-append", cmdline,
             "-drive", f"file={self.disk},format=raw,if=virtio,cache=writeback",
             "-drive", f"file={self.data},format=raw,if=virtio,cache=writeback",

@@ -29,8 +29,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(HERE, "configs")
 MUTATING = ("kargs",) + RED_LINE_STAGES
 
+# Debian's ignition-generator starts Ignition only with ignition.firstboot;
+# Flatcar's own generator keys on flatcar.first_boot, which is what the
+# flatcar profile makes our tool look for.
 FLATCAR = BootProfile(
-    "flatcar", "vfat", "EFI-SYSTEM", "flatcar/first_boot", "flatcar.first_boot=detected"
+    "flatcar", "vfat", "EFI-SYSTEM", "flatcar/first_boot",
+    "ignition.firstboot flatcar.first_boot=detected",
 )
 
 # Where a power cut can fall, in boot order: a console line and the cut's
@@ -353,7 +357,13 @@ def profile_scenarios(profile, prefix):
     def clean(ctx):
         boot, dump = ctx.boot()
         ctx.expect_provisioned(boot, dump)
-    clean.__doc__ = f"A clean first boot on the {profile.name} profile."
+        conf = os.path.join(HERE, "../../dist/profiles", f"{profile.name}.conf")
+        status = ctx.tool("--journal", ctx.machine.journal_path(), "status",
+                          env={"PROVISION_JOURNAL_CONF": conf})
+        expect(status.returncode == 0 and "flatcar.first_boot" in status.stdout,
+               f"status with the {profile.name} profile does not name its first-boot argument:\n"
+               f"{status.stdout}{status.stderr}")
+    clean.__doc__ = f"A clean first boot on the {profile.name} profile ({profile.fs} boot partition)."
     return {f"{prefix}clean": (clean, profile),
             f"{prefix}cut-after-begin-disks": (cut_scenario("after-begin-disks"), profile),
             f"{prefix}cut-during-kargs": (cut_scenario("during-kargs"), profile)}
@@ -369,6 +379,7 @@ SCENARIOS = {
     "rerun": (scenario_rerun, FCOS),
     "check-after-udev": (scenario_check_waits_for_udev, FCOS),
 }
+SCENARIOS.update(profile_scenarios(FLATCAR, "vfat-"))
 SWEEP = {f"cut-{name}": (cut_scenario(name), FCOS) for name, _ in CUT_POINTS}
 
 
@@ -389,7 +400,8 @@ def run_one(assets, workroot, name, entry):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
-    parser.add_argument("--initrd", required=True)
+    parser.add_argument("--initrd", action="append", default=[], metavar="PROFILE=PATH",
+                        help="the initramfs built with a profile (fcos, flatcar)")
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--list", action="store_true", help="list the scenarios and cut points")
@@ -412,7 +424,8 @@ def main():
         else:
             parser.error(f"unknown scenario {name!r} (--list shows them)")
 
-    assets = Assets(args.workdir, args.binary, args.initrd)
+    initrds = dict(item.split("=", 1) for item in args.initrd)
+    assets = Assets(args.workdir, args.binary, initrds)
     started = time.monotonic()
     results = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:

@@ -66,6 +66,9 @@ impl Boot {
             .args(args)
             .env("PROVISION_JOURNAL_BOOT_ID", &self.id)
             .env("PROVISION_JOURNAL_CMDLINE", &self.cmdline)
+            // No configuration file of the machine running the tests: the
+            // built-in defaults (tests that need one set their own).
+            .env("PROVISION_JOURNAL_CONF", "/dev/null")
             .env_remove("PROVISION_JOURNAL_LIVE");
         command
     }

@@ -2,7 +2,7 @@
 
 use camino::Utf8Path;
 use provision_journal::boot_context::BootInputs;
-use provision_journal::{Clock, FsStorage, Journal, SystemClock, Verdict, hooks};
+use provision_journal::{Clock, FsStorage, Journal, NotApplicable, SystemClock, Verdict, hooks};
 
 use crate::exit::{Exit, Failure};
 use crate::location::require_directory;
@@ -13,7 +13,15 @@ use crate::output::say;
 /// The decision stands even if stdout cannot be written.
 pub fn run(path: &Utf8Path, inputs: &BootInputs) -> Result<Exit, Failure> {
     let verdict = decide(path, inputs)?;
-    say(&verdict);
+    match verdict {
+        Verdict::NotApplicable {
+            why: NotApplicable::NotFirstBoot,
+        } => say(format_args!(
+            "not a provisioning boot (this system marks one with {}): nothing to do",
+            inputs.signals.describe_firstboot()
+        )),
+        _ => say(&verdict),
+    }
     Ok(exit_for(&verdict))
 }
 

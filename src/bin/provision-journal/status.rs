@@ -37,11 +37,27 @@ pub fn run(path: &Utf8Path, json: bool, config: &Config) -> Result<Exit, Failure
     out.finish(written, exit)
 }
 
+/// Whether the journal's directory is on a vfat (FAT) file system.
+fn on_vfat(journal: &Utf8Path) -> bool {
+    const MSDOS_SUPER_MAGIC: u64 = 0x4d44;
+    let dir = match journal.parent() {
+        Some(dir) if !dir.as_str().is_empty() => dir,
+        _ => Utf8Path::new("."),
+    };
+    rustix::fs::statfs(dir.as_std_path()).is_ok_and(|fs| fs.f_type as u64 == MSDOS_SUPER_MAGIC)
+}
+
 /// The text form: one `name: value` line each.
 fn write_text(status: &Status, config: &Config, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "journal:    {}", status.journal)?;
     writeln!(out, "first boot: {}", config.signals.describe_firstboot())?;
     writeln!(out, "policy:     {}", report::policy_words(&status.policy))?;
+    if on_vfat(Utf8Path::new(&status.journal)) {
+        writeln!(
+            out,
+            "note:       the journal is on vfat, which stores no file modes: who may read it is the mount's business, not the file's 0600 (spec/FORMAT.md, \"On a vfat boot partition\")"
+        )?;
+    }
     let Some(outcome) = status.outcome else {
         writeln!(out, "state:      absent (no journal yet)")?;
         writeln!(out, "next check: {}", status.explanation)?;

@@ -43,4 +43,10 @@ unshare --mount --propagation private bash -euo pipefail -c '
         --add-drivers "virtio_blk virtio_pci qemu_fw_cfg ext4 crc32c_generic vfat nls_cp437 nls_iso8859_1" \
         "$output"
 '
+# dracut leaves a module out silently when a dependency is missing (e.g.
+# 30ignition without dracut-network): make that an error here.
+modules=$(lsinitrd -m "$output")
+for module in ignition provision-journal provision-journal-harness; do
+    grep -qx "$module" <<<"$modules" || { echo "dracut left module $module out of $output" >&2; exit 1; }
+done
 echo "initramfs $output for kernel $kver, profile $2 ($(du -h "$output" | cut -f1))"

@@ -19,7 +19,7 @@ install() {
     # for a reboot when the running kernel lacks one that should exist. It
     # replaces 30ignition's helper (which only says kargs are unsupported);
     # dracut's inst_* never overwrite, so it is copied in place.
-    install -D -m 0755 "$moddir/ignition-kargs-helper" "$initdir/usr/sbin/ignition-kargs-helper"
+    command install -D -m 0755 "$moddir/ignition-kargs-helper" "$initdir/usr/sbin/ignition-kargs-helper"
     inst_simple "$moddir/harness-kargs-reboot.service" \
         "$systemdsystemunitdir/harness-kargs-reboot.service"
     mkdir -p "$initdir/$systemdsystemunitdir/ignition-complete.target.requires"

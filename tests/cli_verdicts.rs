@@ -162,3 +162,28 @@ fn status_hedges_a_running_stage_and_says_why_an_attempt_is_poisoned() {
     );
     assert!(run.stdout.contains("reset --reason"), "{run:#?}");
 }
+
+#[test]
+fn every_hook_on_a_live_system_records_nothing_without_reading_anything() {
+    let scratch = Scratch::new("live-hooks");
+    let journal = scratch.path.join("provision-journal");
+    let missing = scratch.path.join("no-such-config.json");
+    let live = Boot::with_cmdline(1, "ignition.firstboot coreos.liveiso=fedora-coreos");
+    let hooks: [&[&str]; 7] = [
+        &["fetched", "--config", missing.to_str().unwrap()],
+        &["fetched", "--sha256", &"ab".repeat(32)],
+        &["begin", "disks"],
+        &["end", "disks"],
+        &["fail", "files", "--reason", "x"],
+        &["reboot", "--reason", "kargs"],
+        &["complete"],
+    ];
+    for hook in hooks {
+        let run = live.run(&journal, hook).expect(0);
+        assert!(
+            run.stdout.starts_with("live system") && run.stdout.contains("records nothing"),
+            "{hook:?}: {run:#?}"
+        );
+    }
+    assert!(!journal.exists(), "a live system wrote a journal");
+}

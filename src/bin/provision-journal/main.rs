@@ -45,6 +45,16 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         Command::Simulate { cut_at, .. } => return simulate::run(cut_at),
         _ => settings::load(cli, classifies)?,
     };
+    if let Some(name) = hook_name(&cli.command)
+        && running_system_is_live(&config.signals)?
+    {
+        // Before anything else a hook would do (such as reading the config
+        // `fetched --config` names, which a live system may not have).
+        output::say(format_args!(
+            "live system: provisioning runs on every boot, `{name}` records nothing"
+        ));
+        return Ok(Exit::Ok);
+    }
     let hook = match &cli.command {
         Command::Simulate { .. } => unreachable!("simulate reads no configuration"),
         Command::Config { json, get } => return settings::show(&config, *json, get.as_deref()),
@@ -95,12 +105,24 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         Command::Reboot { reason } => Hook::Reboot(RebootReason::parse(reason)),
         Command::Complete => Hook::Complete,
     };
-    if running_system_is_live(&config.signals)? {
-        output::say(format_args!(
-            "live system: provisioning runs on every boot, `{}` records nothing",
-            hook.command()
-        ));
-        return Ok(Exit::Ok);
-    }
     with_journal(cli, &config, |path| hook::run(path, &hook))
+}
+
+/// The name of a hook command as typed (`fetched`, `begin disks`), or
+/// `None` for the commands that are not hooks.
+fn hook_name(command: &Command) -> Option<String> {
+    match command {
+        Command::Fetched(_) => Some("fetched".to_owned()),
+        Command::Begin { stage } => Some(format!("begin {stage}")),
+        Command::End { stage } => Some(format!("end {stage}")),
+        Command::Fail { stage, .. } => Some(format!("fail {stage}")),
+        Command::Reboot { .. } => Some("reboot".to_owned()),
+        Command::Complete => Some("complete".to_owned()),
+        Command::Check
+        | Command::Status { .. }
+        | Command::Reset { .. }
+        | Command::Dump { .. }
+        | Command::Config { .. }
+        | Command::Simulate { .. } => None,
+    }
 }

@@ -120,6 +120,28 @@ fn a_journal_that_is_not_a_regular_file_is_refused() {
 }
 
 #[test]
+fn a_hard_linked_journal_is_refused_to_writers_and_read_with_a_warning() {
+    let scratch = Scratch::new("hard-link");
+    let real = fetched_journal(&scratch);
+    let other = scratch.path.join("other-journal");
+    std::fs::hard_link(&real, &other).unwrap();
+    let before = bytes(&real);
+    for journal in [&real, &other] {
+        for args in [&["check"][..], &["begin", "kargs"], &["reset", "--reason", "x"]] {
+            refused(journal, args, 22, "2 hard links");
+        }
+    }
+    assert_eq!(bytes(&real), before, "a write went through a hard link");
+    for args in [&["status"][..], &["dump"], &["status", "--json"]] {
+        let run = Boot::first(1).run(&other, args).expect(0);
+        assert!(run.stderr.contains("2 hard links"), "{args:?}: {run:#?}");
+        assert!(!run.stdout.is_empty());
+    }
+    std::fs::remove_file(&other).unwrap();
+    Boot::first(1).run(&real, &["begin", "kargs"]).expect(0);
+}
+
+#[test]
 fn a_held_lock_is_reported_without_waiting() {
     let scratch = Scratch::new("locked");
     let journal = fetched_journal(&scratch);

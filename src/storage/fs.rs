@@ -57,12 +57,18 @@ fn file_kind(file_type: FileType) -> Option<&'static str> {
     }
 }
 
-fn check_regular(fd: &OwnedFd) -> Result<(), StorageError> {
+/// Refuses anything but a regular file, and, for a writer, a file with more
+/// than one name.
+fn check_regular(fd: &OwnedFd, access: Access) -> Result<(), StorageError> {
     let stat = rustix::fs::fstat(fd).map_err(io::Error::from)?;
-    match file_kind(FileType::from_raw_mode(stat.st_mode)) {
-        None => Ok(()),
-        Some(kind) => Err(StorageError::NotRegularFile { kind }),
+    if let Some(kind) = file_kind(FileType::from_raw_mode(stat.st_mode)) {
+        return Err(StorageError::NotRegularFile { kind });
     }
+    let links = u64::from(stat.st_nlink);
+    if access == Access::Write && links != 1 {
+        return Err(StorageError::HardLinked { links });
+    }
+    Ok(())
 }
 
 fn lock(fd: &OwnedFd) -> Result<(), StorageError> {
@@ -109,7 +115,7 @@ impl Storage for FsStorage {
             Err(Errno::ISDIR) => return Err(StorageError::NotRegularFile { kind: "directory" }),
             Err(error) => return Err(io::Error::from(error).into()),
         };
-        check_regular(&fd)?;
+        check_regular(&fd, access)?;
         if access == Access::Write {
             lock(&fd)?;
         }

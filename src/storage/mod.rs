@@ -38,6 +38,13 @@ pub enum StorageError {
         /// What it is instead.
         kind: &'static str,
     },
+    /// The journal has more than one name: a write through one would
+    /// silently change every other (refused for writers; readers read it).
+    #[error("it has {links} hard links: a write would change the file behind every one of its names")]
+    HardLinked {
+        /// Its link count.
+        links: u64,
+    },
     /// Another process holds the journal's lock.
     #[error("another process holds its lock")]
     Locked,
@@ -52,6 +59,7 @@ impl StorageError {
         match self {
             StorageError::Io(error) => error.raw_os_error(),
             StorageError::NotRegularFile { .. }
+            | StorageError::HardLinked { .. }
             | StorageError::Locked
             | StorageError::AlreadyExists => None,
         }

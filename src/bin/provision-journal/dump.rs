@@ -21,6 +21,7 @@ use crate::output::{Report, Stopped, is_closed_pipe};
 /// the pipe early (`dump | head`) ends the report; the status is still the
 /// journal's.
 pub fn run(path: &Utf8Path, json: bool, policy: &PolicySettings) -> Result<Exit, Failure> {
+    crate::location::warn_if_hard_linked(path);
     let mut out = Report::stdout();
     match write(path, json, policy, &mut out) {
         Ok(outcome) => out.finish(Ok(()), outcome_exit(outcome)),

@@ -35,7 +35,8 @@ pub enum Exit {
     Corrupt = 20,
     /// The journal was written by a newer format version.
     UnsupportedVersion = 21,
-    /// The journal path is a symlink, directory, FIFO or other non-file.
+    /// The journal path is a symlink, directory, FIFO or other non-file,
+    /// or, for a writer, a file with more than one hard link.
     NotRegularFile = 22,
     /// Another process holds the journal's lock.
     Locked = 23,
@@ -96,7 +97,9 @@ impl Failure {
 
 fn storage_exit(source: &StorageError) -> Exit {
     match source {
-        StorageError::NotRegularFile { .. } => Exit::NotRegularFile,
+        StorageError::NotRegularFile { .. } | StorageError::HardLinked { .. } => {
+            Exit::NotRegularFile
+        }
         StorageError::Locked | StorageError::AlreadyExists => Exit::Locked,
         StorageError::Io(_) => match source.raw_os_error().map(Errno::from_raw_os_error) {
             Some(Errno::NOENT | Errno::NOTDIR) => Exit::NotFound,

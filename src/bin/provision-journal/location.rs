@@ -57,3 +57,17 @@ pub fn require_directory(path: &Utf8Path) -> Result<(), Failure> {
         )),
     }
 }
+
+/// Warns on stderr when the journal at `path` has more than one name: a
+/// reader reads it, but the other names share every byte (writers refuse
+/// it, exit 22).
+pub fn warn_if_hard_linked(path: &Utf8Path) {
+    if let Ok(stat) = rustix::fs::lstat(path.as_std_path())
+        && stat.st_nlink > 1
+    {
+        crate::output::complain(format_args!(
+            "provision-journal: warning: journal `{path}` has {} hard links: it is the same file as every other name, and hooks refuse to write it",
+            stat.st_nlink
+        ));
+    }
+}

@@ -21,6 +21,7 @@ use crate::output::Report;
 /// wrong path is not an absent journal.
 pub fn run(path: &Utf8Path, json: bool, config: &Config) -> Result<Exit, Failure> {
     require_directory(path)?;
+    crate::location::warn_if_hard_linked(path);
     let status =
         report::status(&mut FsStorage::new(path), &config.policy).map_err(report_failure)?;
     let exit = match status.outcome {

@@ -64,6 +64,10 @@ fn check_regular(fd: &OwnedFd, access: Access) -> Result<(), StorageError> {
     if let Some(kind) = file_kind(FileType::from_raw_mode(stat.st_mode)) {
         return Err(StorageError::NotRegularFile { kind });
     }
+    #[allow(
+        clippy::useless_conversion,
+        reason = "st_nlink is not u64 on every target"
+    )]
     let links = u64::from(stat.st_nlink);
     if access == Access::Write && links != 1 {
         return Err(StorageError::HardLinked { links });

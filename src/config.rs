@@ -10,6 +10,7 @@
 //! [Boot]
 //! Device=/dev/disk/by-label/boot
 //! DeviceTimeoutSec=30
+//! LockTimeoutSec=5
 //! FirstbootArguments=ignition.firstboot
 //! FirstbootStamp=ignition.firstboot
 //! LiveArguments=coreos.liveiso coreos.live.rootfs_url
@@ -58,6 +59,8 @@ pub const MAX_PLANNED_REBOOTS_ARG: &str = "provision_journal.max_planned_reboots
 pub const MAX_BUDGET: u32 = 50;
 /// The longest wait for the boot device accepted, in seconds.
 pub const MAX_DEVICE_TIMEOUT_SEC: u64 = 3600;
+/// The longest wait for another writer's lock accepted, in seconds.
+pub const MAX_LOCK_TIMEOUT_SEC: u64 = 600;
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -293,6 +296,8 @@ pub struct Config {
     pub device: Setting<Option<Utf8PathBuf>>,
     /// `[Boot] DeviceTimeoutSec`.
     pub device_timeout_sec: Setting<u64>,
+    /// `[Boot] LockTimeoutSec`: how long a writer waits for another's lock.
+    pub lock_timeout_sec: Setting<u64>,
     /// The first-boot and live signals.
     pub signals: Signals,
     /// The budgets.
@@ -306,6 +311,7 @@ impl Default for Config {
         Config {
             device: Setting::default(None),
             device_timeout_sec: Setting::default(30),
+            lock_timeout_sec: Setting::default(5),
             signals: Signals::default(),
             policy: PolicySettings::default(),
             files: Vec::new(),
@@ -504,6 +510,14 @@ impl Config {
                     .ok_or_else(|| format!("{value:?} is not a whole number of seconds from 0 to {MAX_DEVICE_TIMEOUT_SEC}"))?;
                 self.device_timeout_sec.set(seconds, source);
             }
+            ("Boot", "LockTimeoutSec") => {
+                let seconds = value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|seconds| *seconds <= MAX_LOCK_TIMEOUT_SEC)
+                    .ok_or_else(|| format!("{value:?} is not a whole number of seconds from 0 to {MAX_LOCK_TIMEOUT_SEC}"))?;
+                self.lock_timeout_sec.set(seconds, source);
+            }
             ("Boot", "FirstbootArguments") => {
                 self.signals
                     .firstboot_arguments
@@ -527,7 +541,7 @@ impl Config {
             }
             (_, _) => {
                 let known = if section == "Boot" {
-                    "Device, DeviceTimeoutSec, FirstbootArguments, FirstbootStamp, LiveArguments"
+                    "Device, DeviceTimeoutSec, LockTimeoutSec, FirstbootArguments, FirstbootStamp, LiveArguments"
                 } else {
                     "MaxRetries, MaxPlannedReboots"
                 };

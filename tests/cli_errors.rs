@@ -127,7 +127,11 @@ fn a_hard_linked_journal_is_refused_to_writers_and_read_with_a_warning() {
     std::fs::hard_link(&real, &other).unwrap();
     let before = bytes(&real);
     for journal in [&real, &other] {
-        for args in [&["check"][..], &["begin", "kargs"], &["reset", "--reason", "x"]] {
+        for args in [
+            &["check"][..],
+            &["begin", "kargs"],
+            &["reset", "--reason", "x"],
+        ] {
             refused(journal, args, 22, "2 hard links");
         }
     }
@@ -139,6 +143,65 @@ fn a_hard_linked_journal_is_refused_to_writers_and_read_with_a_warning() {
     }
     std::fs::remove_file(&other).unwrap();
     Boot::first(1).run(&real, &["begin", "kargs"]).expect(0);
+}
+
+#[test]
+fn a_writer_waits_for_a_held_lock_up_to_its_bound_and_names_the_holder() {
+    let scratch = Scratch::new("lock-wait");
+    let journal = fetched_journal(&scratch);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .open(&journal)
+        .unwrap();
+    rustix::fs::flock(
+        file.as_fd(),
+        rustix::fs::FlockOperation::NonBlockingLockExclusive,
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let run = Boot::first(1)
+        .run(&journal, &["--lock-timeout", "1", "begin", "kargs"])
+        .expect(23);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "did not wait"
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("(PID {})", std::process::id()))
+            && run.stderr.contains("ms this call waits"),
+        "{run:#?}"
+    );
+    // Released while the writer waits: it goes on.
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(file);
+    });
+    Boot::first(1)
+        .run(&journal, &["--lock-timeout", "30", "begin", "kargs"])
+        .expect(0);
+    releaser.join().unwrap();
+}
+
+#[test]
+fn concurrent_hooks_of_one_boot_all_succeed() {
+    let scratch = Scratch::new("lock-race");
+    let journal = scratch.path.join("provision-journal");
+    Boot::first(1).run(&journal, &["check"]).expect(0);
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            Boot::first(1)
+                .command(&journal, &["check"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+    }
 }
 
 #[test]
@@ -154,8 +217,18 @@ fn a_held_lock_is_reported_without_waiting() {
         rustix::fs::FlockOperation::NonBlockingLockExclusive,
     )
     .unwrap();
-    refused(&journal, &["begin", "kargs"], 23, "holds its lock");
-    refused(&journal, &["check"], 23, "holds its lock");
+    refused(
+        &journal,
+        &["--lock-timeout", "0", "begin", "kargs"],
+        23,
+        "holds its lock",
+    );
+    refused(
+        &journal,
+        &["--lock-timeout", "0", "check"],
+        23,
+        "holds its lock",
+    );
     // Readers take no lock.
     Boot::first(1).run(&journal, &["status"]).expect(0);
     Boot::first(1).run(&journal, &["dump"]).expect(0);

@@ -94,7 +94,7 @@ fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
     assert!(matches!(
         error,
         JournalError::Storage {
-            source: StorageError::Locked,
+            source: StorageError::Locked { .. },
             ..
         }
     ));

@@ -2,6 +2,7 @@
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
+use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags, RenameFlags};
@@ -18,15 +19,28 @@ use super::{Access, Storage, StorageError};
 pub struct FsStorage {
     path: Utf8PathBuf,
     file: Option<OwnedFd>,
+    lock_wait: Duration,
 }
 
 impl FsStorage {
-    /// Storage for the journal at `path` (nothing is opened yet).
+    /// Storage for the journal at `path` (nothing is opened yet). A writer
+    /// that finds the lock held fails at once; see
+    /// [`FsStorage::waiting_for_lock`].
     pub fn new(path: impl Into<Utf8PathBuf>) -> Self {
         FsStorage {
             path: path.into(),
             file: None,
+            lock_wait: Duration::ZERO,
         }
+    }
+
+    /// Makes a writer wait up to `wait` for another writer's lock (two
+    /// hooks of one boot may overlap) before it fails with
+    /// [`StorageError::Locked`].
+    #[must_use]
+    pub fn waiting_for_lock(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
     }
 
     fn file(&self) -> Result<&OwnedFd, StorageError> {
@@ -75,12 +89,46 @@ fn check_regular(fd: &OwnedFd, access: Access) -> Result<(), StorageError> {
     Ok(())
 }
 
-fn lock(fd: &OwnedFd) -> Result<(), StorageError> {
-    match rustix::fs::flock(fd, FlockOperation::NonBlockingLockExclusive) {
-        Ok(()) => Ok(()),
-        Err(Errno::WOULDBLOCK) => Err(StorageError::Locked),
-        Err(error) => Err(io::Error::from(error).into()),
+/// Takes the exclusive lock, retrying a held one every few milliseconds for
+/// up to `wait`; then names the holder if `/proc/locks` does.
+fn lock(fd: &OwnedFd, wait: Duration) -> Result<(), StorageError> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match rustix::fs::flock(fd, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return Ok(()),
+            Err(Errno::WOULDBLOCK) if started.elapsed() < wait => {
+                std::thread::sleep(pause.min(wait.saturating_sub(started.elapsed())));
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(Errno::WOULDBLOCK) => {
+                return Err(StorageError::Locked {
+                    holder: lock_holder(fd),
+                    waited_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                });
+            }
+            Err(error) => return Err(io::Error::from(error).into()),
+        }
     }
+}
+
+/// The PID holding a `flock` on the file behind `fd`, from `/proc/locks`
+/// (`N: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE 0 EOF`), if it can be told.
+fn lock_holder(fd: &OwnedFd) -> Option<u32> {
+    let stat = rustix::fs::fstat(fd).ok()?;
+    let (major, minor) = (
+        rustix::fs::major(stat.st_dev),
+        rustix::fs::minor(stat.st_dev),
+    );
+    let file = format!("{major:02x}:{minor:02x}:{}", stat.st_ino);
+    let locks = std::fs::read_to_string("/proc/locks").ok()?;
+    locks.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.as_slice() {
+            [_, "FLOCK", _, _, pid, id, ..] if *id == file => pid.parse().ok(),
+            _ => None,
+        }
+    })
 }
 
 fn write_all(fd: impl AsFd, mut bytes: &[u8]) -> Result<(), StorageError> {
@@ -121,7 +169,7 @@ impl Storage for FsStorage {
         };
         check_regular(&fd, access)?;
         if access == Access::Write {
-            lock(&fd)?;
+            lock(&fd, self.lock_wait)?;
         }
         self.file = Some(fd);
         Ok(true)
@@ -160,7 +208,7 @@ impl Storage for FsStorage {
                     Mode::empty(),
                 )
                 .map_err(io::Error::from)?;
-                lock(&stale)?;
+                lock(&stale, Duration::ZERO)?;
                 rustix::fs::unlinkat(&dir, temp.as_str(), AtFlags::empty())
                     .map_err(io::Error::from)?;
                 drop(stale);
@@ -168,7 +216,7 @@ impl Storage for FsStorage {
             }
             Err(error) => return Err(io::Error::from(error).into()),
         };
-        lock(&fd)?;
+        lock(&fd, Duration::ZERO)?;
         write_all(&fd, initial)?;
         rustix::fs::fdatasync(&fd).map_err(io::Error::from)?;
         match rustix::fs::renameat_with(&dir, temp.as_str(), &dir, name, RenameFlags::NOREPLACE) {

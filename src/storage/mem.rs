@@ -354,7 +354,10 @@ impl Storage for MemStorage {
         }
         if access == Access::Write {
             if disk.locked {
-                return Err(StorageError::Locked);
+                return Err(StorageError::Locked {
+                    holder: None,
+                    waited_ms: 0,
+                });
             }
             disk.locked = true;
         }
@@ -368,7 +371,10 @@ impl Storage for MemStorage {
             return Err(StorageError::AlreadyExists);
         }
         if disk.locked {
-            return Err(StorageError::Locked);
+            return Err(StorageError::Locked {
+                holder: None,
+                waited_ms: 0,
+            });
         }
         let steps = [
             Op::WriteTemp {

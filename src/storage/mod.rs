@@ -40,14 +40,22 @@ pub enum StorageError {
     },
     /// The journal has more than one name: a write through one would
     /// silently change every other (refused for writers; readers read it).
-    #[error("it has {links} hard links: a write would change the file behind every one of its names")]
+    #[error(
+        "it has {links} hard links: a write would change the file behind every one of its names"
+    )]
     HardLinked {
         /// Its link count.
         links: u64,
     },
-    /// Another process holds the journal's lock.
-    #[error("another process holds its lock")]
-    Locked,
+    /// Another process held the journal's lock for as long as a writer
+    /// waits.
+    #[error("another process{} holds its lock{}", holder.map(|pid| format!(" (PID {pid})")).unwrap_or_default(), if waited_ms > &0 { format!(" and kept it for the {} ms this call waits", waited_ms) } else { String::new() })]
+    Locked {
+        /// The holder's process ID, when `/proc/locks` tells it.
+        holder: Option<u32>,
+        /// How long this call waited for it, in milliseconds.
+        waited_ms: u64,
+    },
     /// The file appeared while it was being created.
     #[error("it was created by another process meanwhile")]
     AlreadyExists,
@@ -60,7 +68,7 @@ impl StorageError {
             StorageError::Io(error) => error.raw_os_error(),
             StorageError::NotRegularFile { .. }
             | StorageError::HardLinked { .. }
-            | StorageError::Locked
+            | StorageError::Locked { .. }
             | StorageError::AlreadyExists => None,
         }
     }

@@ -7,7 +7,7 @@ use clap::builder::PossibleValuesParser;
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use provision_journal::config::{MAX_BUDGET, MAX_DEVICE_TIMEOUT_SEC};
+use provision_journal::config::{MAX_BUDGET, MAX_DEVICE_TIMEOUT_SEC, MAX_LOCK_TIMEOUT_SEC};
 use provision_journal::simulate::{CUT_POINTS, DEFAULT_CUT_POINT};
 use provision_journal::{Sha256, Stage};
 
@@ -19,7 +19,8 @@ Configuration (systemd-style INI; later files win key by key):
   /usr/lib/provision-journal/provision-journal.conf   the distribution's default
   /etc/provision-journal.conf                         the administrator's
   /etc/provision-journal.conf.d/*.conf                drop-ins, in lexical order
-  [Boot] Device, DeviceTimeoutSec, FirstbootArguments, FirstbootStamp, LiveArguments
+  [Boot] Device, DeviceTimeoutSec, LockTimeoutSec, FirstbootArguments, FirstbootStamp,
+         LiveArguments
   [Policy] MaxRetries, MaxPlannedReboots
   `provision-journal config` shows every value in force and where it came from.
 
@@ -67,6 +68,11 @@ pub struct Cli {
     /// configuration's [Boot] DeviceTimeoutSec (30).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(..=MAX_DEVICE_TIMEOUT_SEC))]
     pub boot_device_timeout: Option<u64>,
+
+    /// How long a writer waits for another writer's lock on the journal
+    /// before it fails (exit 23). Default: [Boot] LockTimeoutSec (5).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(..=MAX_LOCK_TIMEOUT_SEC))]
+    pub lock_timeout: Option<u64>,
 
     /// Unplanned restarts one attempt may take before the red line.
     /// Default: provision_journal.max_retries=N, else [Policy] MaxRetries (5).
@@ -183,6 +189,8 @@ pub struct HiddenFromSimulate {
     _boot_device: Option<Utf8PathBuf>,
     #[arg(long = "boot-device-timeout", id = "boot_device_timeout", hide = true)]
     _boot_device_timeout: Option<u64>,
+    #[arg(long = "lock-timeout", id = "lock_timeout", hide = true)]
+    _lock_timeout: Option<u64>,
     #[arg(long = "max-retries", id = "max_retries", hide = true)]
     _max_retries: Option<u32>,
     #[arg(long = "max-planned-reboots", id = "max_planned_reboots", hide = true)]
@@ -191,10 +199,11 @@ pub struct HiddenFromSimulate {
 
 /// The global options that locate a journal or set its policy: ids and how
 /// they are typed.
-const JOURNAL_OPTIONS: [(&str, &str); 5] = [
+const JOURNAL_OPTIONS: [(&str, &str); 6] = [
     ("journal", "--journal"),
     ("boot_device", "--boot-device"),
     ("boot_device_timeout", "--boot-device-timeout"),
+    ("lock_timeout", "--lock-timeout"),
     ("max_retries", "--max-retries"),
     ("max_planned_reboots", "--max-planned-reboots"),
 ];

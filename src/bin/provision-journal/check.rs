@@ -1,5 +1,7 @@
 //! `check`: classify this boot, record the decision, say it in one sentence.
 
+use std::time::Duration;
+
 use camino::Utf8Path;
 use provision_journal::boot_context::BootInputs;
 use provision_journal::{Clock, FsStorage, Journal, NotApplicable, SystemClock, Verdict, hooks};
@@ -11,8 +13,13 @@ use crate::output::say;
 /// Decides the boot described by `inputs` for the journal at `path`,
 /// records the decision durably, prints it, and returns the exit status.
 /// The decision stands even if stdout cannot be written.
-pub fn run(path: &Utf8Path, inputs: &BootInputs) -> Result<Exit, Failure> {
-    let verdict = decide(path, inputs)?;
+pub fn run(path: &Utf8Path, inputs: &BootInputs, lock_wait: Duration) -> Result<Exit, Failure> {
+    let verdict = decide_at(
+        path,
+        inputs,
+        &mut SystemClock::new(inputs.boot_id),
+        lock_wait,
+    )?;
     match verdict {
         Verdict::NotApplicable {
             why: NotApplicable::NotFirstBoot,
@@ -26,17 +33,13 @@ pub fn run(path: &Utf8Path, inputs: &BootInputs) -> Result<Exit, Failure> {
 }
 
 /// Decides the boot described by `inputs` for the journal at `path` and
-/// records the decision durably.
-pub fn decide(path: &Utf8Path, inputs: &BootInputs) -> Result<Verdict, Failure> {
-    decide_at(path, inputs, &mut SystemClock::new(inputs.boot_id))
-}
-
-/// [`decide`], stamping the record with `clock` (`simulate` keeps its
-/// simulated time).
+/// records the decision durably, stamped with `clock` (`simulate` keeps its
+/// simulated time), waiting up to `lock_wait` for another writer's lock.
 pub fn decide_at(
     path: &Utf8Path,
     inputs: &BootInputs,
     clock: &mut impl Clock,
+    lock_wait: Duration,
 ) -> Result<Verdict, Failure> {
     let context = inputs.context();
     let verdict = if context.live {
@@ -44,7 +47,7 @@ pub fn decide_at(
         provision_journal::classify(&Default::default(), None, &context).verdict
     } else {
         require_directory(path)?;
-        let mut journal = Journal::open(FsStorage::new(path))?;
+        let mut journal = Journal::open(FsStorage::new(path).waiting_for_lock(lock_wait))?;
         hooks::check(&mut journal, &context, clock)?.verdict
     };
     Ok(verdict)

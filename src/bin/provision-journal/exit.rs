@@ -100,7 +100,7 @@ fn storage_exit(source: &StorageError) -> Exit {
         StorageError::NotRegularFile { .. } | StorageError::HardLinked { .. } => {
             Exit::NotRegularFile
         }
-        StorageError::Locked | StorageError::AlreadyExists => Exit::Locked,
+        StorageError::Locked { .. } | StorageError::AlreadyExists => Exit::Locked,
         StorageError::Io(_) => match source.raw_os_error().map(Errno::from_raw_os_error) {
             Some(Errno::NOENT | Errno::NOTDIR) => Exit::NotFound,
             Some(Errno::ROFS) => Exit::ReadOnly,

@@ -1,6 +1,8 @@
 //! The hooks that append one event: `fetched`, `begin`, `end`, `fail`,
 //! `reboot`, `complete`, and the operator's `reset`.
 
+use std::time::Duration;
+
 use camino::Utf8Path;
 use provision_journal::boot_context::read_boot_id;
 use provision_journal::event::MAX_TEXT_LEN;
@@ -37,10 +39,11 @@ fn refused(error: JournalError, hook: &Hook) -> Failure {
 /// change the outcome. A record that poisons the attempt (a different
 /// config after a mutating stage) is [`Exit::RecordPoisoned`], so the unit
 /// fails; `fail`, which reports a failure that already happened, is not.
-pub fn run(path: &Utf8Path, hook: &Hook) -> Result<Exit, Failure> {
+/// A writer waits up to `lock_wait` for another hook's lock.
+pub fn run(path: &Utf8Path, hook: &Hook, lock_wait: Duration) -> Result<Exit, Failure> {
     let boot_id = read_boot_id()?;
     require_directory(path)?;
-    let mut journal = Journal::open(FsStorage::new(path))?;
+    let mut journal = Journal::open(FsStorage::new(path).waiting_for_lock(lock_wait))?;
     if !matches!(hook, Hook::Reset(_)) && journal.progress().awaits_attempt() {
         let why = match journal.exists() {
             false => format!("there is no journal at `{path}` yet"),

@@ -45,6 +45,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         Command::Simulate { cut_at, .. } => return simulate::run(cut_at),
         _ => settings::load(cli, classifies)?,
     };
+    let lock_wait = std::time::Duration::from_secs(config.lock_timeout_sec.value);
     if let Some(name) = hook_name(&cli.command)
         && running_system_is_live(&config.signals)?
     {
@@ -70,18 +71,18 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         }
         Command::Reset { reason } => {
             let hook = Hook::Reset(reason.clone());
-            return with_journal(cli, &config, |path| hook::run(path, &hook));
+            return with_journal(cli, &config, |path| hook::run(path, &hook, lock_wait));
         }
         Command::Check => {
             let signals = &config.signals;
             let mut inputs = BootInputs::read_system(signals, config.policy.policy())?;
             if inputs.is_live() {
                 // A live system has no boot partition to hold a stamp.
-                return check::run(&cli.journal, &inputs);
+                return check::run(&cli.journal, &inputs, lock_wait);
             }
             return with_journal(cli, &config, |path| {
                 inputs.firstboot_stamp = firstboot_stamp_exists(path, signals)?;
-                check::run(path, &inputs)
+                check::run(path, &inputs, lock_wait)
             });
         }
         Command::Fetched(fetched) => match (&fetched.sha256, &fetched.config) {
@@ -105,7 +106,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         Command::Reboot { reason } => Hook::Reboot(RebootReason::parse(reason)),
         Command::Complete => Hook::Complete,
     };
-    with_journal(cli, &config, |path| hook::run(path, &hook))
+    with_journal(cli, &config, |path| hook::run(path, &hook, lock_wait))
 }
 
 /// The name of a hook command as typed (`fetched`, `begin disks`), or

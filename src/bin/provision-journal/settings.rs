@@ -31,6 +31,10 @@ pub fn load(cli: &Cli, with_cmdline: bool) -> Result<Config, Failure> {
         let source = flag("--boot-device-timeout", &seconds);
         config.device_timeout_sec.set(seconds, source);
     }
+    if let Some(seconds) = cli.lock_timeout {
+        let source = flag("--lock-timeout", &seconds);
+        config.lock_timeout_sec.set(seconds, source);
+    }
     if let Some(budget) = cli.max_retries {
         let source = flag("--max-retries", &budget);
         config.policy.max_retries.set(budget, source);

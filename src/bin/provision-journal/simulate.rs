@@ -90,7 +90,7 @@ fn next_boot(
     )?;
     // The next boot comes five minutes after the simulated one began.
     let mut clock = FixedClock::new(NEXT_BOOT, simulate::SIMULATED_WALL_MS + 300_000);
-    let verdict = check::decide_at(&journal, &inputs, &mut clock)?;
+    let verdict = check::decide_at(&journal, &inputs, &mut clock, std::time::Duration::ZERO)?;
     writeln!(out, "  {verdict}")?;
     writeln!(out, "  (exit status {})", check::exit_for(&verdict) as u8)?;
     writeln!(out)?;

@@ -169,6 +169,10 @@ pub struct Progress {
     pub failed_stage: Option<Stage>,
     /// Boots refused and recorded since the attempt stopped.
     pub refused_boots: u32,
+    /// The last boot whose `check` refused provisioning on the record (by
+    /// poisoning the attempt, or by a recorded refusal), so that its hooks
+    /// are told so rather than that they skipped `check`.
+    pub refused_boot: Option<BootId>,
     /// Why the attempt is poisoned, once it is.
     pub poison: Option<Poison>,
     /// Forced-rerun tokens already honoured (each is honoured once).

@@ -39,6 +39,14 @@ pub enum TransitionError {
         /// The stage that was to begin.
         next: Stage,
     },
+    /// A hook's record after the attempt stopped (complete or poisoned).
+    #[error("{}", stopped_words(state, *refused_this_boot))]
+    AttemptStopped {
+        /// `complete` or `poisoned`.
+        state: String,
+        /// Whether this very boot's `check` refused provisioning.
+        refused_this_boot: bool,
+    },
     /// A hook's record from a boot that has not run `check`.
     #[error(
         "boot {this} has not run `check`: attempt {epoch} belongs to boot {running}; `check` must classify this boot before any hook"
@@ -59,6 +67,16 @@ pub enum TransitionError {
         /// The attempt in the record.
         found: u32,
     },
+}
+
+fn stopped_words(state: &str, refused_this_boot: bool) -> String {
+    if refused_this_boot {
+        format!(
+            "this boot's `check` refused provisioning (the attempt is {state}): no hook runs on this boot"
+        )
+    } else {
+        format!("the attempt is {state}: no hook runs until an operator's `reset` or a new attempt")
+    }
 }
 
 fn describe(event: &Event) -> String {
@@ -93,6 +111,13 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
     };
     let open_boot = progress.boots > 0 && progress.reboot_pending.is_none();
     let this_boot = progress.boot == Some(record.stamp.boot_id);
+    let stopped = matches!(progress.state, State::Complete | State::Poisoned);
+    if is_hook_of_running_boot(&record.event) && stopped {
+        return Err(TransitionError::AttemptStopped {
+            state: progress.state.to_string(),
+            refused_this_boot: progress.refused_boot == Some(record.stamp.boot_id),
+        });
+    }
     if is_hook_of_running_boot(&record.event) && progress.boots > 0 && !this_boot {
         return Err(TransitionError::NotCheckedBoot {
             epoch: progress.epoch,
@@ -175,6 +200,7 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
         Event::BootRefused => match progress.state {
             State::Complete | State::Poisoned => {
                 next.refused_boots = progress.refused_boots.saturating_add(1);
+                next.refused_boot = Some(record.stamp.boot_id);
             }
             State::Fresh | State::Fetched | State::Mutating { .. } => {
                 return Err(reject("only a stopped attempt refuses boots"));
@@ -355,6 +381,7 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
             }
             next.state = State::Poisoned;
             next.poison = Some(poison(PoisonCause::Recorded(reason.clone())));
+            next.refused_boot = Some(record.stamp.boot_id);
         }
 
         Event::Reset { .. } => {

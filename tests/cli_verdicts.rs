@@ -187,3 +187,44 @@ fn every_hook_on_a_live_system_records_nothing_without_reading_anything() {
     }
     assert!(!journal.exists(), "a live system wrote a journal");
 }
+
+#[test]
+fn a_hook_after_its_boots_check_refused_says_so() {
+    let scratch = Scratch::new("refused-then-hook");
+    let journal = scratch.path.join("provision-journal");
+    let first = Boot::first(1);
+    first.run(&journal, &["check"]).expect(0);
+    first.run(&journal, FULL_SEQUENCE[0]).expect(0);
+    first.run(&journal, &["begin", "disks"]).expect(0);
+    // The next boot's check poisons the attempt; that boot's units go on
+    // calling hooks.
+    let second = Boot::first(2);
+    second.run(&journal, &["check"]).expect(10);
+    let before = bytes(&journal);
+    let run = second.run(&journal, FULL_SEQUENCE[0]).expect(30);
+    assert!(
+        run.stderr
+            .contains("this boot's `check` refused provisioning")
+            && !run.stderr.contains("has not run"),
+        "{run:#?}"
+    );
+    // A later boot refused with a record says the same; one that never ran
+    // check is told the attempt is stopped, not that it skipped check.
+    let third = Boot::first(3);
+    third.run(&journal, &["check"]).expect(11);
+    let run = third.run(&journal, &["begin", "kargs"]).expect(30);
+    assert!(
+        run.stderr
+            .contains("this boot's `check` refused provisioning"),
+        "{run:#?}"
+    );
+    let run = Boot::first(4).run(&journal, &["begin", "kargs"]).expect(30);
+    assert!(
+        run.stderr.contains("the attempt is poisoned") && !run.stderr.contains("has not run"),
+        "{run:#?}"
+    );
+    assert_eq!(
+        bytes(&journal).map(|b| b.len() > before.unwrap().len()),
+        Some(true)
+    );
+}

@@ -26,10 +26,14 @@ import sys
 STAMP = re.compile(r"\[\s*(\d+\.\d+)\]")
 
 
+HOST_PREFIX = re.compile(r"^\[\s*\d+\.\d+\] ")
+
+
 def guest_time(line):
-    # The harness prefixes host time; the guest's kernel stamp is the second.
-    stamps = STAMP.findall(line)
-    return float(stamps[1]) if len(stamps) >= 2 else None
+    """The guest's kernel time stamp of a console line (as the harness
+    holds it, without the host time a saved log puts first)."""
+    m = STAMP.search(line)
+    return float(m.group(1)) if m else None
 
 
 def hook_costs(lines):
@@ -95,4 +99,5 @@ def summary(lines):
 if __name__ == "__main__":
     for path in sys.argv[1:]:
         with open(path, errors="replace") as f:
-            print(f"{path}: {summary(f.read().splitlines())}")
+            lines = [HOST_PREFIX.sub("", line, count=1) for line in f.read().splitlines()]
+        print(f"{path}: {summary(lines)}")

@@ -18,7 +18,7 @@ depends() {
 }
 
 install() {
-    inst_multiple /usr/bin/provision-journal /bin/sh mkdir rm
+    inst_multiple /usr/bin/provision-journal /bin/sh mkdir rm systemctl
 
     # The configuration the host has is the initramfs's: the distribution's
     # default, the administrator's file and drop-ins.

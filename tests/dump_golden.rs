@@ -2,6 +2,7 @@
 //! for journals generated here. `UPDATE_GOLDEN=1 cargo test --test
 //! dump_golden` rewrites them after an intended change.
 
+mod common;
 mod dump_common;
 
 use dump_common::{
@@ -361,5 +362,47 @@ fn readme_example_is_the_real_output() {
     assert!(
         readme.contains(body),
         "README's \"Reading a journal\" example is out of date; paste:\n{body}"
+    );
+}
+
+#[test]
+fn every_unplanned_restart_is_an_anomaly_wherever_the_boot_stopped() {
+    let mut machine = common::Machine::new();
+    machine.boot().check();
+    for _ in 0..5 {
+        machine.fetched();
+        machine.boot().check();
+    }
+    machine
+        .fetched()
+        .begin(Stage::Kargs)
+        .hook(Event::StageEnded {
+            stage: Stage::Kargs,
+        });
+    machine.boot().check();
+    let (human, json, _) = render(&machine.bytes());
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let restarts: Vec<&serde_json::Value> = document["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|anomaly| anomaly["kind"] == "unplanned_restart")
+        .collect();
+    assert_eq!(restarts.len(), 6, "{json}");
+    assert!(
+        restarts[..5]
+            .iter()
+            .all(|anomaly| anomaly["after"] == "fetched")
+    );
+    assert_eq!(restarts[5]["after"], "end kargs");
+    assert_eq!(
+        document["next_check"]["verdict"], "poisoned",
+        "the sixth restart spent the budget"
+    );
+    assert!(!human.contains("ANOMALIES\nNone"), "{human}");
+    assert_eq!(
+        human.matches("unplanned restart (power cut").count(),
+        6,
+        "{human}"
     );
 }

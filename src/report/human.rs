@@ -289,6 +289,9 @@ fn anomaly_marker(anomaly: &Anomaly) -> Option<String> {
             false => format!("boot #{boot_number} stops after {stage} ended, before complete"),
             true => format!("the records end after {stage} ended, before complete"),
         },
+        Anomaly::UnplannedRestart {
+            boot_number, after, ..
+        } => format!("boot #{boot_number} stops after `{after}`: unplanned restart"),
         Anomaly::ConfigChanged { old, new, .. } => format!(
             "config changed: {} before, {} now",
             &old.to_hex()[..12],
@@ -419,6 +422,16 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
                 "Config changed: record #{seq} fetched config {new}.., not the config {old}.. this attempt had fetched before. {consequence}"
             )
         }
+        Anomaly::UnplannedRestart {
+            seq,
+            boot_number,
+            boot,
+            after,
+            ..
+        } => format!(
+            "Boot #{boot_number} ({}) stops after `{after}` (its last record, #{seq}) with no end, fail or reboot record: an unplanned restart (power cut, reset or crash) before the red line (a later boot followed it); before the red line a restart is a safe retry, counted against the retry budget.",
+            boot.short()
+        ),
         Anomaly::StoppedAfterStage {
             seq,
             boot_number,

@@ -253,6 +253,16 @@ pub fn anomaly_json(anomaly: &Anomaly) -> Value {
             }),
             Value::Null,
         ),
+        Anomaly::UnplannedRestart {
+            seq,
+            boot_number,
+            boot,
+            after,
+            ..
+        } => (
+            json!({ "seq": seq, "boot": boot_number, "boot_id": boot.to_hex(), "after": after }),
+            Value::Null,
+        ),
         Anomaly::StoppedMidStage {
             seq,
             boot_number,

@@ -188,6 +188,22 @@ pub enum Anomaly {
         /// be running).
         at_end: bool,
     },
+    /// A boot that is followed by another, and whose records stop without
+    /// an end, fail or reboot record, before the red line and outside a
+    /// stage: the next boot found it interrupted (an unplanned restart).
+    UnplannedRestart {
+        /// Offset of that boot's last record.
+        offset: u64,
+        /// Its sequence number.
+        seq: u64,
+        /// The boot's number.
+        boot_number: u32,
+        /// The boot.
+        boot: BootId,
+        /// The command that wrote its last record (`check`, `fetched`,
+        /// `end kargs`).
+        after: String,
+    },
     /// A trusted `config_fetched` record with a digest other than the one
     /// the attempt had fetched before.
     ConfigChanged {
@@ -238,6 +254,7 @@ impl Anomaly {
             Anomaly::TailRepaired { .. } => "tail_repaired",
             Anomaly::StoppedMidStage { .. } => "stopped_mid_stage",
             Anomaly::StoppedAfterStage { .. } => "stopped_after_stage",
+            Anomaly::UnplannedRestart { .. } => "unplanned_restart",
             Anomaly::ConfigChanged { .. } => "config_changed",
         }
     }
@@ -255,6 +272,7 @@ impl Anomaly {
             | Anomaly::TailRepaired { offset, .. }
             | Anomaly::StoppedMidStage { offset, .. }
             | Anomaly::StoppedAfterStage { offset, .. }
+            | Anomaly::UnplannedRestart { offset, .. }
             | Anomaly::ConfigChanged { offset, .. } => *offset,
         }
     }
@@ -409,6 +427,11 @@ struct Boots {
     current: Option<BootId>,
     open_stage: Option<Stage>,
     ended_past_red_line: Option<Stage>,
+    /// The command behind the boot's last record, while that record leaves
+    /// the boot interrupted if nothing follows it (`check`'s start of a
+    /// boot, `fetched`, `end kargs`); `None` after any record that ends a
+    /// boot by design.
+    open_after: Option<String>,
     last: Option<(u64, u64)>,
 }
 
@@ -426,6 +449,7 @@ impl Boots {
             self.current = Some(stamp.boot_id);
             self.open_stage = None;
             self.ended_past_red_line = None;
+            self.open_after = None;
         }
         (Some(self.count), stopped)
     }
@@ -437,10 +461,21 @@ impl Boots {
         self.last = Some((entry.offset, entry.seq));
         self.open_stage = None;
         self.ended_past_red_line = None;
+        self.open_after = None;
+        let stopped = matches!(entry.after, Some((_, State::Complete | State::Poisoned)));
         match &entry.body {
             Body::Known(Event::StageBegan { stage }) => self.open_stage = Some(*stage),
             Body::Known(Event::StageEnded { stage }) if stage.is_past_red_line() => {
                 self.ended_past_red_line = Some(*stage);
+            }
+            Body::Known(Event::StageEnded { stage }) => {
+                self.open_after = Some(format!("end {stage}"))
+            }
+            Body::Known(Event::AttemptStarted { .. } | Event::Restarted { .. }) => {
+                self.open_after = Some("check".to_owned());
+            }
+            Body::Known(Event::ConfigFetched { .. }) if !stopped => {
+                self.open_after = Some("fetched".to_owned());
             }
             Body::Known(_) | Body::UnknownKind(_) | Body::Unreadable => {}
         }
@@ -459,14 +494,25 @@ impl Boots {
                 at_end,
             });
         }
-        let stage = self.ended_past_red_line?;
-        Some(Anomaly::StoppedAfterStage {
+        if let Some(stage) = self.ended_past_red_line {
+            return Some(Anomaly::StoppedAfterStage {
+                offset,
+                seq,
+                boot_number,
+                boot,
+                stage,
+                at_end,
+            });
+        }
+        // The last boot may still be running: only a boot that another
+        // followed is known to have stopped.
+        let after = self.open_after.clone().filter(|_| !at_end)?;
+        Some(Anomaly::UnplannedRestart {
             offset,
             seq,
             boot_number,
             boot,
-            stage,
-            at_end,
+            after,
         })
     }
 }

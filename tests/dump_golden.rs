@@ -406,3 +406,54 @@ fn every_unplanned_restart_is_an_anomaly_wherever_the_boot_stopped() {
         "{human}"
     );
 }
+
+#[test]
+fn a_stage_whose_end_record_is_lost_still_appears_in_the_timeline() {
+    let mut writer = Writer::new();
+    first_check(&mut writer).stage(Stage::Kargs, 300);
+    writer.add(Event::StageBegan {
+        stage: Stage::Disks,
+    });
+    let end_disks_at = writer.bytes().len();
+    writer.wait(4000).add(Event::StageEnded {
+        stage: Stage::Disks,
+    });
+    let end_disks_len = writer.bytes().len() - end_disks_at;
+    writer.stage(Stage::Mount, 200).stage(Stage::Files, 500);
+    let mut bytes = writer.bytes();
+    for byte in &mut bytes[end_disks_at + 8..end_disks_at + end_disks_len] {
+        *byte = 0xee;
+    }
+    let (human, json, outcome) = render(&bytes);
+    assert_eq!(outcome, Outcome::Corrupt);
+    let timeline = human
+        .split_once("TIMELINE")
+        .and_then(|(_, rest)| rest.split_once("ANOMALIES"))
+        .map(|(timeline, _)| timeline)
+        .expect("a timeline");
+    let order: Vec<&str> = ["kargs:", "disks:", "mount:", "files:"]
+        .into_iter()
+        .filter(|stage| timeline.contains(stage))
+        .collect();
+    assert_eq!(
+        order,
+        ["kargs:", "disks:", "mount:", "files:"],
+        "{timeline}"
+    );
+    let disks = timeline
+        .lines()
+        .find(|line| line.contains("disks:"))
+        .unwrap();
+    assert!(
+        disks.contains("began") && disks.contains("not among the records read"),
+        "{disks}"
+    );
+    assert!(
+        timeline.find("disks:").unwrap() < timeline.find("mount:").unwrap(),
+        "{timeline}"
+    );
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let stages = &document["boots"][0]["stages"];
+    assert_eq!(stages[1]["stage"], "disks", "{json}");
+    assert_eq!(stages[1]["result"], "running", "{json}");
+}

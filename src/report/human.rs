@@ -638,6 +638,14 @@ pub fn write<S: Storage + ?Sized>(
             let boot = timeline.current().expect("a boot is in progress");
             boot_heading(&mut lines, boot)?;
         }
+        if let Some(span) = pushed.left_open {
+            lines.line(&format!(
+                "   {:>9}  {}: began; its end or fail record is not among the records read (the next stage began at +{})",
+                format!("+{}", seconds(span.start_ns)),
+                span.stage,
+                seconds(pushed.rel_ns)
+            ))?;
+        }
         let at = format!("+{}", seconds(pushed.rel_ns));
         let text = match (&entry.body, pushed.closed) {
             (Body::Known(Event::StageBegan { .. }), _) => return Ok(()),

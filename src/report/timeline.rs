@@ -100,6 +100,10 @@ pub struct Pushed {
     pub rel_ns: i128,
     /// The stage this record closes (an `end` or `fail`).
     pub closed: Option<StageSpan>,
+    /// A stage still running when this record began another: its `end` or
+    /// `fail` record is not among the records read (damaged, salvaged
+    /// past, or never written).
+    pub left_open: Option<StageSpan>,
 }
 
 /// Builds boot summaries from records in file order.
@@ -147,9 +151,15 @@ impl Timeline {
             boot.attempt = Some(epoch);
         }
         let mut closed = None;
+        let mut left_open = None;
         match &entry.body {
             Body::Known(Event::ConfigFetched { sha256 }) => boot.config = Some(*sha256),
             Body::Known(Event::StageBegan { stage }) => {
+                left_open = boot
+                    .stages
+                    .last()
+                    .copied()
+                    .filter(|span| span.result == StageResult::Running);
                 if boot.stages.len() < MAX_STAGES_PER_BOOT {
                     boot.stages.push(StageSpan {
                         stage: *stage,
@@ -183,6 +193,7 @@ impl Timeline {
             starts_boot: !same,
             rel_ns,
             closed,
+            left_open,
         })
     }
 

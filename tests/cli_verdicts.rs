@@ -228,3 +228,53 @@ fn a_hook_after_its_boots_check_refused_says_so() {
         Some(true)
     );
 }
+
+#[test]
+fn the_cause_of_a_poisoning_is_machine_readable() {
+    let scratch = Scratch::new("poison-json");
+    // Interrupted past the red line: the next boot's check poisons.
+    let journal = scratch.path.join("interrupted");
+    let first = Boot::first(1);
+    first.run(&journal, &["check"]).expect(0);
+    first.run(&journal, FULL_SEQUENCE[0]).expect(0);
+    first.run(&journal, &["begin", "disks"]).expect(0);
+    Boot::first(2).run(&journal, &["check"]).expect(10);
+    let status = Boot::first(3)
+        .run(&journal, &["status", "--json"])
+        .expect(0);
+    let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    let poison = &status["poisoned_by"];
+    assert_eq!(poison["cause"], "interrupted", "{status}");
+    assert_eq!(poison["stage"], "disks");
+    assert_eq!(poison["boot_id"], "02".repeat(16));
+    assert_eq!(poison["seq"], 3);
+    assert_eq!(poison["reason"]["boot"], "01".repeat(16));
+    assert!(poison["description"].as_str().unwrap().contains("disks"));
+    let dump = Boot::first(3).run(&journal, &["dump", "--json"]).expect(0);
+    let dump: serde_json::Value = serde_json::from_str(&dump.stdout).unwrap();
+    assert_eq!(dump["next_check"]["verdict"], "poisoned");
+    assert_eq!(
+        dump["next_check"]["poison_reason"]["kind"], "interrupted",
+        "{dump}"
+    );
+    assert_eq!(dump["state"]["poisoned_by"], *poison);
+
+    // A stage that failed past the red line poisons by its own record.
+    let journal = scratch.path.join("failed");
+    first.run(&journal, &["check"]).expect(0);
+    first.run(&journal, FULL_SEQUENCE[0]).expect(0);
+    first.run(&journal, &["begin", "files"]).expect(0);
+    first
+        .run(&journal, &["fail", "files", "--reason", "exit status 1"])
+        .expect(0);
+    let status = first.run(&journal, &["status", "--json"]).expect(0);
+    let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(status["poisoned_by"]["cause"], "stage_failed", "{status}");
+    assert_eq!(status["poisoned_by"]["stage"], "files");
+    assert_eq!(status["poisoned_by"]["reason"]["reason"], "exit status 1");
+    let clean = scratch.path.join("clean");
+    first.run(&clean, &["check"]).expect(0);
+    let status = first.run(&clean, &["status", "--json"]).expect(0);
+    let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(status["poisoned_by"], serde_json::Value::Null);
+}

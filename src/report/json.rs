@@ -12,10 +12,11 @@ use serde_json::{Map, Value, json};
 
 use crate::classify::Verdict;
 use crate::config::PolicySettings;
-use crate::event::{Event, RebootReason, Trigger};
+use crate::event::{Event, PoisonReason, RebootReason, Trigger};
 use crate::frame::Header;
 use crate::scan::Scanner;
-use crate::state::{State, Step};
+use crate::stage::Stage;
+use crate::state::{Poison, PoisonCause, State, Step};
 use crate::storage::Storage;
 
 use super::escape::{excerpt_total, hex_excerpt, write_json};
@@ -309,14 +310,50 @@ pub fn progress_json(summary: &Summary) -> Value {
     );
     object.insert(
         "poisoned_by".into(),
-        json!(progress.poison.as_ref().map(|poison| json!({
-            "seq": poison.seq,
-            "boot_id": poison.boot.to_hex(),
-            "wall": wall(poison.wall_ms),
-            "description": describe_poison_cause(poison, mutated_stage),
-        }))),
+        json!(
+            progress
+                .poison
+                .as_ref()
+                .map(|poison| poison_json(poison, mutated_stage))
+        ),
     );
     state
+}
+
+/// The record that poisoned an attempt, machine-readable: `cause` (one of
+/// `interrupted`, `torn_tail_at_red_line`, `retries_exhausted`,
+/// `planned_reboots_exhausted`, `stage_failed`, `config_changed`), the
+/// `stage` it concerns (if any), the poisoning record (`seq`, `boot_id`,
+/// `wall`), the recorded `reason` in full, and a `description` in words.
+pub fn poison_json(poison: &Poison, mutated_stage: Option<Stage>) -> Value {
+    let (reason, stage) = match &poison.cause {
+        PoisonCause::Recorded(reason) => {
+            let stage = match reason {
+                PoisonReason::Interrupted { stage, .. } => Some(*stage),
+                PoisonReason::TornTailAtRedLine { .. }
+                | PoisonReason::RetriesExhausted { .. }
+                | PoisonReason::PlannedRebootsExhausted { .. } => None,
+            };
+            (tagged(to_value(reason)), stage)
+        }
+        PoisonCause::StageFailed { stage, reason } => (
+            json!({ "kind": "stage_failed", "stage": stage, "reason": reason }),
+            Some(*stage),
+        ),
+        PoisonCause::ConfigChanged { bound, fetched } => (
+            json!({ "kind": "config_changed", "bound_sha256": bound.to_hex(), "fetched_sha256": fetched.to_hex() }),
+            mutated_stage,
+        ),
+    };
+    json!({
+        "cause": reason["kind"].clone(),
+        "stage": stage,
+        "seq": poison.seq,
+        "boot_id": poison.boot.to_hex(),
+        "wall": wall(poison.wall_ms),
+        "reason": reason,
+        "description": describe_poison_cause(poison, mutated_stage),
+    })
 }
 
 /// What the next `check` will decide, as JSON.
@@ -324,6 +361,13 @@ pub fn next_check_json(summary: &Summary, policy: &PolicySettings) -> Value {
     let next = next_check(summary, &next_provisioning_boot(policy.policy()));
     let poison_reason = match &next.verdict {
         Some(Verdict::FatalInterruption { reason }) => tagged(to_value(reason)),
+        Some(Verdict::Poisoned { .. }) => summary
+            .progress
+            .poison
+            .as_ref()
+            .map_or(Value::Null, |poison| {
+                poison_json(poison, summary.mutated_stage)["reason"].clone()
+            }),
         _ => Value::Null,
     };
     json!({

@@ -187,6 +187,9 @@ pub struct Status {
     /// The retry budgets the verdict was decided with, and where each
     /// came from.
     pub policy: PolicySettings,
+    /// The record that poisoned the attempt, machine-readable
+    /// ([`json::poison_json`]); `None` unless the attempt is poisoned.
+    pub poisoned_by: Option<serde_json::Value>,
 }
 
 /// The `schema` field of `status --json`.
@@ -236,6 +239,7 @@ pub fn status<S: Storage + ?Sized>(
             explanation: next.explanation,
             advice: next.advice,
             policy: policy.clone(),
+            poisoned_by: None,
         });
     }
     let summary = walk(storage, &mut |_| Ok(()))?;
@@ -269,6 +273,10 @@ pub fn status<S: Storage + ?Sized>(
         explanation: next.explanation,
         advice: next.advice,
         policy: policy.clone(),
+        poisoned_by: progress
+            .poison
+            .as_ref()
+            .map(|poison| json::poison_json(poison, summary.mutated_stage)),
     })
 }
 

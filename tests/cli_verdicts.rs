@@ -278,3 +278,60 @@ fn the_cause_of_a_poisoning_is_machine_readable() {
     let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
     assert_eq!(status["poisoned_by"], serde_json::Value::Null);
 }
+
+#[test]
+fn the_operators_advice_follows_the_cause() {
+    let scratch = Scratch::new("advice");
+    let advice = |journal: &std::path::Path| {
+        let status = Boot::first(99)
+            .run(journal, &["status", "--json"])
+            .expect(0);
+        let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+        status["advice"].as_str().unwrap().to_owned()
+    };
+    let untouched = "The disks were not touched";
+
+    // Retries spent before the red line: nothing on the disks to check.
+    let journal = scratch.path.join("retries");
+    for boot in 1..=7u8 {
+        let run = Boot::first(boot).run(&journal, &["check"]);
+        if run.code != 0 {
+            break;
+        }
+    }
+    let text = advice(&journal);
+    assert!(
+        text.contains("interrupted 6 times") && text.contains(untouched),
+        "{text}"
+    );
+
+    // A files stage that failed: the disks were changed.
+    let journal = scratch.path.join("files");
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    boot.run(&journal, FULL_SEQUENCE[0]).expect(0);
+    boot.run(&journal, &["begin", "disks"]).expect(0);
+    boot.run(&journal, &["end", "disks"]).expect(0);
+    boot.run(&journal, &["begin", "files"]).expect(0);
+    boot.run(&journal, &["fail", "files", "--reason", "exit status 1"])
+        .expect(0);
+    let text = advice(&journal);
+    assert!(
+        text.contains("Stage files failed")
+            && text.contains("disks were changed")
+            && text.contains("ignition-files.service"),
+        "{text}"
+    );
+
+    // Interrupted past the red line: names the boot in full for journalctl.
+    let journal = scratch.path.join("interrupted");
+    boot.run(&journal, &["check"]).expect(0);
+    boot.run(&journal, FULL_SEQUENCE[0]).expect(0);
+    boot.run(&journal, &["begin", "disks"]).expect(0);
+    let text = advice(&journal);
+    assert!(
+        text.contains(&format!("journalctl -b {}", boot.id)) && text.contains("half-provisioned"),
+        "{text}"
+    );
+    assert!(text.contains("provision-journal reset --reason"), "{text}");
+}

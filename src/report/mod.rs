@@ -43,7 +43,9 @@ use crate::error::{JournalError, StorageOp};
 
 use crate::storage::{Access, Storage};
 
-pub use verdict::{NextCheck, next_check, next_provisioning_boot, poison_advice, policy_words};
+pub use verdict::{
+    NextCheck, StopCause, next_check, next_provisioning_boot, policy_words, stop_advice,
+};
 pub use walk::{
     Anomaly, Damage, Entry, Item, Outcome, ReportError, Summary, Trust, describe_corruption, walk,
 };

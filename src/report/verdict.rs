@@ -7,6 +7,7 @@
 use crate::classify::{BootContext, Policy, Verdict, classify, describe_poison};
 use crate::config::PolicySettings;
 use crate::error::Corruption;
+use crate::event::PoisonReason;
 use crate::stage::Stage;
 use crate::state::{Poison, PoisonCause};
 
@@ -54,20 +55,72 @@ pub struct NextCheck {
     pub advice: String,
 }
 
-const RESET_ADVICE: &str = "Provisioning stays stopped on every boot. Find out what the \
-interrupted attempt left on the disks; once they are verified (or wiped), run \
-`provision-journal reset --reason \"...\"` to allow a new attempt.";
+/// The command that allows a new attempt, as the operator types it.
+const RESET: &str = "provision-journal reset --reason \"...\"";
 
-const CONFIG_CHANGED_ADVICE: &str = "Provisioning stays stopped on every boot. Find out \
-why a different config was served on a later boot, and what the stages that ran under the \
-first one left on the machine (kernel arguments, for kargs); once it is verified, run \
-`provision-journal reset --reason \"...\"` to allow a new attempt.";
+/// Why provisioning stopped, for the operator's advice: the poisoning that
+/// `check` is about to record, or the one already recorded.
+#[derive(Clone, Copy, Debug)]
+pub enum StopCause<'a> {
+    /// `check`'s verdict, about to be recorded.
+    Verdict(&'a PoisonReason),
+    /// The record that poisoned the attempt.
+    Recorded(&'a PoisonCause),
+}
 
-/// What the operator can do about a poisoned attempt.
-pub fn poison_advice(poison: Option<&Poison>) -> &'static str {
-    match poison.map(|poison| &poison.cause) {
-        Some(PoisonCause::ConfigChanged { .. }) => CONFIG_CHANGED_ADVICE,
-        _ => RESET_ADVICE,
+/// What the operator can do about a stopped attempt, per cause: what
+/// happened, whether the disks were touched, and the command to run.
+/// `mutated_stage` is the furthest mutating stage the attempt had begun.
+pub fn stop_advice(cause: StopCause<'_>, mutated_stage: Option<Stage>) -> String {
+    let touched = |stage: Option<Stage>| match stage {
+        Some(stage) if stage.is_past_red_line() => format!(
+            "The attempt got as far as stage {stage}, so the disks were changed and may be half-provisioned."
+        ),
+        Some(_) | None => {
+            "The attempt never began the disks stage, so the disks were not touched.".to_owned()
+        }
+    };
+    let body = match cause {
+        StopCause::Verdict(reason) | StopCause::Recorded(PoisonCause::Recorded(reason)) => {
+            recorded_advice(reason, mutated_stage, touched)
+        }
+        StopCause::Recorded(PoisonCause::StageFailed { stage, reason }) => format!(
+            "Stage {stage} failed (reason {}) past the red line. {} \
+Read that stage's log on the failing boot (`journalctl -u ignition-{stage}.service`, or the console), fix the config or the machine, and verify or wipe the disks; then run `{RESET}`.",
+            quoted(reason),
+            touched(mutated_stage.or(Some(*stage)))
+        ),
+        StopCause::Recorded(PoisonCause::ConfigChanged { .. }) => format!(
+            "A different config was served on a later boot of the same attempt, after stages had already run under the first one. {} \
+Find out why the config changed, and what the stages that ran under the first one left on the machine (kernel arguments, for kargs); once it is verified, run `{RESET}`.",
+            touched(mutated_stage)
+        ),
+    };
+    format!("Provisioning stays stopped on every boot. {body}")
+}
+
+/// [`stop_advice`] for a reason `check` records.
+fn recorded_advice(
+    reason: &PoisonReason,
+    mutated_stage: Option<Stage>,
+    touched: impl Fn(Option<Stage>) -> String,
+) -> String {
+    match reason {
+        PoisonReason::Interrupted { stage, boot, .. } => format!(
+            "Boot {} was interrupted (power cut, reset or crash) in or after stage {stage}. {} Look at what the config was to create (partitions, file systems, files) and at what is there; wipe or finish it by hand, or reinstall. Then run `{RESET}` to allow a new attempt (`journalctl -b {}` on that machine shows the interrupted boot, if its journal survived).",
+            boot.to_hex(),
+            touched(mutated_stage.or(Some(*stage))),
+            boot.to_hex()
+        ),
+        PoisonReason::TornTailAtRedLine { offset, len } => format!(
+            "A power cut tore the journal's last append ({len} bytes at offset {offset}). The whole records before it never began the disks stage, but the torn bytes could have been its start, so the journal cannot prove the disks untouched. Check whether the disks were partitioned (most likely they were not: a torn append of the record before it, such as `begin kargs` or `reboot`, looks the same); then run `{RESET}`."
+        ),
+        PoisonReason::RetriesExhausted { restarts, limit } => format!(
+            "The attempt was interrupted {restarts} times before the red line (more than the {limit} allowed): every boot stopped before the disks stage. The disks were not touched. Find out why those boots stop (the console, the config source, the network; `provision-journal dump` lists each boot); once that is fixed, run `{RESET}`. Nothing on the disks needs checking."
+        ),
+        PoisonReason::PlannedRebootsExhausted { reboots, limit } => format!(
+            "The attempt announced {reboots} planned reboots (more than the {limit} allowed): a reboot loop, usually kernel arguments that do not survive the reboot. The disks were not touched. Check that the boot loader keeps the kernel arguments the config asks for; once that is fixed, run `{RESET}`. Nothing on the disks needs checking."
+        ),
     }
 }
 
@@ -178,8 +231,15 @@ the next provisioning boot then starts a new attempt.",
         );
     }
     let advice = match &verdict {
-        Verdict::FatalInterruption { .. } => RESET_ADVICE.to_owned(),
-        Verdict::Poisoned { .. } => poison_advice(summary.progress.poison.as_ref()).to_owned(),
+        Verdict::FatalInterruption { reason } => {
+            stop_advice(StopCause::Verdict(reason), summary.mutated_stage)
+        }
+        Verdict::Poisoned { .. } => match &summary.progress.poison {
+            Some(poison) => stop_advice(StopCause::Recorded(&poison.cause), summary.mutated_stage),
+            None => format!(
+                "Provisioning stays stopped on every boot. Once the disks are verified, run `{RESET}`."
+            ),
+        },
         Verdict::AlreadyComplete { .. } => "Nothing to do. To provision again, run \
 `provision-journal reset --reason \"...\"`, or boot once with the kernel argument \
 `provision_journal.rerun=TOKEN`."

@@ -7,7 +7,7 @@ use camino::Utf8Path;
 use provision_journal::boot_context::read_boot_id;
 use provision_journal::event::MAX_TEXT_LEN;
 use provision_journal::hooks::{self, Hook};
-use provision_journal::report::{self, poison_advice, verdict::describe_poison_cause};
+use provision_journal::report::{self, StopCause, stop_advice, verdict::describe_poison_cause};
 use provision_journal::{
     BootContext, FsStorage, Journal, JournalError, State, SystemClock, TransitionError, classify,
 };
@@ -98,7 +98,10 @@ pub fn run(path: &Utf8Path, hook: &Hook, lock_wait: Duration) -> Result<Exit, Fa
             Exit::RecordPoisoned,
             format!(
                 "this record stopped provisioning: the attempt in `{path}` is poisoned: {cause}. {}",
-                poison_advice(poison.as_ref())
+                poison
+                    .as_ref()
+                    .map(|poison| stop_advice(StopCause::Recorded(&poison.cause), None))
+                    .unwrap_or_default()
             ),
         ));
     }

@@ -259,6 +259,68 @@ fn row10_a_torn_tail_long_enough_to_hide_begin_disks_is_fatal() {
     );
 }
 
+/// The availability cost spec/STATES.md states for row 10, pinned: only a
+/// torn `begin kargs` (from `Fetched`) or a torn `reboot` (from `kargs`
+/// ended) is as long as the shortest crossing; every other append before
+/// the red line is shorter than its crossing.
+#[test]
+fn row10_costs_exactly_a_torn_begin_kargs_or_reboot() {
+    let frame_len = |machine: &mut Machine, event: Event| {
+        let before = machine.bytes().len();
+        machine.hook(event);
+        (machine.bytes().len() - before) as u64
+    };
+    let mut machine = started();
+    let from_fresh = min_bytes_to_cross_red_line(machine.journal().progress()).unwrap();
+    let fetched = frame_len(
+        &mut machine,
+        Event::ConfigFetched {
+            sha256: OTHER_CONFIG,
+        },
+    );
+    assert!(
+        fetched < from_fresh,
+        "a torn fetched ({fetched}) vs {from_fresh}"
+    );
+    let from_fetched = min_bytes_to_cross_red_line(machine.journal().progress()).unwrap();
+    let begin_kargs = frame_len(
+        &mut machine,
+        Event::StageBegan {
+            stage: Stage::Kargs,
+        },
+    );
+    assert!(
+        begin_kargs >= from_fetched,
+        "the stated cost: begin kargs {begin_kargs} vs {from_fetched}"
+    );
+    let from_running = min_bytes_to_cross_red_line(machine.journal().progress()).unwrap();
+    let end_kargs = frame_len(
+        &mut machine,
+        Event::StageEnded {
+            stage: Stage::Kargs,
+        },
+    );
+    assert!(
+        end_kargs < from_running,
+        "a torn end kargs ({end_kargs}) vs {from_running}"
+    );
+    let from_ended = min_bytes_to_cross_red_line(machine.journal().progress()).unwrap();
+    let reboot = frame_len(
+        &mut machine,
+        Event::RebootPlanned {
+            reason: RebootReason::Kargs,
+        },
+    );
+    assert!(
+        reboot >= from_ended,
+        "the stated cost: reboot {reboot} vs {from_ended}"
+    );
+    assert_eq!(
+        (from_fresh, from_fetched, from_running, from_ended),
+        (148, 60, 120, 60)
+    );
+}
+
 #[test]
 fn row10_a_bit_flip_in_a_durable_begin_disks_never_looks_safe() {
     let mut machine = started();

@@ -146,6 +146,16 @@ impl From<JournalError> for Failure {
     }
 }
 
+impl Failure {
+    /// The same failure, saying which boot device the journal is on.
+    pub fn on_device(self, device: &camino::Utf8Path) -> Self {
+        Failure {
+            exit: self.exit,
+            message: format!("boot device `{device}`: {}", self.message),
+        }
+    }
+}
+
 impl From<ConfigError> for Failure {
     fn from(error: ConfigError) -> Self {
         let exit = match error {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8Path;
 
 use provision_journal::config::Config;
 
@@ -26,10 +26,20 @@ pub fn with_journal<T>(
     let timeout = Duration::from_secs(config.device_timeout_sec.value);
     let mount = BootMount::mount(device, timeout)?;
     let name = cli.journal.file_name().unwrap_or("provision-journal");
-    let path: Utf8PathBuf = mount.dir().join(name);
-    let result = command(&path);
+    // The command works in the mount, on the journal's plain name: what it
+    // prints names the file the user has, not a mount point that is gone
+    // when the call returns.
+    let entered = std::env::set_current_dir(mount.dir().as_std_path());
+    let result = match entered {
+        Ok(()) => command(Utf8Path::new(name)),
+        Err(error) => Err(Failure::new(
+            Exit::Mount,
+            format!("cannot enter the mounted boot device: {error}"),
+        )),
+    };
+    let _ = std::env::set_current_dir("/");
     let unmounted = mount.unmount();
-    let value = result?;
+    let value = result.map_err(|failure| failure.on_device(device))?;
     unmounted?;
     Ok(value)
 }

@@ -14,6 +14,31 @@ use rustix::thread::UnshareFlags;
 
 use crate::exit::{Exit, Failure};
 
+/// Each call's mount point is this followed by its PID.
+const MOUNT_POINT_PREFIX: &str = "/run/provision-journal.";
+
+/// Removes the empty mount points of calls that were killed before they
+/// could (their mounts died with their namespaces). A directory that is not
+/// empty, or whose process lives, is left alone.
+fn remove_stale_mount_points() {
+    let Ok(entries) = std::fs::read_dir("/run") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(&MOUNT_POINT_PREFIX["/run/".len()..]))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Utf8Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir(entry.path());
+        }
+    }
+}
+
 /// File systems tried, in order, when mounting the boot partition.
 const FILE_SYSTEMS: [&str; 4] = ["ext4", "xfs", "vfat", "btrfs"];
 
@@ -53,7 +78,8 @@ impl BootMount {
             MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
         )
         .map_err(|error| fail("cannot make mounts private", error.into()))?;
-        let dir = Utf8PathBuf::from(format!("/run/provision-journal.{}", std::process::id()));
+        remove_stale_mount_points();
+        let dir = Utf8PathBuf::from(format!("{MOUNT_POINT_PREFIX}{}", std::process::id()));
         match std::fs::create_dir(&dir) {
             Ok(()) => {}
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}

@@ -20,8 +20,13 @@ pub fn run(point_name: &str) -> Result<Exit, Failure> {
     let point = CutPoint::named(point_name).expect("the argument parser accepts only cut points");
     let simulation = simulate::run(point)?;
     let dir = scratch_dir()?;
+    // The next boot reads the journal by its plain name in the scratch
+    // directory, so the dump does not name a path removed on return.
+    std::env::set_current_dir(dir.as_std_path())
+        .map_err(|error| Failure::new(Exit::Io, format!("failed to enter `{dir}`: {error}")))?;
     let mut out = Report::stdout();
     let shown = show(point, &simulation, &dir, &mut out);
+    let _ = std::env::set_current_dir("/");
     let _ = std::fs::remove_dir_all(&dir);
     out.finish_or_fail(shown, Exit::Ok)
 }
@@ -58,7 +63,8 @@ fn next_boot(
     surviving: Option<&[u8]>,
     out: &mut dyn Write,
 ) -> Result<(), Stopped> {
-    let journal = dir.join("provision-journal");
+    // The working directory is `dir`: the journal goes by its plain name.
+    let journal = Utf8PathBuf::from("provision-journal");
     let io = |what: &str, error: std::io::Error| {
         Failure::new(Exit::Io, format!("failed to {what} in `{dir}`: {error}"))
     };
@@ -73,7 +79,7 @@ fn next_boot(
         .value
         .as_ref()
         .expect("a default stamp");
-    std::fs::write(dir.join(stamp), b"").map_err(|error| io("write the firstboot stamp", error))?;
+    std::fs::write(stamp, b"").map_err(|error| io("write the firstboot stamp", error))?;
     let cmdline = signals.firstboot_arguments.value[0].to_string();
     let inputs = BootInputs {
         boot_id: NEXT_BOOT,

@@ -321,7 +321,19 @@ fn a_read_only_file_system_is_refused_without_change() {
         assert!(run.stderr.contains(journal.to_str().unwrap()), "{run:#?}");
     }
     assert_eq!(bytes(&journal), before);
-    Boot::first(2).run(&journal, &["status"]).expect(0);
+    // status predicts what check does here: a refusal, not a safe retry.
+    let status = Boot::first(2)
+        .run(&journal, &["status", "--json"])
+        .expect(0);
+    let status: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(status["read_only"], true, "{status}");
+    assert_eq!(status["may_proceed"], false, "{status}");
+    assert!(
+        status["explanation"].as_str().unwrap().contains("exit 42"),
+        "{status}"
+    );
+    let text = Boot::first(2).run(&journal, &["status"]).expect(0);
+    assert!(text.stdout.contains("read-only"), "{text:#?}");
     // An empty read-only /boot: check cannot create the journal.
     let empty = LoopFs::new("read-only-empty", 8192, 4096);
     let mut empty = empty;
@@ -329,6 +341,58 @@ fn a_read_only_file_system_is_refused_without_change() {
     empty.mount("ro");
     Boot::first(1).run(&empty.journal(), &["check"]).expect(42);
     assert!(!empty.journal().exists());
+    let status = Boot::first(1)
+        .run(&empty.journal(), &["status", "--json"])
+        .expect(0);
+    assert!(
+        status.stdout.contains("\"may_proceed\":false"),
+        "{status:#?}"
+    );
+}
+
+#[test]
+fn a_boot_device_is_probed_and_reports_mount_it_read_only() {
+    require_loop_devices!();
+    let mut fs = LoopFs::new("probe", 8192, 4096);
+    std::fs::write(fs.mountpoint.join("ignition.firstboot"), b"").unwrap();
+    fs.unmount();
+    let device = fs.device.clone();
+    let journal = Path::new("/boot/provision-journal");
+    let boot = Boot::with_cmdline(1, "quiet");
+    let with_device = |args: &[&str]| {
+        let mut all = vec!["--boot-device", device.as_str()];
+        all.extend_from_slice(args);
+        boot.run(journal, &all)
+    };
+    with_device(&["check"]).expect(0);
+    // A write-protected device: the reports still read it (mounted
+    // read-only), status predicts check's refusal, and a hook's mount
+    // failure names the file system the device carries and that mount's
+    // own error.
+    cli_common::sh(&format!("blockdev --setro {device}"));
+    let status = with_device(&["status", "--json"]);
+    let dump = with_device(&["dump"]);
+    let hook = with_device(FULL_SEQUENCE[0]);
+    cli_common::sh(&format!("blockdev --setrw {device}"));
+    let status = status.expect(0);
+    let status: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(status["read_only"], true, "{status}");
+    assert_eq!(status["may_proceed"], false, "{status}");
+    dump.expect(0);
+    let hook = hook.expect(52);
+    assert!(
+        hook.stderr.contains("it holds ext4") && !hook.stderr.contains("none of"),
+        "{hook:#?}"
+    );
+    // A device without a file system says so.
+    cli_common::sh(&format!(
+        "dd if=/dev/zero of={device} bs=4096 count=16 status=none"
+    ));
+    let run = with_device(&["status"]).expect(52);
+    assert!(
+        run.stderr.contains("holds none of the file systems"),
+        "{run:#?}"
+    );
 }
 
 #[test]

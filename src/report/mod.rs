@@ -189,6 +189,13 @@ pub struct Status {
     /// The retry budgets the verdict was decided with, and where each
     /// came from.
     pub policy: PolicySettings,
+    /// Whether that `check` appends a record (and so needs a writable
+    /// journal).
+    pub check_records: bool,
+    /// Whether the journal's file system (or boot device) is read-only, so
+    /// a `check` that records would be refused; set by whoever knows where
+    /// the journal lives (the library reads only the file).
+    pub read_only: bool,
     /// The record that poisoned the attempt, machine-readable
     /// ([`json::poison_json`]); `None` unless the attempt is poisoned.
     pub poisoned_by: Option<serde_json::Value>,
@@ -241,6 +248,8 @@ pub fn status<S: Storage + ?Sized>(
             explanation: next.explanation,
             advice: next.advice,
             policy: policy.clone(),
+            check_records: next.records,
+            read_only: false,
             poisoned_by: None,
         });
     }
@@ -275,6 +284,8 @@ pub fn status<S: Storage + ?Sized>(
         explanation: next.explanation,
         advice: next.advice,
         policy: policy.clone(),
+        check_records: next.records,
+        read_only: false,
         poisoned_by: progress
             .poison
             .as_ref()

@@ -53,6 +53,9 @@ pub struct NextCheck {
     pub explanation: String,
     /// What the operator can do.
     pub advice: String,
+    /// Whether `check` appends a record for this decision (so it needs a
+    /// writable journal).
+    pub records: bool,
 }
 
 /// The command that allows a new attempt, as the operator types it.
@@ -163,6 +166,7 @@ pub fn describe_poison_cause(poison: &Poison, mutated_stage: Option<Stage>) -> S
 pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
     if let Some(found) = summary.unsupported_version {
         return NextCheck {
+            records: false,
             verdict: None,
             name: "unsupported_version",
             may_proceed: false,
@@ -207,6 +211,7 @@ the next provisioning boot then starts a new attempt.",
             ),
         };
         return NextCheck {
+            records: false,
             verdict: None,
             name: "corrupt_journal",
             may_proceed: false,
@@ -217,6 +222,7 @@ the next provisioning boot then starts a new attempt.",
         };
     }
     let decision = classify(&summary.progress, summary.torn, context);
+    let records = decision.record.is_some();
     let verdict = decision.verdict;
     let mut explanation = verdict.to_string();
     if let (Verdict::Poisoned { .. }, Some(poison)) = (&verdict, &summary.progress.poison) {
@@ -253,6 +259,7 @@ the next provisioning boot then starts a new attempt.",
         | Verdict::NotApplicable { .. } => "Nothing to do.".to_owned(),
     };
     NextCheck {
+        records,
         name: verdict.name(),
         may_proceed: verdict.may_proceed(),
         verdict: Some(verdict),

@@ -10,6 +10,7 @@ use provision_journal::config::Config;
 
 use crate::args::Cli;
 use crate::exit::{Exit, Failure};
+pub use crate::mount::Access;
 use crate::mount::BootMount;
 
 /// Runs `command` with the journal's path, mounting the boot device around
@@ -18,13 +19,14 @@ use crate::mount::BootMount;
 pub fn with_journal<T>(
     cli: &Cli,
     config: &Config,
+    access: Access,
     command: impl FnOnce(&Utf8Path) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     let Some(device) = &config.device.value else {
         return command(&cli.journal);
     };
     let timeout = Duration::from_secs(config.device_timeout_sec.value);
-    let mount = BootMount::mount(device, timeout)?;
+    let mount = BootMount::mount(device, timeout, access)?;
     let name = cli.journal.file_name().unwrap_or("provision-journal");
     // The command works in the mount, on the journal's plain name: what it
     // prints names the file the user has, not a mount point that is gone

@@ -23,7 +23,7 @@ use provision_journal::hooks::{Hook, sha256_of};
 
 use crate::args::{Cli, Command};
 use crate::exit::{Exit, Failure};
-use crate::location::with_journal;
+use crate::location::{Access, with_journal};
 
 fn main() -> ExitCode {
     let cli = args::parse();
@@ -64,14 +64,20 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             path: Some(path),
         } => return dump::run(path, *json, &config.policy),
         Command::Dump { json, path: None } => {
-            return with_journal(cli, &config, |path| dump::run(path, *json, &config.policy));
+            return with_journal(cli, &config, Access::Read, |path| {
+                dump::run(path, *json, &config.policy)
+            });
         }
         Command::Status { json } => {
-            return with_journal(cli, &config, |path| status::run(path, *json, &config));
+            return with_journal(cli, &config, Access::Read, |path| {
+                status::run(path, *json, &config)
+            });
         }
         Command::Reset { reason } => {
             let hook = Hook::Reset(reason.clone());
-            return with_journal(cli, &config, |path| hook::run(path, &hook, lock_wait));
+            return with_journal(cli, &config, Access::Write, |path| {
+                hook::run(path, &hook, lock_wait)
+            });
         }
         Command::Check => {
             let signals = &config.signals;
@@ -80,7 +86,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
                 // A live system has no boot partition to hold a stamp.
                 return check::run(&cli.journal, &inputs, lock_wait);
             }
-            return with_journal(cli, &config, |path| {
+            return with_journal(cli, &config, Access::Write, |path| {
                 inputs.firstboot_stamp = firstboot_stamp_exists(path, signals)?;
                 check::run(path, &inputs, lock_wait)
             });
@@ -106,7 +112,9 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         Command::Reboot { reason } => Hook::Reboot(RebootReason::parse(reason)),
         Command::Complete => Hook::Complete,
     };
-    with_journal(cli, &config, |path| hook::run(path, &hook, lock_wait))
+    with_journal(cli, &config, Access::Write, |path| {
+        hook::run(path, &hook, lock_wait)
+    })
 }
 
 /// The name of a hook command as typed (`fetched`, `begin disks`), or

@@ -39,8 +39,41 @@ fn remove_stale_mount_points() {
     }
 }
 
-/// File systems tried, in order, when mounting the boot partition.
+/// File systems a boot partition may carry, in the order they are probed.
 const FILE_SYSTEMS: [&str; 4] = ["ext4", "xfs", "vfat", "btrfs"];
+
+/// The file system on `device`, from its superblock's magic (as libblkid
+/// finds it): ext2/3/4's 0xEF53 at byte 1080, XFS's `XFSB` at 0, a FAT boot
+/// sector (0x55AA at 510, `FAT` at 54 or 82), btrfs's `_BHRfS_M` at 65600.
+/// `Ok(None)` when the device carries none of them.
+fn probe(device: &Utf8Path) -> std::io::Result<Option<&'static str>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(65_608);
+    std::fs::File::open(device)?
+        .take(65_608)
+        .read_to_end(&mut head)?;
+    let at = |offset: usize, magic: &[u8]| head.get(offset..offset + magic.len()) == Some(magic);
+    Ok(if at(1080, &[0x53, 0xef]) {
+        Some("ext4")
+    } else if at(0, b"XFSB") {
+        Some("xfs")
+    } else if at(510, &[0x55, 0xaa]) && (at(54, b"FAT") || at(82, b"FAT")) {
+        Some("vfat")
+    } else if at(65_600, b"_BHRfS_M") {
+        Some("btrfs")
+    } else {
+        None
+    })
+}
+
+/// How the journal is used: the reports only read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// `status`, `dump`: the device is mounted read-only.
+    Read,
+    /// `check` and the hooks.
+    Write,
+}
 
 /// A mounted boot partition; unmounted by [`BootMount::unmount`], or on drop.
 pub struct BootMount {
@@ -49,8 +82,9 @@ pub struct BootMount {
 }
 
 impl BootMount {
-    /// Waits up to `timeout` for `device`, then mounts it.
-    pub fn mount(device: &Utf8Path, timeout: Duration) -> Result<Self, Failure> {
+    /// Waits up to `timeout` for `device`, then mounts it, read-only for
+    /// [`Access::Read`] (the reports).
+    pub fn mount(device: &Utf8Path, timeout: Duration, access: Access) -> Result<Self, Failure> {
         let deadline = Instant::now() + timeout;
         while !device.exists() {
             if Instant::now() >= deadline {
@@ -85,21 +119,54 @@ impl BootMount {
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(error) => return Err(fail(&format!("cannot create `{dir}`"), error)),
         }
-        let mut last = None;
-        for file_system in FILE_SYSTEMS {
-            let flags = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
-            match rustix::mount::mount(device.as_str(), dir.as_str(), file_system, flags, None) {
-                Ok(()) => {
-                    return Ok(BootMount { dir, mounted: true });
+        let mut flags = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
+        if access == Access::Read {
+            flags |= MountFlags::RDONLY;
+        }
+        // Mount the file system the device carries, so that a failure is
+        // that mount's own error, not the last of four guesses.
+        let candidates: Vec<&str> = match probe(device) {
+            Ok(Some(file_system)) => vec![file_system],
+            Ok(None) => {
+                let _ = std::fs::remove_dir(&dir);
+                return Err(Failure::new(
+                    Exit::Mount,
+                    format!(
+                        "failed to mount boot device `{device}`: it holds none of the file systems {}",
+                        FILE_SYSTEMS.join(", ")
+                    ),
+                ));
+            }
+            // Unreadable here (permissions): let the kernel tell.
+            Err(_) => FILE_SYSTEMS.to_vec(),
+        };
+        let mut errors = Vec::new();
+        for file_system in &candidates {
+            match rustix::mount::mount(device.as_str(), dir.as_str(), *file_system, flags, None) {
+                Ok(()) => return Ok(BootMount { dir, mounted: true }),
+                Err(error) => {
+                    errors.push(format!("{file_system}: {}", std::io::Error::from(error)))
                 }
-                Err(error) => last = Some(error),
             }
         }
         let _ = std::fs::remove_dir(&dir);
-        let error = last.expect("at least one file system was tried");
-        Err(fail(
-            &format!("none of {} would mount it", FILE_SYSTEMS.join(", ")),
-            error.into(),
+        let what = match candidates.as_slice() {
+            [file_system] => format!(
+                "it holds {file_system}, and mounting it {}",
+                if access == Access::Read {
+                    "read-only failed"
+                } else {
+                    "read-write failed"
+                }
+            ),
+            _ => "no file system would mount it".to_owned(),
+        };
+        Err(Failure::new(
+            Exit::Mount,
+            format!(
+                "failed to mount boot device `{device}`: {what}: {}",
+                errors.join("; ")
+            ),
         ))
     }
 

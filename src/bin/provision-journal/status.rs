@@ -22,8 +22,18 @@ use crate::output::Report;
 pub fn run(path: &Utf8Path, json: bool, config: &Config) -> Result<Exit, Failure> {
     require_directory(path)?;
     crate::location::warn_if_hard_linked(path);
-    let status =
+    let mut status =
         report::status(&mut FsStorage::new(path), &config.policy).map_err(report_failure)?;
+    status.read_only = journal_is_read_only(path, config.device.value.as_deref());
+    if status.read_only && status.check_records {
+        // check would be refused when it writes its record (exit 42).
+        status.may_proceed = false;
+        status.explanation = format!(
+            "the journal's file system is read-only, so `check` cannot record its decision and stops provisioning (exit 42); with a writable journal it would decide: {}",
+            status.explanation
+        );
+        status.advice = "Make the boot partition writable (a read-only mount, a write-protected device or a file system the kernel set read-only after errors), then boot again.".to_owned();
+    }
     let exit = match status.outcome {
         Some(Outcome::Corrupt) => Exit::Corrupt,
         Some(Outcome::UnsupportedVersion) => Exit::UnsupportedVersion,
@@ -36,6 +46,29 @@ pub fn run(path: &Utf8Path, json: bool, config: &Config) -> Result<Exit, Failure
         write_text(&status, config, &mut out)
     };
     out.finish(written, exit)
+}
+
+/// Whether `check` would find the journal read-only: the boot device's own
+/// read-only flag when one is mounted for the call (read-only, by this
+/// process, for `status`), else the file system the journal is on.
+fn journal_is_read_only(journal: &Utf8Path, device: Option<&Utf8Path>) -> bool {
+    if let Some(device) = device {
+        let Ok(stat) = rustix::fs::stat(device.as_std_path()) else {
+            return false;
+        };
+        let (major, minor) = (
+            rustix::fs::major(stat.st_rdev),
+            rustix::fs::minor(stat.st_rdev),
+        );
+        return std::fs::read_to_string(format!("/sys/dev/block/{major}:{minor}/ro"))
+            .is_ok_and(|flag| flag.trim() == "1");
+    }
+    let dir = match journal.parent() {
+        Some(dir) if !dir.as_str().is_empty() => dir,
+        _ => Utf8Path::new("."),
+    };
+    rustix::fs::statvfs(dir.as_std_path())
+        .is_ok_and(|fs| fs.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY))
 }
 
 /// Whether the journal's directory is on a vfat (FAT) file system.

@@ -123,10 +123,21 @@ fn a_different_config_after_kargs_poisons_and_the_hook_fails_with_13() {
     Boot::first(3).run(&journal, &["check"]).expect(11);
     let text = second.run(&journal, &["status"]).expect(0);
     assert!(
-        text.stdout
-            .contains("(boot 2 of it, 0 unplanned restarts, 1 planned reboot)"),
+        flat(&text.stdout).contains(
+            "(run by 2 boots: 0 unplanned restarts, 1 planned reboot; since it stopped, 1 boot refused)"
+        ),
         "{text:#?}"
     );
+    assert!(
+        text.stdout.lines().all(|line| line.chars().count() <= 80),
+        "{text:#?}"
+    );
+}
+
+/// The text with every run of white space (a wrapped line's break and
+/// indentation) as one space.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[test]
@@ -141,7 +152,7 @@ fn status_hedges_a_running_stage_and_says_why_an_attempt_is_poisoned() {
     // `begin disks` is the last record: that boot may still be running it.
     let run = boot.run(&journal, &["status"]).expect(0);
     assert!(
-        run.stdout
+        flat(&run.stdout)
             .contains("either that boot is still running disks, or it was interrupted"),
         "{run:#?}"
     );
@@ -151,9 +162,13 @@ fn status_hedges_a_running_stage_and_says_why_an_attempt_is_poisoned() {
     let run = Boot::first(2).run(&journal, &["status"]).expect(0);
     assert!(run.stdout.contains("state:      poisoned"), "{run:#?}");
     assert!(
-        run.stdout
-            .contains("Why: boot 01010101 was interrupted during stage disks"),
+        flat(&run.stdout).contains("Why: boot 01010101 was interrupted during stage disks"),
         "{run:#?}"
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("by boot {}", Boot::first(2).id)),
+        "the full boot ID that journalctl -b takes: {run:#?}"
     );
     assert!(
         run.stdout

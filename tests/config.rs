@@ -423,6 +423,9 @@ fn flags_beat_kernel_arguments_beat_files_beat_defaults() {
     assert!(
         output
             .stdout
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
             .contains("0 planned reboots (flag --max-planned-reboots 0)"),
         "{}",
         output.stdout

@@ -76,6 +76,17 @@ impl Lines<'_> {
     }
 }
 
+/// Writes `text` defanged and word-wrapped to [`WIDTH`] columns, the first
+/// line after `first`, the others indented to its width (as `dump` lays out
+/// its closing sections; `status` uses it too).
+///
+/// # Errors
+///
+/// The writer's error.
+pub fn write_wrapped(out: &mut dyn Write, first: &str, text: &str) -> io::Result<()> {
+    Lines { out }.wrapped(first, text)
+}
+
 /// `n` and `noun`, with the noun's plural when `n` is not 1: `1 trusted
 /// record`, `2 trusted records`.
 pub fn count(n: impl Into<u64>, noun: &str) -> String {

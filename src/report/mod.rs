@@ -139,6 +139,8 @@ pub struct LastRecord {
     pub boot_id: String,
     /// Its wall-clock time, RFC 3339 in UTC.
     pub wall: String,
+    /// The same, in Unix milliseconds.
+    pub wall_ms: i64,
 }
 
 /// What `status` reports: the journal's state and what the next `check`
@@ -166,6 +168,8 @@ pub struct Status {
     pub unplanned_restarts: u32,
     /// Planned reboots in the current attempt.
     pub planned_reboots: u32,
+    /// Boots refused (and recorded) since the attempt stopped.
+    pub refused_boots: u32,
     /// The config digest the attempt is bound to (hex).
     pub config_sha256: Option<String>,
     /// `clean`, `torn_tail`, `corrupt` or `unsupported_version` (`null`
@@ -238,6 +242,7 @@ pub fn status<S: Storage + ?Sized>(
             boots: 0,
             unplanned_restarts: 0,
             planned_reboots: 0,
+            refused_boots: 0,
             config_sha256: None,
             outcome: None,
             torn_tail: None,
@@ -270,6 +275,7 @@ pub fn status<S: Storage + ?Sized>(
         boots: progress.boots,
         unplanned_restarts: progress.unplanned_restarts,
         planned_reboots: progress.planned_reboots,
+        refused_boots: progress.refused_boots,
         config_sha256: progress.config.map(|config| config.to_hex()),
         outcome: Some(summary.outcome),
         torn_tail: summary.torn,
@@ -278,6 +284,7 @@ pub fn status<S: Storage + ?Sized>(
             seq: last.seq,
             boot_id: last.boot.to_hex(),
             wall: time::Utc::from_unix_ms(last.wall_ms).rfc3339(),
+            wall_ms: last.wall_ms,
         }),
         verdict: next.name,
         may_proceed: next.may_proceed,

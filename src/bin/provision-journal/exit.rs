@@ -135,7 +135,9 @@ impl From<JournalError> for Failure {
                 let words =
                     report::describe_damage_at(&mut FsStorage::new(path), *offset, problem.clone())
                         .map_or_else(|_| problem.to_string(), |damage| damage.words);
-                format!("journal `{path}` is corrupt at offset {offset}: {words}")
+                format!(
+                    "journal `{path}` is corrupt at offset {offset}: {words}. Nothing was written, and nothing can be: `provision-journal dump` shows what precedes the damage; once the disks are verified, keep a copy of the file and move it away, and the next provisioning boot starts a new attempt"
+                )
             }
             _ => error.to_string(),
         };

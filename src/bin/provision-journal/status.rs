@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use camino::Utf8Path;
 use provision_journal::FsStorage;
 use provision_journal::config::Config;
-use provision_journal::report::human::count;
+use provision_journal::report::human::{count, write_wrapped};
+use provision_journal::report::time::Utc;
 use provision_journal::report::{self, Outcome, Status};
 
 use crate::dump::report_failure;
@@ -81,63 +82,87 @@ fn on_vfat(journal: &Utf8Path) -> bool {
     rustix::fs::statfs(dir.as_std_path()).is_ok_and(|fs| fs.f_type as u64 == MSDOS_SUPER_MAGIC)
 }
 
-/// The text form: one `name: value` line each.
+/// One `name: value` field of the text form, wrapped to 80 columns with its
+/// value's lines aligned.
+fn field(out: &mut dyn Write, name: &str, value: &str) -> io::Result<()> {
+    write_wrapped(out, &format!("{:<12}", format!("{name}:")), value)
+}
+
+/// The text form: one `name: value` field each.
 fn write_text(status: &Status, config: &Config, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "journal:    {}", status.journal)?;
-    writeln!(out, "first boot: {}", config.signals.describe_firstboot())?;
-    writeln!(out, "policy:     {}", report::policy_words(&status.policy))?;
+    field(out, "journal", &status.journal)?;
+    if let Some(device) = &config.device.value {
+        field(out, "device", device.as_str())?;
+    }
+    field(out, "first boot", &config.signals.describe_firstboot())?;
+    field(out, "policy", &report::policy_words(&status.policy))?;
     if on_vfat(Utf8Path::new(&status.journal)) {
-        writeln!(
+        field(
             out,
-            "note:       the journal is on vfat, which stores no file modes: who may read it is the mount's business, not the file's 0600 (spec/FORMAT.md, \"On a vfat boot partition\")"
+            "note",
+            "the journal is on vfat, which stores no file modes: who may read it is the mount's business, not the file's 0600 (spec/FORMAT.md, \"On a vfat boot partition\")",
         )?;
     }
     let Some(outcome) = status.outcome else {
-        writeln!(out, "state:      absent (no journal yet)")?;
-        writeln!(out, "next check: {}", status.explanation)?;
-        return writeln!(out, "to do:      {}", status.advice);
+        field(out, "state", "absent (no journal yet)")?;
+        field(out, "next check", &status.explanation)?;
+        return field(out, "to do", &status.advice);
     };
     let state = match (status.state, status.stage, status.step) {
         (Some(state), Some(stage), Some(step)) => format!("{state} ({stage} {step})"),
         (Some(state), _, _) => state.to_owned(),
         (None, _, _) => {
-            writeln!(
+            field(
                 out,
-                "state:      unknown (the file cannot be read as a journal of this version)"
+                "state",
+                "unknown (the file cannot be read as a journal of this version)",
             )?;
-            writeln!(out, "next check: {}", status.explanation)?;
-            return writeln!(out, "to do:      {}", status.advice);
+            field(out, "next check", &status.explanation)?;
+            return field(out, "to do", &status.advice);
         }
     };
-    writeln!(out, "state:      {state}")?;
-    writeln!(
+    field(out, "state", &state)?;
+    let refused = match status.refused_boots {
+        0 => String::new(),
+        n => format!("; since it stopped, {} refused", count(n, "boot")),
+    };
+    field(
         out,
-        "attempt:    {} (boot {} of it, {}, {})",
-        status.epoch,
-        status.boots,
-        count(status.unplanned_restarts, "unplanned restart"),
-        count(status.planned_reboots, "planned reboot")
+        "attempt",
+        &format!(
+            "{} (run by {}: {}, {}{refused})",
+            status.epoch,
+            count(status.boots, "boot"),
+            count(status.unplanned_restarts, "unplanned restart"),
+            count(status.planned_reboots, "planned reboot")
+        ),
     )?;
     if let Some(digest) = &status.config_sha256 {
-        writeln!(out, "config:     sha256 {digest}")?;
+        field(out, "config", digest)?;
     }
     match &status.last_record {
-        Some(last) => writeln!(
+        Some(last) => field(
             out,
-            "records:    {} (the last, #{}, by boot {} at {})",
-            status.records,
-            last.seq,
-            &last.boot_id[..8],
-            last.wall
+            "records",
+            &format!(
+                "{} (the last, #{}, by boot {} at {})",
+                status.records,
+                last.seq,
+                last.boot_id,
+                Utc::from_unix_ms(last.wall_ms).long()
+            ),
         )?,
-        None => writeln!(out, "records:    {}", status.records)?,
+        None => field(out, "records", &status.records.to_string())?,
     }
     if let Some(torn) = status.torn_tail {
-        writeln!(
+        field(
             out,
-            "torn tail:  {} at offset {} (cut off by the next write)",
-            count(torn.len, "byte"),
-            torn.offset
+            "torn tail",
+            &format!(
+                "{} at offset {} (cut off by the next write)",
+                count(torn.len, "byte"),
+                torn.offset
+            ),
         )?;
     }
     // The classifier speaks of the next boot, on which a stage the records
@@ -146,28 +171,29 @@ fn write_text(status: &Status, config: &Config, out: &mut dyn Write) -> io::Resu
     let open = match (status.stage, status.step, &status.last_record) {
         (Some(stage), Some("running"), Some(last)) if readable => Some(format!(
             "stage {stage} has begun and no end or fail record follows (the last record is #{}, by boot {}): either that boot is still running {stage}, or it was interrupted",
-            last.seq,
-            &last.boot_id[..8]
+            last.seq, last.boot_id
         )),
         (Some(stage), Some("ended"), Some(last)) if readable && stage.is_past_red_line() => {
             Some(format!(
                 "stage {stage} has ended, past the red line, and no later stage or complete record follows (the last record is #{}, by boot {}): either that boot is still running, or it was interrupted",
-                last.seq,
-                &last.boot_id[..8]
+                last.seq, last.boot_id
             ))
         }
         _ => None,
     };
     match open {
         Some(open) => {
-            writeln!(out, "last boot:  {open}")?;
-            writeln!(
+            field(out, "last boot", &open)?;
+            field(
                 out,
-                "next check: on a new boot, that boot counts as interrupted: {}",
-                status.explanation
+                "next check",
+                &format!(
+                    "on a new boot, that boot counts as interrupted: {}",
+                    status.explanation
+                ),
             )?;
         }
-        None => writeln!(out, "next check: {}", status.explanation)?,
+        None => field(out, "next check", &status.explanation)?,
     }
-    writeln!(out, "to do:      {}", status.advice)
+    field(out, "to do", &status.advice)
 }

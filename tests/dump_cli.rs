@@ -155,3 +155,144 @@ fn an_undecodable_record_is_described_in_words_by_dump_and_check() {
     assert!(!stderr.contains("OtherString"), "{stderr}");
     assert_eq!(std::fs::read(&path).unwrap(), raw.bytes);
 }
+
+fn binary(args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_provision-journal"));
+    command
+        .args(args)
+        .env("PROVISION_JOURNAL_CONF", "/dev/null")
+        .env_remove("TZ");
+    command
+}
+
+fn golden(name: &str) -> String {
+    format!("{}/tests/golden/{name}.journal", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn many_journals_are_read_in_turn_and_the_worst_exit_wins() {
+    let (clean, torn, corrupt) = (
+        golden("clean-run"),
+        golden("torn-tail"),
+        golden("mid-file-corruption"),
+    );
+    let output = binary(&["dump", &clean, &torn]).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(24),
+        "a torn tail is worse than clean"
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with(&format!("==> {clean} <==\n")), "{text}");
+    assert!(text.contains(&format!("\n\n==> {torn} <==\n")), "{text}");
+    assert_eq!(text.matches("NEXT CHECK").count(), 2);
+
+    let output = binary(&["dump", &torn, &corrupt, "/no/such/journal", &clean])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(41),
+        "a journal that cannot be read is worst"
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("/no/such/journal"), "{stderr}");
+    assert_eq!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .matches("NEXT CHECK")
+            .count(),
+        3
+    );
+
+    let output = binary(&["dump", "--json", &clean, &corrupt])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(20));
+    let stream = String::from_utf8(output.stdout).unwrap();
+    let documents: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stream)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(documents.len(), 2);
+    assert_eq!(documents[1]["summary"]["outcome"], "corrupt");
+
+    let output = binary(&["status", "--json", &clean, &torn])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let lines = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(lines.lines().count(), 2, "{lines}");
+    let output = binary(&["status", &clean, &corrupt]).output().unwrap();
+    assert_eq!(output.status.code(), Some(20));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains(&format!("==> {corrupt} <==")), "{text}");
+}
+
+#[test]
+fn status_oneline_is_one_line_of_facts_per_journal() {
+    let journals = [
+        golden("clean-run"),
+        golden("interrupted-after-red-line"),
+        golden("torn-tail"),
+    ];
+    let mut args = vec!["status", "--oneline"];
+    args.extend(journals.iter().map(String::as_str));
+    let output = binary(&args).output().unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = text.lines().map(|line| line.split(' ').collect()).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines.iter().all(|fields| fields.len() == 5), "{text}");
+    assert_eq!(
+        lines[0][1..],
+        [
+            "complete",
+            "already_complete",
+            "b0010000000000000000000000000001",
+            "-"
+        ]
+    );
+    assert_eq!(
+        lines[1][1..],
+        [
+            "mutating",
+            "fatal_interruption",
+            "b0010000000000000000000000000001",
+            "mount/running"
+        ]
+    );
+    assert_eq!(lines[2][2], "safe_retry");
+    let output = binary(&["status", "--oneline", "--json", &journals[0]])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "--oneline and --json exclude each other"
+    );
+}
+
+#[test]
+fn dump_reads_standard_input() {
+    use std::io::Write;
+    let bytes = std::fs::read(golden("torn-tail")).unwrap();
+    let mut child = binary(&["dump", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(24));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.starts_with("provision-journal dump of (standard input)"),
+        "{text}"
+    );
+    let file = binary(&["dump", &golden("torn-tail")]).output().unwrap();
+    let file = String::from_utf8(file.stdout).unwrap();
+    assert_eq!(
+        text.split_once('\n').unwrap().1,
+        file.split_once('\n').unwrap().1
+    );
+}

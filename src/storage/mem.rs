@@ -267,6 +267,14 @@ impl MemStorage {
         }
     }
 
+    /// The same storage, named `path` in messages and reports (`dump -`
+    /// names standard input so).
+    #[must_use]
+    pub fn named(mut self, path: impl Into<Utf8PathBuf>) -> Self {
+        self.path = path.into();
+        self
+    }
+
     /// A separate copy of the disk (its contents, log and pending faults),
     /// not shared with this one, with no lock held.
     pub fn fork(&self) -> MemStorage {

@@ -126,10 +126,18 @@ pub enum Command {
     /// After the last stage: record that provisioning completed.
     Complete,
     /// Show the journal's state and what the next check would decide.
+    /// With PATHs, each of those journals in turn (copies from support
+    /// bundles, say); the exit status is the worst of them.
     Status {
-        /// Print JSON instead of text.
-        #[arg(long)]
+        /// Print JSON instead of text (one line per journal).
+        #[arg(long, conflicts_with = "oneline")]
         json: bool,
+        /// Print one line per journal: path, state, decision, last boot,
+        /// last stage (for `sort | uniq -c` over a fleet's journals).
+        #[arg(long)]
+        oneline: bool,
+        /// Journals to read (default: --journal, or the boot device).
+        paths: Vec<Utf8PathBuf>,
     },
     /// Allow a new provisioning attempt after a poisoned or completed one,
     /// or one interrupted on an earlier boot; the reason is recorded.
@@ -143,11 +151,13 @@ pub enum Command {
     /// Print every record of a journal, read-only, with its offset and the
     /// state after it, and any torn tail or corruption.
     Dump {
-        /// Print JSON instead of text.
+        /// Print JSON instead of text (one document per journal).
         #[arg(long)]
         json: bool,
-        /// The journal to read (default: --journal).
-        path: Option<Utf8PathBuf>,
+        /// The journals to read, in turn, `-` for standard input (default:
+        /// --journal, or the boot device). With several, each report has a
+        /// header, and the exit status is the worst of them.
+        paths: Vec<Utf8PathBuf>,
     },
     /// Print the configuration in force: every setting, its value, and the
     /// file, kernel argument or flag it came from.

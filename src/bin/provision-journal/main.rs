@@ -9,6 +9,7 @@ mod dump;
 mod exit;
 mod hook;
 mod location;
+mod many;
 mod mount;
 mod output;
 mod settings;
@@ -59,18 +60,34 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
     let hook = match &cli.command {
         Command::Simulate { .. } => unreachable!("simulate reads no configuration"),
         Command::Config { json, get } => return settings::show(&config, *json, get.as_deref()),
-        Command::Dump {
-            json,
-            path: Some(path),
-        } => return dump::run(path, *json, &config.policy),
-        Command::Dump { json, path: None } => {
+        Command::Dump { json, paths } if !paths.is_empty() => {
+            return Ok(many::each(
+                paths,
+                |path| dump::run(path, *json, &config.policy),
+                !*json,
+            ));
+        }
+        Command::Dump { json, .. } => {
             return with_journal(cli, &config, Access::Read, |path| {
                 dump::run(path, *json, &config.policy)
             });
         }
-        Command::Status { json } => {
+        Command::Status {
+            json,
+            oneline,
+            paths,
+        } => {
+            let form = status::Form::of(*json, *oneline);
+            if !paths.is_empty() {
+                let headers = form == status::Form::Text;
+                return Ok(many::each(
+                    paths,
+                    |path| status::run(path, form, &config),
+                    headers,
+                ));
+            }
             return with_journal(cli, &config, Access::Read, |path| {
-                status::run(path, *json, &config)
+                status::run(path, form, &config)
             });
         }
         Command::Reset { reason } => {

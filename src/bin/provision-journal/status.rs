@@ -15,12 +15,35 @@ use crate::exit::{Exit, Failure};
 use crate::location::require_directory;
 use crate::output::Report;
 
-/// Prints the status of the journal at `path`, as text or as the JSON of
-/// `spec/DUMP.md`, from one streaming, read-only pass. A journal `check`
+/// How `status` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// `name: value` fields.
+    Text,
+    /// One line of JSON (`spec/DUMP.md`).
+    Json,
+    /// One line of space-separated facts: path, state, decision, last
+    /// boot, last stage.
+    Oneline,
+}
+
+impl Form {
+    /// The form the flags ask for (clap keeps them exclusive).
+    pub fn of(json: bool, oneline: bool) -> Form {
+        match (json, oneline) {
+            (true, _) => Form::Json,
+            (false, true) => Form::Oneline,
+            (false, false) => Form::Text,
+        }
+    }
+}
+
+/// Prints the status of the journal at `path`, in `form` (text, the JSON of
+/// `spec/DUMP.md`, or one line), from one streaming, read-only pass. A journal `check`
 /// cannot read is still described; the exit status then says why. A journal
 /// directory that does not exist is [`Exit::NotFound`], as for `check`: a
 /// wrong path is not an absent journal.
-pub fn run(path: &Utf8Path, json: bool, config: &Config) -> Result<Exit, Failure> {
+pub fn run(path: &Utf8Path, form: Form, config: &Config) -> Result<Exit, Failure> {
     require_directory(path)?;
     crate::location::warn_if_hard_linked(path);
     let mut status =
@@ -41,10 +64,10 @@ pub fn run(path: &Utf8Path, json: bool, config: &Config) -> Result<Exit, Failure
         Some(Outcome::Clean | Outcome::TornTail) | None => Exit::Ok,
     };
     let mut out = Report::stdout();
-    let written = if json {
-        status.write_json(&mut out)
-    } else {
-        write_text(&status, config, &mut out)
+    let written = match form {
+        Form::Json => status.write_json(&mut out),
+        Form::Oneline => write_oneline(&status, &mut out),
+        Form::Text => write_text(&status, config, &mut out),
     };
     out.finish(written, exit)
 }
@@ -80,6 +103,31 @@ fn on_vfat(journal: &Utf8Path) -> bool {
         _ => Utf8Path::new("."),
     };
     rustix::fs::statfs(dir.as_std_path()).is_ok_and(|fs| fs.f_type as u64 == MSDOS_SUPER_MAGIC)
+}
+
+/// The one-line form: `PATH STATE DECISION LAST_BOOT LAST_STAGE`, `-`
+/// for what there is none of, the path escaped so that it is one word.
+fn write_oneline(status: &Status, out: &mut dyn Write) -> io::Result<()> {
+    let path: String = status
+        .journal
+        .chars()
+        .flat_map(|c| match c {
+            c if c.is_whitespace() || c.is_control() || c == '\\' => {
+                c.escape_default().collect::<Vec<_>>()
+            }
+            c => vec![c],
+        })
+        .collect();
+    let state = status.state.unwrap_or("unreadable");
+    let last_boot = status
+        .last_record
+        .as_ref()
+        .map_or("-", |last| last.boot_id.as_str());
+    let stage = match (status.stage, status.step) {
+        (Some(stage), Some(step)) => format!("{stage}/{step}"),
+        _ => "-".to_owned(),
+    };
+    writeln!(out, "{path} {state} {} {last_boot} {stage}", status.verdict)
 }
 
 /// One `name: value` field of the text form, wrapped to 80 columns with its

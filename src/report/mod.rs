@@ -29,6 +29,7 @@ pub mod escape;
 pub mod human;
 pub mod json;
 pub mod salvage;
+pub mod snapshot;
 pub mod time;
 pub mod timeline;
 pub mod verdict;
@@ -42,6 +43,8 @@ use crate::config::PolicySettings;
 use crate::error::{JournalError, StorageOp};
 
 use crate::storage::{Access, Storage};
+
+use self::snapshot::Snapshot;
 
 pub use verdict::{
     NextCheck, StopCause, next_check, next_provisioning_boot, policy_words, stop_advice,
@@ -58,6 +61,18 @@ fn open_for_reading<S: Storage + ?Sized>(storage: &mut S) -> Result<bool, Journa
             path: storage.path().to_owned(),
             source,
         })
+}
+
+/// Fixes the length every pass of a report reads up to.
+fn take_snapshot<S: Storage + ?Sized>(storage: &mut S) -> Result<Snapshot<'_, S>, ReportError> {
+    let path = storage.path().to_owned();
+    Snapshot::take(storage).map_err(|source| {
+        ReportError::Journal(JournalError::Storage {
+            op: StorageOp::Read,
+            path,
+            source,
+        })
+    })
 }
 
 fn require_journal<S: Storage + ?Sized>(storage: &mut S) -> Result<(), ReportError> {
@@ -78,7 +93,8 @@ pub fn dump_human<S: Storage + ?Sized>(
     out: &mut dyn Write,
 ) -> Result<Outcome, ReportError> {
     require_journal(storage)?;
-    Ok(human::write(storage, policy, out)?.outcome)
+    let mut snapshot = take_snapshot(storage)?;
+    Ok(human::write(&mut snapshot, policy, out)?.outcome)
 }
 
 /// Writes the JSON report (`spec/DUMP.md`) of the journal in `storage` (not
@@ -89,7 +105,8 @@ pub fn dump_json<S: Storage + ?Sized>(
     out: &mut dyn Write,
 ) -> Result<Outcome, ReportError> {
     require_journal(storage)?;
-    Ok(json::write(storage, policy, out)?.outcome)
+    let mut snapshot = take_snapshot(storage)?;
+    Ok(json::write(&mut snapshot, policy, out)?.outcome)
 }
 
 /// How far the journal in `storage` (not yet opened) can be trusted, from

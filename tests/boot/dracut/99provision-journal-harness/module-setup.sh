@@ -25,5 +25,5 @@ install() {
     mkdir -p "$initdir/$systemdsystemunitdir/ignition-complete.target.requires"
     ln_r "$systemdsystemunitdir/harness-kargs-reboot.service" \
         "$systemdsystemunitdir/ignition-complete.target.requires/harness-kargs-reboot.service"
-    inst_multiple systemctl
+    inst_multiple systemctl sleep
 }

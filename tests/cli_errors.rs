@@ -145,19 +145,26 @@ fn a_hard_linked_journal_is_refused_to_writers_and_read_with_a_warning() {
     Boot::first(1).run(&real, &["begin", "kargs"]).expect(0);
 }
 
-#[test]
-fn a_writer_waits_for_a_held_lock_up_to_its_bound_and_names_the_holder() {
-    let scratch = Scratch::new("lock-wait");
-    let journal = fetched_journal(&scratch);
+/// Takes the journal's lock in this process, as another writer would; it
+/// is held until the file is dropped.
+fn hold_lock(journal: &Path) -> std::fs::File {
     let file = std::fs::OpenOptions::new()
         .read(true)
-        .open(&journal)
+        .open(journal)
         .unwrap();
     rustix::fs::flock(
         file.as_fd(),
         rustix::fs::FlockOperation::NonBlockingLockExclusive,
     )
     .unwrap();
+    file
+}
+
+#[test]
+fn a_writer_waits_for_a_held_lock_up_to_its_bound_and_names_the_holder() {
+    let scratch = Scratch::new("lock-wait");
+    let journal = fetched_journal(&scratch);
+    let file = hold_lock(&journal);
     let started = std::time::Instant::now();
     let run = Boot::first(1)
         .run(&journal, &["--lock-timeout", "1", "begin", "kargs"])
@@ -208,15 +215,7 @@ fn concurrent_hooks_of_one_boot_all_succeed() {
 fn a_held_lock_is_reported_without_waiting() {
     let scratch = Scratch::new("locked");
     let journal = fetched_journal(&scratch);
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .open(&journal)
-        .unwrap();
-    rustix::fs::flock(
-        file.as_fd(),
-        rustix::fs::FlockOperation::NonBlockingLockExclusive,
-    )
-    .unwrap();
+    let file = hold_lock(&journal);
     refused(
         &journal,
         &["--lock-timeout", "0", "begin", "kargs"],

@@ -241,20 +241,28 @@ fn a_live_system_records_nothing() {
     assert!(run.stderr.contains("no-such-boot"), "{run:#?}");
 }
 
-#[test]
-fn the_boot_device_is_mounted_privately_for_each_call() {
-    require_loop_devices!();
-    let mut fs = LoopFs::new("boot-device", 8192, 4096);
+/// An unmounted ext4 boot device holding the firstboot stamp, and its path.
+fn stamped_boot_device(name: &str) -> (LoopFs, String) {
+    let mut fs = LoopFs::new(name, 8192, 4096);
     std::fs::write(fs.mountpoint.join("ignition.firstboot"), b"").unwrap();
     fs.unmount();
     let device = fs.device.clone();
-    let journal = Path::new("/boot/provision-journal");
-    let boot = Boot::with_cmdline(1, "quiet");
-    let with_device = |args: &[&str]| {
-        let mut all = vec!["--boot-device", device.as_str()];
-        all.extend_from_slice(args);
-        boot.run(journal, &all)
-    };
+    (fs, device)
+}
+
+/// Runs the binary with `--boot-device device` on a boot the stamp alone
+/// marks as a provisioning one.
+fn on_device(device: &str, args: &[&str]) -> cli_common::Run {
+    let mut all = vec!["--boot-device", device];
+    all.extend_from_slice(args);
+    Boot::with_cmdline(1, "quiet").run(Path::new("/boot/provision-journal"), &all)
+}
+
+#[test]
+fn the_boot_device_is_mounted_privately_for_each_call() {
+    require_loop_devices!();
+    let (mut fs, device) = stamped_boot_device("boot-device");
+    let with_device = |args: &[&str]| on_device(&device, args);
     // A mount point a killed call left behind is removed by the next one.
     let dead = (100_000..)
         .find(|pid| !Path::new(&format!("/proc/{pid}")).exists())
@@ -353,17 +361,8 @@ fn a_read_only_file_system_is_refused_without_change() {
 #[test]
 fn a_boot_device_is_probed_and_reports_mount_it_read_only() {
     require_loop_devices!();
-    let mut fs = LoopFs::new("probe", 8192, 4096);
-    std::fs::write(fs.mountpoint.join("ignition.firstboot"), b"").unwrap();
-    fs.unmount();
-    let device = fs.device.clone();
-    let journal = Path::new("/boot/provision-journal");
-    let boot = Boot::with_cmdline(1, "quiet");
-    let with_device = |args: &[&str]| {
-        let mut all = vec!["--boot-device", device.as_str()];
-        all.extend_from_slice(args);
-        boot.run(journal, &all)
-    };
+    let (_fs, device) = stamped_boot_device("probe");
+    let with_device = |args: &[&str]| on_device(&device, args);
     with_device(&["check"]).expect(0);
     // A write-protected device: the reports still read it (mounted
     // read-only), status predicts check's refusal, and a hook's mount

@@ -529,7 +529,10 @@ fn boot_footer(lines: &mut Lines, boot: &BootSummary) -> io::Result<()> {
         "   {} {span}{salvaged}",
         count(boot.records, "record")
     ))?;
-    lines.line(&format!("   boot ID {} (for journalctl -b)", boot.boot.to_hex()))?;
+    lines.line(&format!(
+        "   boot ID {} (for journalctl -b)",
+        boot.boot.to_hex()
+    ))?;
     if let Some(config) = boot.config {
         lines.line(&format!("   config {config}"))?;
     }

@@ -503,19 +503,11 @@ impl Config {
                 self.device.set(device, source);
             }
             ("Boot", "DeviceTimeoutSec") => {
-                let seconds = value
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|seconds| *seconds <= MAX_DEVICE_TIMEOUT_SEC)
-                    .ok_or_else(|| format!("{value:?} is not a whole number of seconds from 0 to {MAX_DEVICE_TIMEOUT_SEC}"))?;
+                let seconds = parse_seconds(value, MAX_DEVICE_TIMEOUT_SEC)?;
                 self.device_timeout_sec.set(seconds, source);
             }
             ("Boot", "LockTimeoutSec") => {
-                let seconds = value
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|seconds| *seconds <= MAX_LOCK_TIMEOUT_SEC)
-                    .ok_or_else(|| format!("{value:?} is not a whole number of seconds from 0 to {MAX_LOCK_TIMEOUT_SEC}"))?;
+                let seconds = parse_seconds(value, MAX_LOCK_TIMEOUT_SEC)?;
                 self.lock_timeout_sec.set(seconds, source);
             }
             ("Boot", "FirstbootArguments") => {
@@ -564,6 +556,15 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// A duration: a whole number of seconds from 0 to `max`.
+fn parse_seconds(value: &str, max: u64) -> Result<u64, String> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|seconds| *seconds <= max)
+        .ok_or_else(|| format!("{value:?} is not a whole number of seconds from 0 to {max}"))
 }
 
 /// A budget: a whole number from 0 to [`MAX_BUDGET`].

@@ -187,10 +187,6 @@ class Machine:
     def _apply_kargs(self, boot):
         """The harness's boot loader: kernel arguments the kargs helper
         stand-in applied are on every later boot's command line."""
-        if boot.ended == "cut":
-            # A cut before the reboot: the boot loader entry may or may not
-            # have been written; FCOS writes it before the reboot unit runs.
-            pass
         for line in boot.lines:
             m = re.search(r"PJ-HARNESS: karg add (\S+)", line)
             if m and m.group(1) not in self.extra_kargs:

@@ -69,9 +69,9 @@ def expected_verdict(dump, rerun_token=None):
     if any(stage in RED_LINE_STAGES for stage in began):
         return "fatal_interruption"
     if torn:
-        # Row 10: a torn tail after a record from which one more append
-        # could cross the red line. Every tail a real cut leaves is shorter
-        # than nothing: be conservative and let the tool's own tests pin it.
+        # Row 10 depends on the torn length against the shortest crossing,
+        # which the crate's own tests pin; here either verdict is allowed
+        # (a real cut of a QEMU guest rarely tears an append at all).
         return None
     if kinds and kinds[-1][0] == "reboot_planned":
         return "resume_after_planned_reboot"

@@ -133,21 +133,25 @@ impl BootInputs {
         signals: &Signals,
         policy: Policy,
     ) -> Result<Self, BootContextError> {
-        let mut inputs = Self::read_system(signals, policy)?;
+        let mut inputs = Self::read_system(read_cmdline()?, signals, policy)?;
         inputs.firstboot_stamp = firstboot_stamp_exists(journal, signals)?;
         Ok(inputs)
     }
 
     /// Reads the inputs that do not depend on where the journal is: the
-    /// boot ID, the command line and the live override. The firstboot stamp
-    /// is left unset (see [`firstboot_stamp_exists`]).
+    /// boot ID and the live override, with `cmdline` as the caller read it
+    /// ([`read_cmdline`], once per call). The firstboot stamp is left unset
+    /// (see [`firstboot_stamp_exists`]).
     ///
     /// # Errors
     ///
     /// [`BootContextError`] when an input cannot be read or is malformed.
-    pub fn read_system(signals: &Signals, policy: Policy) -> Result<Self, BootContextError> {
+    pub fn read_system(
+        cmdline: String,
+        signals: &Signals,
+        policy: Policy,
+    ) -> Result<Self, BootContextError> {
         let boot_id = read_boot_id()?;
-        let cmdline = read_cmdline()?;
         let live_override = match std::env::var(LIVE_ENV) {
             Ok(text) => Some(match text.trim() {
                 "1" => true,
@@ -187,13 +191,12 @@ impl BootInputs {
 }
 
 /// Whether the running system is live, from the environment override or
-/// the command line alone (no boot ID or journal needed).
+/// the command line `cmdline` alone (no boot ID or journal needed).
 ///
 /// # Errors
 ///
-/// [`BootContextError`] when the command line cannot be read or the
-/// override is malformed.
-pub fn running_system_is_live(signals: &Signals) -> Result<bool, BootContextError> {
+/// [`BootContextError::BadLiveOverride`] when the override is malformed.
+pub fn running_system_is_live(signals: &Signals, cmdline: &str) -> Result<bool, BootContextError> {
     if let Ok(text) = std::env::var(LIVE_ENV) {
         return match text.trim() {
             "1" => Ok(true),
@@ -201,7 +204,7 @@ pub fn running_system_is_live(signals: &Signals) -> Result<bool, BootContextErro
             _ => Err(BootContextError::BadLiveOverride { text }),
         };
     }
-    Ok(parse_cmdline(&read_cmdline()?, signals).live)
+    Ok(parse_cmdline(cmdline, signals).live)
 }
 
 /// The kernel command line, from `PROVISION_JOURNAL_CMDLINE` or the kernel.

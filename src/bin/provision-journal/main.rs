@@ -19,7 +19,9 @@ mod status;
 use std::process::ExitCode;
 
 use provision_journal::RebootReason;
-use provision_journal::boot_context::{BootInputs, firstboot_stamp_exists, running_system_is_live};
+use provision_journal::boot_context::{
+    BootInputs, firstboot_stamp_exists, read_cmdline, running_system_is_live,
+};
 use provision_journal::hooks::{Hook, sha256_of};
 
 use crate::args::{Cli, Command};
@@ -38,17 +40,19 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<Exit, Failure> {
-    let classifies = matches!(
-        cli.command,
-        Command::Check | Command::Status { .. } | Command::Dump { .. } | Command::Config { .. }
-    );
-    let config = match &cli.command {
-        Command::Simulate { cut_at, .. } => return simulate::run(cut_at),
-        _ => settings::load(cli, classifies)?,
+    if let Command::Simulate { cut_at, .. } = &cli.command {
+        return simulate::run(cut_at);
+    }
+    // Read once per call: the budgets' overrides, live detection and
+    // `check`'s context all come from it. `reset` needs none of them.
+    let cmdline = match cli.command {
+        Command::Reset { .. } => None,
+        _ => Some(read_cmdline()?),
     };
+    let config = settings::load(cli, cmdline.as_deref())?;
     let lock_wait = std::time::Duration::from_secs(config.lock_timeout_sec.value);
-    if let Some(name) = hook_name(&cli.command)
-        && running_system_is_live(&config.signals)?
+    if let (Some(name), Some(cmdline)) = (hook_name(&cli.command), &cmdline)
+        && running_system_is_live(&config.signals, cmdline)?
     {
         // Before anything else a hook would do (such as reading the config
         // `fetched --config` names, which a live system may not have).
@@ -98,7 +102,8 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         }
         Command::Check => {
             let signals = &config.signals;
-            let mut inputs = BootInputs::read_system(signals, config.policy.policy())?;
+            let cmdline = cmdline.clone().unwrap_or_default();
+            let mut inputs = BootInputs::read_system(cmdline, signals, config.policy.policy())?;
             if inputs.is_live() {
                 // A live system has no boot partition to hold a stamp.
                 return check::run(&cli.journal, &inputs, lock_wait);

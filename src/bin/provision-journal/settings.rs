@@ -4,7 +4,6 @@
 
 use std::io::{self, Write};
 
-use provision_journal::boot_context::read_cmdline;
 use provision_journal::config::{Config, Setting, Source};
 
 use crate::args::Cli;
@@ -12,12 +11,12 @@ use crate::exit::{Exit, Failure};
 use crate::output::Report;
 
 /// Reads the configuration and applies the kernel command line's budget
-/// overrides (when `with_cmdline`: the commands that classify) and the
+/// overrides (from `cmdline`, for the commands that read it) and the
 /// flags.
-pub fn load(cli: &Cli, with_cmdline: bool) -> Result<Config, Failure> {
+pub fn load(cli: &Cli, cmdline: Option<&str>) -> Result<Config, Failure> {
     let mut config = Config::load()?;
-    if with_cmdline {
-        config.policy.apply_cmdline(&read_cmdline()?)?;
+    if let Some(cmdline) = cmdline {
+        config.policy.apply_cmdline(cmdline)?;
     }
     if let Some(device) = &cli.boot_device {
         let flag = Source::Flag(format!("--boot-device {device}"));

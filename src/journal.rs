@@ -9,7 +9,7 @@
 use camino::Utf8Path;
 
 use crate::codec;
-use crate::error::{Corruption, JournalError, StorageOp};
+use crate::error::{JournalError, StorageOp};
 use crate::event::{Event, Record, Stamp};
 use crate::frame::{HEADER_LEN, Header, encode_frame, encode_header, parse_header};
 use crate::scan::{End, Scanner, TornTail};
@@ -60,19 +60,10 @@ impl<S: Storage> Journal<S> {
         if !exists {
             return Ok(journal);
         }
-        let path = journal.storage.path().to_owned();
         let mut scanner = Scanner::start(&mut journal.storage)?;
         let mut progress = Progress::default();
-        while let Some(scanned) = scanner.next_record()? {
-            progress =
-                transition(&progress, &scanned.record).map_err(|error| JournalError::Corrupt {
-                    path: path.clone(),
-                    offset: scanned.offset,
-                    problem: Corruption::InvalidTransition {
-                        seq: scanned.record.seq,
-                        error,
-                    },
-                })?;
+        while let Some((_, next)) = scanner.replay_next(&progress)? {
+            progress = next;
         }
         let header = scanner.header();
         let (end, next_seq, prev_crc) =

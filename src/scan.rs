@@ -14,7 +14,9 @@ use crate::frame::{
     FRAME_HEADER_LEN, FrameHeader, HEADER_LEN, Header, MAX_APPEND_LEN, MAX_FRAME_LEN, frame_crc,
     parse_header,
 };
+use crate::state::Progress;
 use crate::storage::Storage;
+use crate::transition::transition;
 
 /// The damaged end of a journal left by an interrupted append.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -202,6 +204,35 @@ impl<'s, S: Storage + ?Sized> Scanner<'s, S> {
             path: self.storage.path().to_owned(),
             offset,
             problem,
+        }
+    }
+
+    /// The next record replayed through the transition function from
+    /// `progress`: the record and the progress after it. The one replay
+    /// step the journal and the reports share: a record the rules reject is
+    /// corruption at its offset, like damage the scanner finds itself.
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError::Corrupt`] for damage or a rejected record, and the
+    /// storage's errors.
+    pub fn replay_next(
+        &mut self,
+        progress: &Progress,
+    ) -> Result<Option<(ScannedRecord, Progress)>, JournalError> {
+        let Some(scanned) = self.next_record()? else {
+            return Ok(None);
+        };
+        match transition(progress, &scanned.record) {
+            Ok(next) => Ok(Some((scanned, next))),
+            Err(error) => Err(JournalError::Corrupt {
+                path: self.storage.path().to_owned(),
+                offset: scanned.offset,
+                problem: Corruption::InvalidTransition {
+                    seq: scanned.record.seq,
+                    error,
+                },
+            }),
         }
     }
 

@@ -17,7 +17,6 @@ use crate::scan::{End, Scanner, TornTail};
 use crate::stage::Stage;
 use crate::state::{Progress, State};
 use crate::storage::Storage;
-use crate::transition::transition;
 
 use super::salvage::{Found, Payload, Salvage, Window};
 
@@ -677,8 +676,8 @@ pub fn walk<S: Storage + ?Sized>(
             let mut progress = Progress::default();
             let mut corruption = None;
             loop {
-                let scanned = match scanner.next_record() {
-                    Ok(Some(scanned)) => scanned,
+                let (scanned, next) = match scanner.replay_next(&progress) {
+                    Ok(Some(replayed)) => replayed,
                     Ok(None) => {
                         salvage_from = None;
                         break;
@@ -693,59 +692,46 @@ pub fn walk<S: Storage + ?Sized>(
                     Err(other) => return Err(other.into()),
                 };
                 let record = scanned.record;
-                match transition(&progress, &record) {
-                    Ok(next) => {
-                        let changed = match (&record.event, progress.config) {
-                            (Event::ConfigFetched { sha256 }, Some(old)) if old != *sha256 => {
-                                Some(Anomaly::ConfigChanged {
-                                    offset: scanned.offset,
-                                    seq: record.seq,
-                                    old,
-                                    new: *sha256,
-                                    after_stage: summary.mutated_stage,
-                                    poisoned: next.state == State::Poisoned,
-                                })
-                            }
-                            _ => None,
-                        };
-                        progress = next;
-                        summary.trusted_records += 1;
-                        match &record.event {
-                            Event::AttemptStarted { .. } | Event::Reset { .. } => {
-                                summary.mutated_stage = None;
-                            }
-                            Event::StageBegan { stage } => {
-                                summary.mutated_stage = summary.mutated_stage.max(Some(*stage));
-                            }
-                            _ => {}
-                        }
-                        pass.entry(Entry {
+                let changed = match (&record.event, progress.config) {
+                    (Event::ConfigFetched { sha256 }, Some(old)) if old != *sha256 => {
+                        Some(Anomaly::ConfigChanged {
                             offset: scanned.offset,
-                            frame_len: scanned.frame_len,
                             seq: record.seq,
-                            trust: Trust::Trusted,
-                            boot_number: None,
-                            stamp: Some(record.stamp),
-                            body: Body::Known(record.event),
-                            after: Some((progress.epoch, progress.state)),
-                            config_changed_from: match changed {
-                                Some(Anomaly::ConfigChanged { old, .. }) => Some(old),
-                                _ => None,
-                            },
-                        })?;
-                        if let Some(changed) = changed {
-                            pass.anomaly(changed)?;
-                        }
+                            old,
+                            new: *sha256,
+                            after_stage: summary.mutated_stage,
+                            poisoned: next.state == State::Poisoned,
+                        })
                     }
-                    Err(error) => {
-                        let problem = Corruption::InvalidTransition {
-                            seq: record.seq,
-                            error,
-                        };
-                        corruption = Some((scanned.offset, problem));
-                        salvage_from = Some((scanned.offset, None));
-                        break;
+                    _ => None,
+                };
+                progress = next;
+                summary.trusted_records += 1;
+                match &record.event {
+                    Event::AttemptStarted { .. } | Event::Reset { .. } => {
+                        summary.mutated_stage = None;
                     }
+                    Event::StageBegan { stage } => {
+                        summary.mutated_stage = summary.mutated_stage.max(Some(*stage));
+                    }
+                    _ => {}
+                }
+                pass.entry(Entry {
+                    offset: scanned.offset,
+                    frame_len: scanned.frame_len,
+                    seq: record.seq,
+                    trust: Trust::Trusted,
+                    boot_number: None,
+                    stamp: Some(record.stamp),
+                    body: Body::Known(record.event),
+                    after: Some((progress.epoch, progress.state)),
+                    config_changed_from: match changed {
+                        Some(Anomaly::ConfigChanged { old, .. }) => Some(old),
+                        _ => None,
+                    },
+                })?;
+                if let Some(changed) = changed {
+                    pass.anomaly(changed)?;
                 }
             }
             let end = scanner.end();

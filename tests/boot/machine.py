@@ -236,18 +236,6 @@ class Machine:
         with open(out, "rb") as f:
             return f.read()
 
-    def list_files(self):
-        part = self.boot_partition()
-        if self.profile.fs == "ext4":
-            out = subprocess.run(
-                ["debugfs", "-R", "ls -l /", part], check=True, capture_output=True, text=True
-            ).stdout
-            return [line.split()[-1] for line in out.splitlines() if line.split()]
-        out = subprocess.run(
-            ["mdir", "-b", "-i", part, "::/"], capture_output=True, text=True
-        ).stdout
-        return [line.rstrip("/").split("/")[-1] for line in out.splitlines() if line.strip()]
-
     def list_files_contains(self, part, name):
         out = subprocess.run(
             ["debugfs", "-R", f"stat /{name}", part], capture_output=True, text=True

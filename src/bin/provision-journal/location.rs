@@ -46,13 +46,18 @@ pub fn with_journal<T>(
     Ok(value)
 }
 
+/// The directory the journal at `path` is in (`.` for a bare name).
+pub fn journal_dir(path: &Utf8Path) -> &Utf8Path {
+    match path.parent() {
+        Some(dir) if !dir.as_str().is_empty() => dir,
+        _ => Utf8Path::new("."),
+    }
+}
+
 /// Fails with [`Exit::NotFound`] if the journal's directory does not exist,
 /// so a wrong path is reported as such rather than as an empty journal.
 pub fn require_directory(path: &Utf8Path) -> Result<(), Failure> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_str().is_empty() => dir,
-        _ => Utf8Path::new("."),
-    };
+    let dir = journal_dir(path);
     match std::fs::metadata(dir) {
         Ok(metadata) if metadata.is_dir() => Ok(()),
         Ok(_) => Err(Failure::new(

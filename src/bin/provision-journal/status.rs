@@ -12,7 +12,7 @@ use provision_journal::report::{self, Outcome, Status};
 
 use crate::dump::report_failure;
 use crate::exit::{Exit, Failure};
-use crate::location::require_directory;
+use crate::location::{journal_dir, require_directory};
 use crate::output::Report;
 
 /// How `status` prints.
@@ -87,10 +87,7 @@ fn journal_is_read_only(journal: &Utf8Path, device: Option<&Utf8Path>) -> bool {
         return std::fs::read_to_string(format!("/sys/dev/block/{major}:{minor}/ro"))
             .is_ok_and(|flag| flag.trim() == "1");
     }
-    let dir = match journal.parent() {
-        Some(dir) if !dir.as_str().is_empty() => dir,
-        _ => Utf8Path::new("."),
-    };
+    let dir = journal_dir(journal);
     rustix::fs::statvfs(dir.as_std_path())
         .is_ok_and(|fs| fs.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY))
 }
@@ -98,10 +95,7 @@ fn journal_is_read_only(journal: &Utf8Path, device: Option<&Utf8Path>) -> bool {
 /// Whether the journal's directory is on a vfat (FAT) file system.
 fn on_vfat(journal: &Utf8Path) -> bool {
     const MSDOS_SUPER_MAGIC: u64 = 0x4d44;
-    let dir = match journal.parent() {
-        Some(dir) if !dir.as_str().is_empty() => dir,
-        _ => Utf8Path::new("."),
-    };
+    let dir = journal_dir(journal);
     rustix::fs::statfs(dir.as_std_path()).is_ok_and(|fs| fs.f_type as u64 == MSDOS_SUPER_MAGIC)
 }
 

@@ -270,6 +270,76 @@ pub enum Event {
         /// How many bytes were cut off.
         dropped: u64,
     },
+    /// The config was fetched and a copy of it is kept beside the journal
+    /// (`[Cache] KeepConfig=yes`): binds the digest as
+    /// [`Event::ConfigFetched`] does, and names the copy. Written only
+    /// after the copy is durable under its name.
+    ConfigKept {
+        /// SHA-256 of the config, and of the copy.
+        sha256: Sha256,
+        /// The copy's size in bytes.
+        size: u64,
+    },
+    /// `check` verified the kept copy against the journal and restored it
+    /// for Ignition (to `[Cache] RestoreTo`).
+    ConfigRestored {
+        /// SHA-256 of the restored copy.
+        sha256: Sha256,
+    },
+    /// A writer removed the kept copy durably (unlink, directory `fsync`).
+    KeptConfigRemoved {
+        /// SHA-256 of the copy the journal bound, or, for a copy it did not
+        /// bind, of the bytes found (zeros when they were not a regular
+        /// file).
+        sha256: Sha256,
+        /// Why.
+        cause: RemovalCause,
+    },
+}
+
+/// Why a kept copy of the config was removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemovalCause {
+    /// `complete`: the attempt finished (removed before `Completed`).
+    Completed,
+    /// The attempt is poisoned.
+    Poisoned,
+    /// An operator's `reset` ended the attempt.
+    Reset,
+    /// Keeping is switched off (`[Cache] KeepConfig=no`) while a copy was
+    /// kept.
+    Disabled,
+    /// A copy the journal does not bind (left by a crash between the copy's
+    /// rename and its record).
+    Unbound,
+    /// The bound copy is gone (a crash in the middle of an earlier removal,
+    /// or someone removed it): the record says so.
+    Missing,
+    /// The file under the copy's name is not the bound copy: not a regular
+    /// file, or another size or digest. Never restored.
+    Mismatch,
+}
+
+impl RemovalCause {
+    /// The cause as `dump` and JSON spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RemovalCause::Completed => "completed",
+            RemovalCause::Poisoned => "poisoned",
+            RemovalCause::Reset => "reset",
+            RemovalCause::Disabled => "disabled",
+            RemovalCause::Unbound => "unbound",
+            RemovalCause::Missing => "missing",
+            RemovalCause::Mismatch => "mismatch",
+        }
+    }
+}
+
+impl fmt::Display for RemovalCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl Event {
@@ -288,6 +358,9 @@ impl Event {
             Event::Poisoned { .. } => "poisoned",
             Event::Reset { .. } => "reset",
             Event::TailRepaired { .. } => "tail-repaired",
+            Event::ConfigKept { .. } => "config-kept",
+            Event::ConfigRestored { .. } => "config-restored",
+            Event::KeptConfigRemoved { .. } => "kept-config-removed",
         }
     }
 }

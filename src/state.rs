@@ -179,6 +179,22 @@ pub struct Progress {
     pub rerun_tokens: Vec<String>,
     /// The last record replayed.
     pub last: Option<LastRecord>,
+    /// The copy of the config kept beside the journal, if a record names
+    /// one (`ConfigKept`, until `KeptConfigRemoved`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<KeptCopy>,
+    /// Whether the kept copy was restored on the boot running the attempt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restored: bool,
+}
+
+/// A kept copy of the config, as its record names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct KeptCopy {
+    /// SHA-256 of its bytes.
+    pub sha256: Sha256,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 impl Progress {

@@ -6,9 +6,9 @@
 //! written and, if found on disk, is reported as corruption. The table this
 //! implements is `spec/STATES.md`.
 
-use crate::event::{Event, Record, Trigger};
+use crate::event::{Event, Record, RemovalCause, Trigger};
 use crate::stage::Stage;
-use crate::state::{LastRecord, Poison, PoisonCause, Progress, State, Step};
+use crate::state::{KeptCopy, LastRecord, Poison, PoisonCause, Progress, State, Step};
 
 /// Why a record may not follow the journal's current state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -132,6 +132,11 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
         Event::TailRepaired { .. } => {}
 
         Event::AttemptStarted { epoch, trigger } => {
+            if progress.kept.is_some() {
+                return Err(reject(
+                    "the copy of the last attempt's config is still kept; it must be removed first",
+                ));
+            }
             let allowed = match (&progress.state, trigger) {
                 (State::Fresh, Trigger::Firstboot) => progress.boots == 0,
                 (State::Complete, Trigger::ForcedRerun { token }) => {
@@ -191,6 +196,7 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
             next.boot = Some(record.stamp.boot_id);
             next.reboot_pending = None;
             next.failed_stage = None;
+            next.restored = false;
             match planned {
                 Some(_) => next.planned_reboots = progress.planned_reboots.saturating_add(1),
                 None => next.unplanned_restarts = progress.unplanned_restarts.saturating_add(1),
@@ -207,7 +213,13 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
             }
         },
 
-        Event::ConfigFetched { sha256 } => {
+        Event::ConfigFetched { sha256 } | Event::ConfigKept { sha256, .. } => {
+            if let Event::ConfigKept { sha256, size } = &record.event {
+                next.kept = Some(KeptCopy {
+                    sha256: *sha256,
+                    size: *size,
+                });
+            }
             if progress.reboot_pending.is_some() {
                 return Err(reject(
                     "a reboot was announced; nothing else may run in this boot",
@@ -357,6 +369,11 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
         }
 
         Event::Completed => match progress.state {
+            State::Mutating { .. } if progress.kept.is_some() => {
+                return Err(reject(
+                    "the kept copy of the config must be removed before completion",
+                ));
+            }
             State::Mutating {
                 step: Step::Ended, ..
             } if progress.reboot_pending.is_none() => next.state = State::Complete,
@@ -404,8 +421,68 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
                 epoch: progress.epoch,
                 rerun_tokens: std::mem::take(&mut next.rerun_tokens),
                 last: next.last,
+                // The copy is still on disk until its removal is recorded.
+                kept: progress.kept,
                 ..Progress::default()
             };
+        }
+
+        Event::ConfigRestored { sha256 } => {
+            let bound = progress
+                .kept
+                .is_some_and(|kept| kept.sha256 == *sha256 && progress.config == Some(*sha256));
+            match progress.state {
+                State::Fresh if open_boot && bound && !progress.restored => {}
+                State::Fresh if open_boot && bound => {
+                    return Err(reject("the copy was already restored on this boot"));
+                }
+                State::Fresh if open_boot => {
+                    return Err(reject(
+                        "only the kept copy of the config the attempt is bound to can be restored",
+                    ));
+                }
+                State::Fresh | State::Fetched | State::Mutating { .. } => {
+                    return Err(reject(
+                        "a kept copy is restored by `check`, before the config is fetched",
+                    ));
+                }
+                State::Complete | State::Poisoned => {
+                    return Err(reject("the attempt has stopped"));
+                }
+            }
+            next.restored = true;
+        }
+
+        Event::KeptConfigRemoved { sha256, cause } => {
+            let open_attempt = !progress.awaits_attempt() && !stopped;
+            let allowed = match (progress.kept, cause) {
+                (None, RemovalCause::Unbound) => true,
+                (None, _) | (Some(_), RemovalCause::Unbound) => false,
+                (Some(kept), _) if kept.sha256 != *sha256 => false,
+                (Some(_), RemovalCause::Completed) => {
+                    this_boot
+                        && matches!(
+                            progress.state,
+                            State::Mutating {
+                                step: Step::Ended,
+                                ..
+                            }
+                        )
+                }
+                (Some(_), RemovalCause::Poisoned) => progress.state == State::Poisoned,
+                (Some(_), RemovalCause::Reset) => progress.awaits_attempt(),
+                (
+                    Some(_),
+                    RemovalCause::Disabled | RemovalCause::Missing | RemovalCause::Mismatch,
+                ) => open_attempt,
+            };
+            if !allowed {
+                return Err(reject(
+                    "a removal names the kept copy and a cause its state allows (a copy the journal does not bind is `unbound`)",
+                ));
+            }
+            next.kept = None;
+            next.restored = false;
         }
     }
     Ok(next)
@@ -416,6 +493,8 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
 fn is_hook_of_running_boot(event: &Event) -> bool {
     match event {
         Event::ConfigFetched { .. }
+        | Event::ConfigKept { .. }
+        | Event::ConfigRestored { .. }
         | Event::StageBegan { .. }
         | Event::StageEnded { .. }
         | Event::StageFailed { .. }
@@ -426,7 +505,8 @@ fn is_hook_of_running_boot(event: &Event) -> bool {
         | Event::Restarted { .. }
         | Event::BootRefused
         | Event::Poisoned { .. }
-        | Event::Reset { .. } => false,
+        | Event::Reset { .. }
+        | Event::KeptConfigRemoved { .. } => false,
     }
 }
 

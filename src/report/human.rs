@@ -217,6 +217,15 @@ pub fn event_label(body: &Body) -> (String, Option<String>) {
                 count(*dropped, "torn byte")
             )),
         ),
+        Event::ConfigKept { sha256, size } => (
+            format!("fetched {}", &sha256.to_hex()[..12]),
+            Some(format!("a copy is kept ({})", count(*size, "byte"))),
+        ),
+        Event::ConfigRestored { sha256 } => short(&format!("restored {}", &sha256.to_hex()[..12])),
+        Event::KeptConfigRemoved { sha256, cause } => (
+            "kept copy removed".to_owned(),
+            Some(format!("copy {} removed: {cause}", &sha256.to_hex()[..12])),
+        ),
     }
 }
 
@@ -664,7 +673,10 @@ pub fn write<S: Storage + ?Sized>(
         let at = format!("+{}", seconds(pushed.rel_ns));
         let text = match (&entry.body, pushed.closed) {
             (Body::Known(Event::StageBegan { .. }), _) => return Ok(()),
-            (Body::Known(Event::ConfigFetched { sha256 }), _) => match entry.config_changed_from {
+            (
+                Body::Known(Event::ConfigFetched { sha256 } | Event::ConfigKept { sha256, .. }),
+                _,
+            ) => match entry.config_changed_from {
                 Some(old) => format!(
                     "fetched {}: CONFIG CHANGED from {}",
                     &sha256.to_hex()[..12],

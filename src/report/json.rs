@@ -97,6 +97,11 @@ pub fn event_json(body: &Body) -> Value {
         Event::TailRepaired { offset, dropped } => {
             json!({ "offset": offset, "dropped": dropped })
         }
+        Event::ConfigKept { sha256, size } => json!({ "sha256": sha256.to_hex(), "size": size }),
+        Event::ConfigRestored { sha256 } => json!({ "sha256": sha256.to_hex() }),
+        Event::KeptConfigRemoved { sha256, cause } => {
+            json!({ "sha256": sha256.to_hex(), "cause": cause.name() })
+        }
         Event::BootRefused | Event::Completed => json!({}),
     };
     let object = fields.as_object_mut().expect("fields are an object");

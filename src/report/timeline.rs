@@ -153,7 +153,9 @@ impl Timeline {
         let mut closed = None;
         let mut left_open = None;
         match &entry.body {
-            Body::Known(Event::ConfigFetched { sha256 }) => boot.config = Some(*sha256),
+            Body::Known(Event::ConfigFetched { sha256 } | Event::ConfigKept { sha256, .. }) => {
+                boot.config = Some(*sha256)
+            }
             Body::Known(Event::StageBegan { stage }) => {
                 left_open = boot
                     .stages

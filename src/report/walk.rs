@@ -473,7 +473,7 @@ impl Boots {
             Body::Known(Event::AttemptStarted { .. } | Event::Restarted { .. }) => {
                 self.open_after = Some("check".to_owned());
             }
-            Body::Known(Event::ConfigFetched { .. }) if !stopped => {
+            Body::Known(Event::ConfigFetched { .. } | Event::ConfigKept { .. }) if !stopped => {
                 self.open_after = Some("fetched".to_owned());
             }
             Body::Known(_) | Body::UnknownKind(_) | Body::Unreadable => {}
@@ -693,16 +693,17 @@ pub fn walk<S: Storage + ?Sized>(
                 };
                 let record = scanned.record;
                 let changed = match (&record.event, progress.config) {
-                    (Event::ConfigFetched { sha256 }, Some(old)) if old != *sha256 => {
-                        Some(Anomaly::ConfigChanged {
-                            offset: scanned.offset,
-                            seq: record.seq,
-                            old,
-                            new: *sha256,
-                            after_stage: summary.mutated_stage,
-                            poisoned: next.state == State::Poisoned,
-                        })
-                    }
+                    (
+                        Event::ConfigFetched { sha256 } | Event::ConfigKept { sha256, .. },
+                        Some(old),
+                    ) if old != *sha256 => Some(Anomaly::ConfigChanged {
+                        offset: scanned.offset,
+                        seq: record.seq,
+                        old,
+                        new: *sha256,
+                        after_stage: summary.mutated_stage,
+                        poisoned: next.state == State::Poisoned,
+                    }),
                     _ => None,
                 };
                 progress = next;
@@ -842,7 +843,7 @@ pub fn walk<S: Storage + ?Sized>(
 
 /// Event kinds by their variant index on disk (see `spec/FORMAT.md`), as
 /// [`Event::kind`] names them.
-pub const EVENT_KINDS: [&str; 12] = [
+pub const EVENT_KINDS: [&str; 15] = [
     "attempt-started",
     "restarted",
     "boot-refused",
@@ -855,6 +856,9 @@ pub const EVENT_KINDS: [&str; 12] = [
     "poisoned",
     "reset",
     "tail-repaired",
+    "config-kept",
+    "config-restored",
+    "kept-config-removed",
 ];
 
 /// The name of the event kind with variant index `index`, if this version
@@ -911,6 +915,17 @@ mod tests {
             Event::TailRepaired {
                 offset: 0,
                 dropped: 0,
+            },
+            Event::ConfigKept {
+                sha256: Sha256([0; 32]),
+                size: 0,
+            },
+            Event::ConfigRestored {
+                sha256: Sha256([0; 32]),
+            },
+            Event::KeptConfigRemoved {
+                sha256: Sha256([0; 32]),
+                cause: crate::event::RemovalCause::Unbound,
             },
         ];
         assert_eq!(every_kind.len(), EVENT_KINDS.len());

@@ -10,11 +10,13 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::codec;
-use crate::event::{BootId, Event, PoisonReason, RebootReason, Record, Stamp, Trigger};
+use crate::event::{
+    BootId, Event, PoisonReason, RebootReason, Record, RemovalCause, Stamp, Trigger,
+};
 use crate::frame::FRAME_HEADER_LEN;
 use crate::scan::TornTail;
 use crate::stage::Stage;
-use crate::state::{Progress, State};
+use crate::state::{KeptCopy, Progress, State};
 use crate::transition::transition;
 
 /// Default number of unplanned restarts before the red line that one
@@ -473,4 +475,81 @@ fn crossing_candidates(from: &Progress) -> Vec<Event> {
         events.push(Event::StageBegan { stage });
     }
     events
+}
+
+/// What a writer finds under the kept copy's name (`lstat`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyOnDisk {
+    /// Nothing.
+    Absent,
+    /// Something that is not a regular file.
+    NotRegular,
+    /// A regular file of this size.
+    File {
+        /// Its size in bytes.
+        size: u64,
+    },
+}
+
+/// Whether a writer must remove the kept copy, and why: the rules of
+/// `spec/STATES.md`, "The kept copy", tried in order. `keeping` is
+/// `[Cache] KeepConfig`; `completing` is true for `complete`, which removes
+/// the copy before its own record. Pure, like [`classify`]; the journal's
+/// transition function accepts exactly the removal it names.
+pub fn kept_copy_removal(
+    progress: &Progress,
+    on_disk: CopyOnDisk,
+    keeping: bool,
+    completing: bool,
+) -> Option<RemovalCause> {
+    let Some(kept) = progress.kept else {
+        return match on_disk {
+            CopyOnDisk::Absent => None,
+            CopyOnDisk::NotRegular | CopyOnDisk::File { .. } => Some(RemovalCause::Unbound),
+        };
+    };
+    match progress.state {
+        State::Poisoned => return Some(RemovalCause::Poisoned),
+        State::Complete => return Some(RemovalCause::Completed),
+        State::Fresh if progress.awaits_attempt() => return Some(RemovalCause::Reset),
+        State::Fresh | State::Fetched | State::Mutating { .. } => {}
+    }
+    if completing {
+        return Some(RemovalCause::Completed);
+    }
+    if !keeping {
+        return Some(RemovalCause::Disabled);
+    }
+    match on_disk {
+        CopyOnDisk::Absent => Some(RemovalCause::Missing),
+        CopyOnDisk::NotRegular => Some(RemovalCause::Mismatch),
+        CopyOnDisk::File { size } if size != kept.size => Some(RemovalCause::Mismatch),
+        CopyOnDisk::File { .. } => None,
+    }
+}
+
+/// The kept copy `check` restores after its decision, if any: on a boot
+/// that provisions a retry or a resume of an attempt (or runs `check` again
+/// on the boot that does, before the config was fetched), when a copy of
+/// the very config the attempt is bound to is kept and not yet restored on
+/// this boot. A retry past the red line is never a verdict that proceeds,
+/// so nothing is ever restored past it.
+pub fn kept_copy_to_restore(progress: &Progress, verdict: &Verdict) -> Option<KeptCopy> {
+    let retry = match verdict {
+        Verdict::SafeRetry { .. }
+        | Verdict::ResumeAfterPlannedReboot { .. }
+        | Verdict::SameBoot { .. } => true,
+        Verdict::NotApplicable { .. }
+        | Verdict::FirstRun { .. }
+        | Verdict::ForcedRerun { .. }
+        | Verdict::FatalInterruption { .. }
+        | Verdict::AlreadyComplete { .. }
+        | Verdict::Poisoned { .. } => false,
+    };
+    let kept = progress.kept?;
+    (retry
+        && progress.state == State::Fresh
+        && progress.config == Some(kept.sha256)
+        && !progress.restored)
+        .then_some(kept)
 }

@@ -126,6 +126,32 @@ impl<S: Storage> Journal<S> {
         self.storage
     }
 
+    /// Whether `event`, stamped `stamp`, may be appended now (after the
+    /// repair of a torn tail, if one is to be cut off): the progress it
+    /// would lead to, or the transition function's refusal. Writes nothing;
+    /// a writer asks before it changes anything the record will name.
+    pub fn validate(&self, event: &Event, stamp: Stamp) -> Result<Progress, JournalError> {
+        let mut progress = self.progress.clone();
+        let mut seq = self.next_seq;
+        let mut events = Vec::with_capacity(2);
+        if let Some(torn) = self.torn {
+            events.push(Event::TailRepaired {
+                offset: torn.offset,
+                dropped: torn.len,
+            });
+        }
+        events.push(event.clone());
+        for event in events {
+            let record = Record { seq, stamp, event };
+            progress = transition(&progress, &record).map_err(|source| JournalError::Rejected {
+                path: self.path().to_owned(),
+                source,
+            })?;
+            seq += 1;
+        }
+        Ok(progress)
+    }
+
     /// Validates `event`, appends it durably and returns the new progress.
     ///
     /// Creates the journal first if there is none (header, `fdatasync`,

@@ -51,6 +51,7 @@ pub mod frame;
 pub mod fuzzing;
 pub mod hooks;
 pub mod journal;
+pub mod kept;
 pub mod provisioning;
 pub mod report;
 pub mod scan;

@@ -18,6 +18,11 @@
 //! [Policy]
 //! MaxRetries=5
 //! MaxPlannedReboots=4
+//!
+//! [Cache]
+//! KeepConfig=no
+//! RestoreTo=/usr/lib/ignition/user.ign
+//! MaxSize=1048576
 //! ```
 //!
 //! Files are read in [`SEARCH_PATH`] order, later ones winning key by key;
@@ -37,6 +42,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
 use crate::classify::{DEFAULT_MAX_PLANNED_REBOOTS, DEFAULT_MAX_RETRIES, Policy};
+use crate::kept::{DEFAULT_MAX_SIZE, MAX_SIZE_CAP};
 
 /// The files read, in order, when `PROVISION_JOURNAL_CONF` is not set:
 /// the distribution's default, the administrator's file, then every
@@ -288,6 +294,34 @@ impl PolicySettings {
     }
 }
 
+/// Where Ignition reads a system config before asking the platform: the
+/// default of `[Cache] RestoreTo`.
+pub const DEFAULT_RESTORE_TO: &str = "/usr/lib/ignition/user.ign";
+
+/// The kept copy of the config (`[Cache]`), off by default.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CacheSettings {
+    /// `[Cache] KeepConfig`: whether `fetched --config` keeps a copy beside
+    /// the journal for a retry to restore.
+    pub keep_config: Setting<bool>,
+    /// `[Cache] RestoreTo`: where `check` restores the copy; it must be in
+    /// memory (tmpfs or ramfs), never on a persistent disk.
+    pub restore_to: Setting<Utf8PathBuf>,
+    /// `[Cache] MaxSize`: the largest config kept, in bytes (at most
+    /// [`MAX_SIZE_CAP`]).
+    pub max_size: Setting<u64>,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        CacheSettings {
+            keep_config: Setting::default(false),
+            restore_to: Setting::default(Utf8PathBuf::from(DEFAULT_RESTORE_TO)),
+            max_size: Setting::default(DEFAULT_MAX_SIZE),
+        }
+    }
+}
+
 /// Everything the configuration decides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Config {
@@ -302,6 +336,8 @@ pub struct Config {
     pub signals: Signals,
     /// The budgets.
     pub policy: PolicySettings,
+    /// The kept copy of the config.
+    pub cache: CacheSettings,
     /// The files read, in order.
     pub files: Vec<Utf8PathBuf>,
 }
@@ -314,6 +350,7 @@ impl Default for Config {
             lock_timeout_sec: Setting::default(5),
             signals: Signals::default(),
             policy: PolicySettings::default(),
+            cache: CacheSettings::default(),
             files: Vec::new(),
         }
     }
@@ -440,18 +477,19 @@ impl Config {
                     error(
                         None,
                         format!(
-                            "malformed section header {content:?}: expected [Boot] or [Policy]"
+                            "malformed section header {content:?}: expected [Boot], [Policy] or [Cache]"
                         ),
                     )
                 })?;
                 section = Some(match name {
                     "Boot" => "Boot",
                     "Policy" => "Policy",
+                    "Cache" => "Cache",
                     _ => {
                         return Err(error(
                             None,
                             format!(
-                                "unknown section [{name}]: the sections are [Boot] and [Policy]"
+                                "unknown section [{name}]: the sections are [Boot], [Policy] and [Cache]"
                             ),
                         ));
                     }
@@ -468,7 +506,8 @@ impl Config {
             let Some(section) = section else {
                 return Err(error(
                     Some(key.to_owned()),
-                    "a setting before any section: put it under [Boot] or [Policy]".to_owned(),
+                    "a setting before any section: put it under [Boot], [Policy] or [Cache]"
+                        .to_owned(),
                 ));
             };
             let qualified = format!("{section}.{key}");
@@ -531,11 +570,21 @@ impl Config {
                     .max_planned_reboots
                     .set(parse_budget(value)?, source);
             }
+            ("Cache", "KeepConfig") => self.cache.keep_config.set(parse_bool(value)?, source),
+            ("Cache", "RestoreTo") => {
+                if !value.starts_with('/') || value.ends_with('/') {
+                    return Err(format!("{value:?} is not an absolute path to a file"));
+                }
+                self.cache.restore_to.set(Utf8PathBuf::from(value), source);
+            }
+            ("Cache", "MaxSize") => self.cache.max_size.set(parse_size(value)?, source),
             (_, _) => {
-                let known = if section == "Boot" {
-                    "Device, DeviceTimeoutSec, LockTimeoutSec, FirstbootArguments, FirstbootStamp, LiveArguments"
-                } else {
-                    "MaxRetries, MaxPlannedReboots"
+                let known = match section {
+                    "Boot" => {
+                        "Device, DeviceTimeoutSec, LockTimeoutSec, FirstbootArguments, FirstbootStamp, LiveArguments"
+                    }
+                    "Policy" => "MaxRetries, MaxPlannedReboots",
+                    _ => "KeepConfig, RestoreTo, MaxSize",
                 };
                 return Err(format!(
                     "unknown key {key:?} in [{section}] (the keys are {known})"
@@ -565,6 +614,35 @@ fn parse_seconds(value: &str, max: u64) -> Result<u64, String> {
         .ok()
         .filter(|seconds| *seconds <= max)
         .ok_or_else(|| format!("{value:?} is not a whole number of seconds from 0 to {max}"))
+}
+
+/// A boolean as systemd spells it: `yes`/`no`, `true`/`false`, `on`/`off`,
+/// `1`/`0`.
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" | "true" | "on" | "1" => Ok(true),
+        "no" | "false" | "off" | "0" => Ok(false),
+        _ => Err(format!("{value:?} is not a boolean (yes or no)")),
+    }
+}
+
+/// A size in bytes, optionally with a `K` or `M` suffix (1024-based), from
+/// 1 byte to [`MAX_SIZE_CAP`].
+fn parse_size(value: &str) -> Result<u64, String> {
+    let (digits, unit) = match value.strip_suffix(['K', 'k']) {
+        Some(digits) => (digits, 1024),
+        None => match value.strip_suffix(['M', 'm']) {
+            Some(digits) => (digits, 1024 * 1024),
+            None => (value, 1),
+        },
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|number| number.checked_mul(unit))
+        .filter(|size| (1..=MAX_SIZE_CAP).contains(size))
+        .ok_or_else(|| format!("{value:?} is not a size from 1 byte to {MAX_SIZE_CAP} bytes (16M)"))
 }
 
 /// A budget: a whole number from 0 to [`MAX_BUDGET`].

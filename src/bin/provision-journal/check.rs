@@ -1,25 +1,77 @@
-//! `check`: classify this boot, record the decision, say it in one sentence.
+//! `check`: classify this boot, record the decision, say it in one sentence;
+//! then bring the kept copy of the config in line with the journal and, on
+//! a retry of an attempt that kept one, restore it for Ignition.
 
 use std::time::Duration;
 
 use camino::Utf8Path;
 use provision_journal::boot_context::BootInputs;
+use provision_journal::classify::kept_copy_to_restore;
+use provision_journal::config::CacheSettings;
+use provision_journal::kept::{self, Restored};
 use provision_journal::{Clock, FsStorage, Journal, NotApplicable, SystemClock, Verdict, hooks};
 
 use crate::exit::{Exit, Failure};
+use crate::hook::{copy_path, copy_store, say_removed};
 use crate::location::require_directory;
-use crate::output::say;
+use crate::output::{complain, say};
+use crate::restore::write_target;
 
 /// Decides the boot described by `inputs` for the journal at `path`,
 /// records the decision durably, prints it, and returns the exit status.
-/// The decision stands even if stdout cannot be written.
-pub fn run(path: &Utf8Path, inputs: &BootInputs, lock_wait: Duration) -> Result<Exit, Failure> {
-    let verdict = decide_at(
-        path,
-        inputs,
-        &mut SystemClock::new(inputs.boot_id),
-        lock_wait,
-    )?;
+/// The decision stands even if stdout cannot be written. With `cache` (a
+/// journal on a boot partition, not a live system), the kept copy is then
+/// tidied and restored as `spec/STATES.md` says.
+pub fn run(
+    path: &Utf8Path,
+    inputs: &BootInputs,
+    lock_wait: Duration,
+    cache: Option<&CacheSettings>,
+) -> Result<Exit, Failure> {
+    let mut clock = SystemClock::new(inputs.boot_id);
+    let context = inputs.context();
+    if context.live || cache.is_none() {
+        let verdict = decide_at(path, inputs, &mut clock, lock_wait)?;
+        say_verdict(&verdict, inputs);
+        return Ok(exit_for(&verdict));
+    }
+    let cache = cache.expect("checked above");
+    require_directory(path)?;
+    let mut journal = Journal::open(FsStorage::new(path).waiting_for_lock(lock_wait))?;
+    let verdict = hooks::check(&mut journal, &context, &mut clock)?.verdict;
+    say_verdict(&verdict, inputs);
+    let keeping = cache.keep_config.value;
+    let mut store = copy_store(path);
+    let removed = kept::tidy(&mut journal, &mut store, keeping, false, clock.stamp())?;
+    say_removed(path, removed);
+    let restore = keeping
+        .then(|| kept_copy_to_restore(journal.progress(), &verdict))
+        .flatten();
+    if let Some(copy) = restore {
+        let target = &cache.restore_to.value;
+        let outcome = kept::restore(
+            &mut journal,
+            &mut store,
+            copy,
+            |bytes| write_target(target, bytes),
+            clock.stamp(),
+        )?;
+        match outcome {
+            Restored::Applied(copy) => say(format_args!(
+                "restored the kept config (SHA-256 {}, {} bytes) to `{target}` and recorded it: this boot applies exactly the config the attempt is bound to, without fetching it",
+                copy.sha256, copy.size
+            )),
+            Restored::Discarded { cause, why } => complain(format_args!(
+                "provision-journal: {why}: it is not restored; it was removed and the removal recorded ({cause}). This boot fetches the config afresh, and the attempt stays bound to SHA-256 {}: a different config is accepted only while no stage has changed the machine (`{}`)",
+                copy.sha256,
+                copy_path(path)
+            )),
+        }
+    }
+    Ok(exit_for(&verdict))
+}
+
+fn say_verdict(verdict: &Verdict, inputs: &BootInputs) {
     match verdict {
         Verdict::NotApplicable {
             why: NotApplicable::NotFirstBoot,
@@ -27,9 +79,8 @@ pub fn run(path: &Utf8Path, inputs: &BootInputs, lock_wait: Duration) -> Result<
             "not a provisioning boot (this system marks one with {}): nothing to do",
             inputs.signals.describe_firstboot()
         )),
-        _ => say(&verdict),
+        _ => say(verdict),
     }
-    Ok(exit_for(&verdict))
 }
 
 /// Decides the boot described by `inputs` for the journal at `path` and

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use provision_journal::boot_context::BootContextError;
 use provision_journal::config::ConfigError;
+use provision_journal::kept::KeptError;
 use provision_journal::report;
 use provision_journal::storage::StorageError;
 use provision_journal::{FsStorage, JournalError};
@@ -68,6 +69,13 @@ pub enum Exit {
     Mount = 52,
     /// The config file given to `fetched --config` could not be read.
     ConfigUnreadable = 53,
+    /// The kept copy of the config could not be restored: `[Cache]
+    /// RestoreTo` is on a persistent file system or cannot be written.
+    /// Nothing was applied.
+    RestoreRefused = 54,
+    /// `fetched --config` with `[Cache] KeepConfig=yes`: the config is
+    /// larger than `[Cache] MaxSize`. Nothing was written.
+    ConfigTooLarge = 55,
 }
 
 impl From<Exit> for ExitCode {
@@ -154,6 +162,21 @@ impl Failure {
         Failure {
             exit: self.exit,
             message: format!("boot device `{device}`: {}", self.message),
+        }
+    }
+}
+
+impl From<KeptError> for Failure {
+    fn from(error: KeptError) -> Self {
+        let exit = match &error {
+            KeptError::Journal(_) => None,
+            KeptError::Storage { source, .. } => Some(storage_exit(source)),
+            KeptError::TooLarge { .. } => Some(Exit::ConfigTooLarge),
+            KeptError::Target { .. } => Some(Exit::RestoreRefused),
+        };
+        match (exit, error) {
+            (_, KeptError::Journal(error)) => Failure::from(error),
+            (exit, error) => Failure::new(exit.unwrap_or(Exit::Io), error.to_string()),
         }
     }
 }

@@ -7,13 +7,15 @@ use camino::Utf8Path;
 use provision_journal::boot_context::read_boot_id;
 use provision_journal::event::MAX_TEXT_LEN;
 use provision_journal::hooks::{self, Hook};
+use provision_journal::kept::{self, FsCopyStore, copy_name};
 use provision_journal::report::{self, StopCause, stop_advice, verdict::describe_poison_cause};
 use provision_journal::{
-    BootContext, FsStorage, Journal, JournalError, State, SystemClock, TransitionError, classify,
+    BootContext, Clock, FsStorage, Journal, JournalError, State, SystemClock, TransitionError,
+    classify,
 };
 
 use crate::exit::{Exit, Failure};
-use crate::location::require_directory;
+use crate::location::{journal_dir, require_directory};
 use crate::output::say;
 
 /// The failure of a hook whose record the journal refused, naming the
@@ -34,13 +36,63 @@ fn refused(error: JournalError, hook: &Hook) -> Failure {
     }
 }
 
+/// What a hook does about the kept copy of the config.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cache<'a> {
+    /// `[Cache] KeepConfig`.
+    pub keeping: bool,
+    /// For `fetched --config` with keeping on: the config's bytes, kept as
+    /// the copy the record binds.
+    pub keep: Option<&'a [u8]>,
+}
+
+/// The kept copy's path beside the journal at `path`.
+pub fn copy_path(path: &Utf8Path) -> camino::Utf8PathBuf {
+    let name = path.file_name().unwrap_or("provision-journal");
+    journal_dir(path).join(copy_name(name))
+}
+
+/// The kept copy's store beside the journal at `path`.
+pub fn copy_store(path: &Utf8Path) -> FsCopyStore {
+    FsCopyStore::new(copy_path(path))
+}
+
+/// Says what a writer's tidying removed, if anything.
+pub fn say_removed(path: &Utf8Path, cause: Option<provision_journal::event::RemovalCause>) {
+    if let Some(cause) = cause {
+        say(format_args!(
+            "removed the kept copy of the config `{}` ({cause}) and recorded it",
+            copy_path(path)
+        ));
+    }
+}
+
+/// The failure of a hook whose copy or record failed: a refusal is told as
+/// [`refused`] tells it.
+fn kept_refused(error: kept::KeptError, hook: &Hook) -> Failure {
+    match error {
+        kept::KeptError::Journal(error) => refused(error, hook),
+        other => Failure::from(other),
+    }
+}
+
 /// Appends `hook`'s event to the journal at `path`, stamped with this boot.
 /// Once the record is durable, a stdout that cannot be written does not
 /// change the outcome. A record that poisons the attempt (a different
 /// config after a mutating stage) is [`Exit::RecordPoisoned`], so the unit
 /// fails; `fail`, which reports a failure that already happened, is not.
 /// A writer waits up to `lock_wait` for another hook's lock.
-pub fn run(path: &Utf8Path, hook: &Hook, lock_wait: Duration) -> Result<Exit, Failure> {
+///
+/// Around the record, the kept copy is brought in line with the journal
+/// (`kept::tidy`): `complete` removes it before its record, every hook
+/// after its own (a poisoning record, a reset). `fetched` with
+/// [`Cache::keep`] keeps the copy, then records `ConfigKept`.
+pub fn run(
+    path: &Utf8Path,
+    hook: &Hook,
+    lock_wait: Duration,
+    cache: Cache<'_>,
+) -> Result<Exit, Failure> {
     let boot_id = read_boot_id()?;
     require_directory(path)?;
     let mut journal = Journal::open(FsStorage::new(path).waiting_for_lock(lock_wait))?;
@@ -57,13 +109,42 @@ pub fn run(path: &Utf8Path, hook: &Hook, lock_wait: Duration) -> Result<Exit, Fa
             ),
         ));
     }
-    let progress = hooks::record(&mut journal, hook, &mut SystemClock::new(boot_id))
-        .map_err(|error| refused(error, hook))?;
+    let mut clock = SystemClock::new(boot_id);
+    let mut store = copy_store(path);
+    if let Hook::Complete = hook {
+        let removed = kept::tidy(&mut journal, &mut store, cache.keeping, true, clock.stamp())
+            .map_err(|error| kept_refused(error, hook))?;
+        say_removed(path, removed);
+    }
+    match (hook, cache.keep) {
+        (Hook::Fetched(_), Some(bytes)) => {
+            kept::keep(&mut journal, &mut store, bytes, clock.stamp())
+                .map_err(|error| kept_refused(error, hook))?;
+        }
+        _ => {
+            hooks::record(&mut journal, hook, &mut clock).map_err(|error| refused(error, hook))?;
+        }
+    }
+    let removed = kept::tidy(
+        &mut journal,
+        &mut store,
+        cache.keeping,
+        false,
+        clock.stamp(),
+    )?;
+    let progress = journal.progress();
     say(format_args!(
         "recorded `{}`: the attempt is now {}",
         hook.command(),
         progress.state
     ));
+    if let (Some(kept), Some(_)) = (progress.kept, cache.keep) {
+        say(format_args!(
+            "kept a copy of the config beside the journal ({} bytes, SHA-256 {}) for a retry of this attempt",
+            kept.size, kept.sha256
+        ));
+    }
+    say_removed(path, removed);
     if hook.text_was_cut() {
         say(format_args!(
             "(the reason was cut to the {MAX_TEXT_LEN} bytes a record keeps)"

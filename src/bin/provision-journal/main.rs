@@ -7,11 +7,13 @@ mod args;
 mod check;
 mod dump;
 mod exit;
+mod fetched;
 mod hook;
 mod location;
 mod many;
 mod mount;
 mod output;
+mod restore;
 mod settings;
 mod simulate;
 mod status;
@@ -22,7 +24,7 @@ use provision_journal::RebootReason;
 use provision_journal::boot_context::{
     BootInputs, firstboot_stamp_exists, read_cmdline, running_system_is_live,
 };
-use provision_journal::hooks::{Hook, sha256_of};
+use provision_journal::hooks::Hook;
 
 use crate::args::{Cli, Command};
 use crate::exit::{Exit, Failure};
@@ -61,6 +63,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         ));
         return Ok(Exit::Ok);
     }
+    let mut keep: Option<Vec<u8>> = None;
     let hook = match &cli.command {
         Command::Simulate { .. } => unreachable!("simulate reads no configuration"),
         Command::Config { json, get } => return settings::show(&config, *json, get.as_deref()),
@@ -96,8 +99,12 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         }
         Command::Reset { reason } => {
             let hook = Hook::Reset(reason.clone());
+            let cache = hook::Cache {
+                keeping: config.cache.keep_config.value,
+                keep: None,
+            };
             return with_journal(cli, &config, Access::Write, |path| {
-                hook::run(path, &hook, lock_wait)
+                hook::run(path, &hook, lock_wait, cache)
             });
         }
         Command::Check => {
@@ -106,25 +113,20 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             let mut inputs = BootInputs::read_system(cmdline, signals, config.policy.policy())?;
             if inputs.is_live() {
                 // A live system has no boot partition to hold a stamp.
-                return check::run(&cli.journal, &inputs, lock_wait);
+                return check::run(&cli.journal, &inputs, lock_wait, None);
             }
             return with_journal(cli, &config, Access::Write, |path| {
                 inputs.firstboot_stamp = firstboot_stamp_exists(path, signals)?;
-                check::run(path, &inputs, lock_wait)
+                check::run(path, &inputs, lock_wait, Some(&config.cache))
             });
         }
         Command::Fetched(fetched) => match (&fetched.sha256, &fetched.config) {
             (Some(sha256), _) => Hook::Fetched(*sha256),
-            (None, Some(config)) => {
-                let digest = std::fs::File::open(config)
-                    .and_then(sha256_of)
-                    .map_err(|error| {
-                        Failure::new(
-                            Exit::ConfigUnreadable,
-                            format!("failed to read config `{}`: {error}", config.display()),
-                        )
-                    })?;
-                Hook::Fetched(digest)
+            (None, Some(path)) => {
+                let cache = &config.cache;
+                let read = fetched::read(path, cache.keep_config.value, cache.max_size.value)?;
+                keep = read.keep;
+                Hook::Fetched(read.sha256)
             }
             (None, None) => unreachable!("clap requires --config or --sha256"),
         },
@@ -134,8 +136,12 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         Command::Reboot { reason } => Hook::Reboot(RebootReason::parse(reason)),
         Command::Complete => Hook::Complete,
     };
+    let cache = hook::Cache {
+        keeping: config.cache.keep_config.value,
+        keep: keep.as_deref(),
+    };
     with_journal(cli, &config, Access::Write, |path| {
-        hook::run(path, &hook, lock_wait)
+        hook::run(path, &hook, lock_wait, cache)
     })
 }
 

@@ -119,6 +119,15 @@ fn rows(config: &Config) -> Vec<Row> {
             &config.policy.max_planned_reboots,
             u32::to_string,
         ),
+        row("Cache.KeepConfig", &config.cache.keep_config, |keep| {
+            if *keep { "yes" } else { "no" }.to_owned()
+        }),
+        row(
+            "Cache.RestoreTo",
+            &config.cache.restore_to,
+            ToString::to_string,
+        ),
+        row("Cache.MaxSize", &config.cache.max_size, u64::to_string),
     ]
 }
 

@@ -5,9 +5,12 @@
 # dracut runs in a private mount namespace over an overlay of /usr that holds
 # the binary and the two modules.
 #
-# usage: build-initramfs.sh BINARY PROFILE OUTPUT
+# usage: build-initramfs.sh BINARY PROFILE OUTPUT [DROP-IN...]
 # PROFILE names one of dist/profiles/ (fcos, flatcar), installed as the
-# distribution's configuration file, as a package would.
+# distribution's configuration file, as a package would. Each DROP-IN (a
+# configuration file) is appended to it, later keys winning, as an
+# administrator's /etc/provision-journal.conf.d/ would (the fcos-cache image
+# is the fcos profile with tests/boot/cache.conf).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -25,6 +28,9 @@ trap 'rm -rf "$scratch"' EXIT
 upper="$scratch/upper"
 install -D -m 0755 "$binary" "$upper/bin/provision-journal"
 install -D -m 0644 "$profile" "$upper/lib/provision-journal/provision-journal.conf"
+for dropin in "${@:4}"; do
+    cat "$dropin" >> "$upper/lib/provision-journal/provision-journal.conf"
+done
 module="$upper/lib/dracut/modules.d/50provision-journal"
 install -D -m 0755 "$top/dist/dracut/50provision-journal/module-setup.sh" "$module/module-setup.sh"
 cp -r "$top/dist/systemd/." "$module/"
@@ -49,4 +55,4 @@ modules=$(lsinitrd -m "$output")
 for module in ignition provision-journal provision-journal-harness; do
     grep -qx "$module" <<<"$modules" || { echo "dracut left module $module out of $output" >&2; exit 1; }
 done
-echo "initramfs $output for kernel $kver, profile $2 ($(du -h "$output" | cut -f1))"
+echo "initramfs $output for kernel $kver, profile $2${4:+ + ${*:4}} ($(du -h "$output" | cut -f1))"

@@ -45,6 +45,8 @@ class BootProfile:
 
 
 FCOS = BootProfile("fcos", "ext4", "boot", "ignition.firstboot", "ignition.firstboot")
+# The same system with `[Cache] KeepConfig=yes` (tests/boot/cache.conf).
+FCOS_CACHE = BootProfile("fcos-cache", "ext4", "boot", "ignition.firstboot", "ignition.firstboot")
 
 
 @dataclass

@@ -9,6 +9,7 @@ own `dump --json`. See tests/boot/README.md.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -21,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from assets import Assets  # noqa: E402
-from machine import FCOS, ROOT_MARKER, BootProfile, Machine  # noqa: E402
+from machine import FCOS, FCOS_CACHE, ROOT_MARKER, BootProfile, Machine  # noqa: E402
 from figures import summary as hook_figures  # noqa: E402
 from oracle import RED_LINE_STAGES, VERDICTS, expected_verdict  # noqa: E402
 
@@ -340,6 +341,54 @@ def scenario_check_waits_for_udev(ctx):
            f"check started at {started}s, before udevd ({udev}s)")
 
 
+USER_IGN = "/usr/lib/ignition/user.ign"
+KEPT_COPY = "provision-journal.config"
+
+
+def scenario_cache(cut):
+    """Boot 1 fetches config A with the kept config on, and is cut during
+    kargs (or reboots for kargs). Every later boot is given config B on
+    fw_cfg: check restores A from the boot partition, Ignition reads it as
+    its system config before asking the platform, and the attempt completes
+    with A, never B. After completion the copy is gone from the image."""
+    def scenario(ctx):
+        boot, dump = ctx.boot("a-kargs.ign", cut=cut)
+        expect(boot.ended == ("cut" if cut else "reboot"),
+               f"boot 1 ended {boot.ended}, expected {'a cut' if cut else 'a reboot'}")
+        kept = [r["event"] for r in dump["records"] if r["event"]["kind"] == "config_kept"]
+        expect(len(kept) == 1, f"boot 1: expected one config_kept record: {kinds(dump)}")
+        bound = kept[0]["sha256"]
+        copy = ctx.machine.read_file(KEPT_COPY)
+        expect(copy is not None, f"boot 1: no {KEPT_COPY} on the boot partition")
+        expect(len(copy) == kept[0]["size"] and hashlib.sha256(copy).hexdigest() == bound,
+               f"boot 1: the copy on the image ({len(copy)} bytes) is not the one recorded")
+        for _ in range(2):  # a cut during kargs retries kargs, which reboots once
+            boot, dump = ctx.boot("b.ign")
+            expect(boot.has("restored the kept config"),
+                   f"boot {boot.number}: check did not restore the kept config")
+            expect(boot.has(f'reading system config file "{USER_IGN}"')
+                   and not boot.has(f'no config at "{USER_IGN}"'),
+                   f"boot {boot.number}: Ignition did not read the restored {USER_IGN}")
+            if boot.ended != "reboot":
+                break
+        ctx.expect_provisioned(boot, dump, config="A-kargs")
+        records = [r["event"] for r in dump["records"]]
+        digests = {e["sha256"] for e in records if e["kind"] in ("config_fetched", "config_kept")}
+        expect(digests == {bound}, f"a config other than A was fetched: {digests} (A is {bound})")
+        restored = [e for e in records if e["kind"] == "config_restored"]
+        expect(restored and all(e["sha256"] == bound for e in restored),
+               f"the journal shows no restore of A: {kinds(dump)}")
+        expect(kinds(dump)[-2:] == ["kept_config_removed", "completed"]
+               and records[-2]["cause"] == "completed",
+               f"the copy was not removed before completion: {kinds(dump)[-3:]}")
+        expect(ctx.machine.read_file(KEPT_COPY) is None,
+               f"{KEPT_COPY} is still on the boot partition after completion")
+    scenario.__doc__ = scenario_cache.__doc__.replace(
+        "cut during\n    kargs (or reboots for kargs)",
+        "cut during kargs" if cut else "rebooted for kargs")
+    return scenario
+
+
 def cut_scenario(point):
     def scenario(ctx):
         boot, dump = ctx.boot(cut=point)
@@ -382,6 +431,10 @@ SCENARIOS = {
     "check-after-udev": (scenario_check_waits_for_udev, FCOS),
 }
 SCENARIOS.update(profile_scenarios(FLATCAR, "vfat-"))
+SCENARIOS.update({
+    "cache-planned-reboot": (scenario_cache(None), FCOS_CACHE),
+    "cache-cut-during-kargs": (scenario_cache("during-kargs"), FCOS_CACHE),
+})
 SWEEP = {f"cut-{name}": (cut_scenario(name), FCOS) for name, _ in CUT_POINTS}
 
 
@@ -403,7 +456,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
     parser.add_argument("--initrd", action="append", default=[], metavar="PROFILE=PATH",
-                        help="the initramfs built with a profile (fcos, flatcar)")
+                        help="the initramfs built with a profile (fcos, flatcar, fcos-cache)")
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--list", action="store_true", help="list the scenarios and cut points")

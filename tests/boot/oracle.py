@@ -48,11 +48,11 @@ def expected_verdict(dump, rerun_token=None):
             outcome, attempt_open = "poisoned", False
         elif kind == "stage_failed" and r["event"]["stage"] in RED_LINE_STAGES:
             outcome, attempt_open = "poisoned", False
-        elif kind == "config_fetched" and r["state_after"]["state"] == "poisoned":
+        elif kind in ("config_fetched", "config_kept") and r["state_after"]["state"] == "poisoned":
             outcome, attempt_open = "poisoned", False
         elif kind == "reset":
             outcome, attempt_open, last_boot = None, False, []
-        elif kind in ("boot_refused", "tail_repaired"):
+        elif kind in ("boot_refused", "tail_repaired", "config_restored", "kept_config_removed"):
             pass
         else:
             last_boot.append(r)

@@ -557,3 +557,148 @@ fn reset_is_refused_while_the_attempt_runs_on_this_boot() {
         });
     assert!(complete.progress.awaits_attempt());
 }
+
+// The kept copy of the config (`[Cache] KeepConfig=yes`).
+
+fn kept(sha256: Sha256) -> Event {
+    Event::ConfigKept { sha256, size: 42 }
+}
+
+fn removed(sha256: Sha256, cause: provision_journal::event::RemovalCause) -> Event {
+    Event::KeptConfigRemoved { sha256, cause }
+}
+
+use provision_journal::event::RemovalCause as Cause;
+
+#[test]
+fn config_kept_binds_like_config_fetched_and_names_the_copy() {
+    let mut history = History::started();
+    history.apply(kept(A));
+    assert_eq!(history.progress.state, State::Fetched);
+    assert_eq!(history.progress.config, Some(A));
+    let copy = history.progress.kept.expect("a copy is named");
+    assert_eq!((copy.sha256, copy.size), (A, 42));
+    history.rejects(kept(A));
+}
+
+#[test]
+fn config_kept_with_another_digest_after_mutation_poisons_and_keeps_naming_the_copy() {
+    let mut history = History::started();
+    history.apply(kept(A)).begin(Stage::Kargs).end(Stage::Kargs);
+    history.apply(Event::RebootPlanned {
+        reason: RebootReason::Kargs,
+    });
+    history.new_boot().apply(Event::Restarted {
+        planned: Some(RebootReason::Kargs),
+    });
+    history.apply(kept(B));
+    assert_eq!(history.progress.state, State::Poisoned);
+    assert_eq!(history.progress.kept.map(|copy| copy.sha256), Some(B));
+    history.apply(removed(B, Cause::Poisoned));
+    assert_eq!(history.progress.kept, None);
+}
+
+#[test]
+fn config_restored_needs_the_bound_copy_in_a_fresh_boot_once() {
+    let mut history = History::started();
+    history.apply(kept(A));
+    history.rejects(Event::ConfigRestored { sha256: A });
+    history.new_boot().apply(Event::Restarted { planned: None });
+    history.rejects(Event::ConfigRestored { sha256: B });
+    history.apply(Event::ConfigRestored { sha256: A });
+    assert!(history.progress.restored);
+    history.rejects(Event::ConfigRestored { sha256: A });
+    history.apply(kept(A));
+    history.rejects(Event::ConfigRestored { sha256: A });
+}
+
+#[test]
+fn config_restored_comes_only_from_the_boot_running_the_attempt() {
+    let mut history = History::started();
+    history.apply(kept(A));
+    history.new_boot().apply(Event::Restarted { planned: None });
+    history.new_boot();
+    assert!(matches!(
+        history.try_apply(Event::ConfigRestored { sha256: A }),
+        Err(TransitionError::NotCheckedBoot { .. })
+    ));
+}
+
+#[test]
+fn a_restored_copy_is_not_one_of_a_config_that_changed_before_mutation() {
+    let mut history = History::started();
+    history.apply(kept(A));
+    history.new_boot().apply(Event::Restarted { planned: None });
+    history.apply(Event::ConfigFetched { sha256: B });
+    history.new_boot().apply(Event::Restarted { planned: None });
+    // The copy of A is still named, but the attempt is bound to B.
+    history.rejects(Event::ConfigRestored { sha256: A });
+}
+
+#[test]
+fn completion_needs_the_copy_removed_first_by_complete_itself() {
+    let mut history = History::started();
+    history.apply(kept(A)).begin(Stage::Disks).end(Stage::Disks);
+    history.rejects(Event::Completed);
+    history.rejects(removed(A, Cause::Reset));
+    history.rejects(removed(B, Cause::Completed));
+    history.apply(removed(A, Cause::Completed));
+    history.apply(Event::Completed);
+    assert_eq!(history.progress.state, State::Complete);
+}
+
+#[test]
+fn removal_causes_follow_the_state() {
+    // An open attempt: disabled, missing, mismatch; never unbound while a
+    // copy is named.
+    for cause in [Cause::Disabled, Cause::Missing, Cause::Mismatch] {
+        let mut history = History::started();
+        history.apply(kept(A));
+        history.rejects(removed(A, Cause::Unbound));
+        history.rejects(removed(A, Cause::Poisoned));
+        history.rejects(removed(A, Cause::Completed));
+        history.apply(removed(A, cause));
+        assert_eq!(history.progress.kept, None);
+        history.rejects(removed(A, cause));
+        // A copy nobody binds can be removed any time, from any boot.
+        history.new_boot().apply(removed(B, Cause::Unbound));
+    }
+}
+
+#[test]
+fn reset_keeps_naming_the_copy_until_its_removal_and_no_attempt_starts_before() {
+    let mut history = History::started();
+    history.apply(kept(A));
+    history.new_boot().apply(Event::Reset {
+        reason: "operator".to_owned(),
+    });
+    assert!(history.progress.awaits_attempt());
+    assert_eq!(history.progress.kept.map(|copy| copy.sha256), Some(A));
+    history.new_boot();
+    history.rejects(Event::AttemptStarted {
+        epoch: 2,
+        trigger: Trigger::Firstboot,
+    });
+    history.rejects(removed(A, Cause::Missing));
+    history.apply(removed(A, Cause::Reset));
+    history.apply(Event::AttemptStarted {
+        epoch: 2,
+        trigger: Trigger::Firstboot,
+    });
+}
+
+#[test]
+fn a_poisoned_attempt_removes_its_copy_from_any_boot() {
+    let mut history = History::started();
+    history.apply(kept(A)).begin(Stage::Disks);
+    history.new_boot().apply(Event::Poisoned {
+        reason: PoisonReason::RetriesExhausted {
+            restarts: 6,
+            limit: 5,
+        },
+    });
+    history.new_boot();
+    history.rejects(removed(A, Cause::Reset));
+    history.apply(removed(A, Cause::Poisoned));
+    history.apply(Event::BootRefused);
+}

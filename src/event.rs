@@ -319,6 +319,10 @@ pub enum RemovalCause {
     /// The file under the copy's name is not the bound copy: not a regular
     /// file, or another size or digest. Never restored.
     Mismatch,
+    /// A config with another digest was fetched before any stage changed
+    /// the machine: its copy is kept instead, and the old one is removed
+    /// first, so that no record ever names bytes that are not on disk.
+    Replaced,
 }
 
 impl RemovalCause {
@@ -332,6 +336,7 @@ impl RemovalCause {
             RemovalCause::Unbound => "unbound",
             RemovalCause::Missing => "missing",
             RemovalCause::Mismatch => "mismatch",
+            RemovalCause::Replaced => "replaced",
         }
     }
 }

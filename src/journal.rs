@@ -121,6 +121,11 @@ impl<S: Storage> Journal<S> {
         self.next_seq == 0
     }
 
+    /// The storage, as it is (tests crash a copy of it).
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
     /// Gives the storage back.
     pub fn into_storage(self) -> S {
         self.storage

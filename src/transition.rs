@@ -473,7 +473,10 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
                 (Some(_), RemovalCause::Reset) => progress.awaits_attempt(),
                 (
                     Some(_),
-                    RemovalCause::Disabled | RemovalCause::Missing | RemovalCause::Mismatch,
+                    RemovalCause::Disabled
+                    | RemovalCause::Missing
+                    | RemovalCause::Mismatch
+                    | RemovalCause::Replaced,
                 ) => open_attempt,
             };
             if !allowed {

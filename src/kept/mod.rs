@@ -9,22 +9,26 @@
 //! that carries those decisions out in a durable order, through the
 //! narrow [`CopyStore`] seam:
 //!
-//! - **keep**: remove a leftover temporary file, write the copy to a
+//! - **keep**: if the journal names a copy of another config, remove it
+//!   first (as below, cause `replaced`); a config whose record would poison
+//!   the attempt is not kept at all. Then remove a leftover temporary
+//!   file, write the copy to a
 //!   temporary name (`O_CREAT | O_EXCL | O_NOFOLLOW`, 0600), `fdatasync`,
 //!   rename it over the copy's name, `fsync` the directory, and only then
 //!   append `ConfigKept`. A crash before the append leaves a copy the
 //!   journal does not bind; the next writer removes it.
-//! - **remove**: unlink, `fsync` the directory, then append
-//!   `KeptConfigRemoved`. A crash before the append leaves a record naming
-//!   a copy that is gone; the next writer records the removal.
+//! - **remove**: append `KeptConfigRemoved`, then unlink the copy and
+//!   `fsync` the directory. A crash between leaves a copy the journal no
+//!   longer binds; the next writer removes it (and records that, as
+//!   `unbound`).
 //! - **restore**: read the copy (`O_NOFOLLOW`, a regular file only), check
 //!   its size and SHA-256 against the record, hand exactly those bytes to
 //!   the target, then append `ConfigRestored`. A copy that does not match
 //!   is removed and never handed on.
 //!
-//! So a record never names a copy that was never made, and a copy the
-//! journal does not bind never outlives the next writer and is never
-//! restored (`spec/STATES.md`, "The kept copy").
+//! So a record never names a missing copy, and a copy the journal does not
+//! bind never outlives the next writer and is never restored
+//! (`spec/STATES.md`, "The kept copy").
 
 mod fs;
 mod mem;
@@ -34,12 +38,14 @@ pub use mem::{CopyOp, MemCopyStore};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::classify::{CopyOnDisk, kept_copy_removal};
+use crate::classify::{BootContext, CopyOnDisk, Decision, kept_copy_removal};
+use crate::clock::Clock;
 use crate::error::JournalError;
 use crate::event::{Event, RemovalCause, Sha256, Stamp};
+use crate::hooks;
 use crate::hooks::sha256_of;
 use crate::journal::Journal;
-use crate::state::{KeptCopy, Progress};
+use crate::state::{KeptCopy, Progress, State};
 use crate::storage::{Storage, StorageError};
 
 /// The largest copy `[Cache] MaxSize` may allow, in bytes (16 MiB). The
@@ -207,7 +213,20 @@ pub fn keep<S: Storage, C: CopyStore>(
         sha256,
         size: bytes.len() as u64,
     };
-    journal.validate(&event, stamp)?;
+    let after = journal.validate(&event, stamp)?;
+    if after.state == State::Poisoned {
+        // The record stops the attempt: nothing is worth keeping. The
+        // plain record poisons it alike; the caller's tidy removes a copy
+        // it still names.
+        return Ok(journal
+            .append(Event::ConfigFetched { sha256 }, stamp)?
+            .clone());
+    }
+    if let Some(old) = journal.progress().kept
+        && old.sha256 != sha256
+    {
+        remove(journal, store, old.sha256, RemovalCause::Replaced, stamp)?;
+    }
     step(store, CopyStep::RemoveTemp, |store| store.remove_temp())?;
     let written = step(store, CopyStep::WriteTemp, |store| store.write_temp(bytes))
         .and_then(|()| step(store, CopyStep::SyncTemp, |store| store.sync_temp()))
@@ -220,6 +239,29 @@ pub fn keep<S: Storage, C: CopyStore>(
     }
     step(store, CopyStep::SyncDir, |store| store.sync_dir())?;
     Ok(journal.append(event, stamp)?.clone())
+}
+
+/// `check` with the kept copy: classifies the boot and records the
+/// decision ([`hooks::check`]), tidying the copy around it ([`tidy`]).
+/// The tidy runs before the decision too when that cannot change it: when
+/// no attempt is open (a reset left a copy named, and a new attempt starts
+/// only once it is removed), or when the journal has no torn tail (whose
+/// repair would hide it from the classifier). Returns the decision and the
+/// causes of the removals recorded.
+pub fn check<S: Storage, C: CopyStore>(
+    journal: &mut Journal<S>,
+    store: &mut C,
+    context: &BootContext,
+    keeping: bool,
+    clock: &mut impl Clock,
+) -> Result<(Decision, Vec<RemovalCause>), KeptError> {
+    let mut removed = Vec::new();
+    if journal.progress().awaits_attempt() || journal.torn_tail().is_none() {
+        removed.extend(tidy(journal, store, keeping, false, clock.stamp())?);
+    }
+    let decision = hooks::check(journal, context, clock)?;
+    removed.extend(tidy(journal, store, keeping, false, clock.stamp())?);
+    Ok((decision, removed))
 }
 
 /// Brings the copy on disk in line with the journal, as every writer does
@@ -256,9 +298,9 @@ pub fn tidy<S: Storage, C: CopyStore>(
     Ok(Some(cause))
 }
 
-/// Unlinks the copy, syncs the directory, then records the removal. The
-/// record is validated first: a removal the journal would refuse removes
-/// nothing.
+/// Records the removal, then unlinks the copy and syncs the directory. A
+/// removal the journal refuses removes nothing; a crash after the record
+/// leaves a copy no record names, which the next writer removes.
 fn remove<S: Storage, C: CopyStore>(
     journal: &mut Journal<S>,
     store: &mut C,
@@ -266,11 +308,9 @@ fn remove<S: Storage, C: CopyStore>(
     cause: RemovalCause,
     stamp: Stamp,
 ) -> Result<(), KeptError> {
-    let event = Event::KeptConfigRemoved { sha256, cause };
-    journal.validate(&event, stamp)?;
+    journal.append(Event::KeptConfigRemoved { sha256, cause }, stamp)?;
     step(store, CopyStep::RemoveCopy, |store| store.remove_copy())?;
     step(store, CopyStep::SyncDir, |store| store.sync_dir())?;
-    journal.append(event, stamp)?;
     Ok(())
 }
 

@@ -38,12 +38,14 @@ pub fn run(
     let cache = cache.expect("checked above");
     require_directory(path)?;
     let mut journal = Journal::open(FsStorage::new(path).waiting_for_lock(lock_wait))?;
-    let verdict = hooks::check(&mut journal, &context, &mut clock)?.verdict;
-    say_verdict(&verdict, inputs);
     let keeping = cache.keep_config.value;
     let mut store = copy_store(path);
-    let removed = kept::tidy(&mut journal, &mut store, keeping, false, clock.stamp())?;
-    say_removed(path, removed);
+    let (decision, removed) = kept::check(&mut journal, &mut store, &context, keeping, &mut clock)?;
+    let verdict = decision.verdict;
+    say_verdict(&verdict, inputs);
+    for cause in removed {
+        say_removed(path, Some(cause));
+    }
     let restore = keeping
         .then(|| kept_copy_to_restore(journal.progress(), &verdict))
         .flatten();

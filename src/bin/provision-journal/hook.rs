@@ -6,6 +6,7 @@ use std::time::Duration;
 use camino::Utf8Path;
 use provision_journal::boot_context::read_boot_id;
 use provision_journal::event::MAX_TEXT_LEN;
+use provision_journal::event::RemovalCause;
 use provision_journal::hooks::{self, Hook};
 use provision_journal::kept::{self, FsCopyStore, copy_name};
 use provision_journal::report::{self, StopCause, stop_advice, verdict::describe_poison_cause};
@@ -57,14 +58,31 @@ pub fn copy_store(path: &Utf8Path) -> FsCopyStore {
     FsCopyStore::new(copy_path(path))
 }
 
-/// Says what a writer's tidying removed, if anything.
-pub fn say_removed(path: &Utf8Path, cause: Option<provision_journal::event::RemovalCause>) {
-    if let Some(cause) = cause {
-        say(format_args!(
-            "removed the kept copy of the config `{}` ({cause}) and recorded it",
-            copy_path(path)
-        ));
-    }
+/// Says what a writer's tidying removed, if anything, and why.
+pub fn say_removed(path: &Utf8Path, cause: Option<RemovalCause>) {
+    let Some(cause) = cause else {
+        return;
+    };
+    let why = match cause {
+        RemovalCause::Completed => "provisioning completed",
+        RemovalCause::Poisoned => "the attempt is poisoned",
+        RemovalCause::Reset => "an operator reset the attempt",
+        RemovalCause::Disabled => "[Cache] KeepConfig is off",
+        RemovalCause::Unbound => {
+            "no record binds it: a writer was cut off before or after its record"
+        }
+        RemovalCause::Missing => {
+            "the journal names it but it is gone; a retry fetches the config afresh, still bound to the attempt's digest"
+        }
+        RemovalCause::Mismatch => {
+            "it is not the copy the journal recorded (not a regular file, or another size); it is never restored, and a retry fetches the config afresh, still bound to the attempt's digest"
+        }
+        RemovalCause::Replaced => "another config is kept in its place",
+    };
+    say(format_args!(
+        "removed the kept copy of the config `{}` ({cause}: {why}) and recorded it",
+        copy_path(path)
+    ));
 }
 
 /// The failure of a hook whose copy or record failed: a refusal is told as

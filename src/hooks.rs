@@ -20,6 +20,7 @@ use crate::storage::Storage;
 
 /// One hook other than `check`: the event it appends.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Hook {
     /// `fetched`: the config with this digest was fetched.
     Fetched(Sha256),

@@ -35,6 +35,8 @@ use crate::state::{PoisonCause, State};
 use crate::storage::Storage;
 
 mod sealed {
+    // Sealed on purpose: nameable outside this module it would not be.
+    #[allow(unnameable_types)]
     pub trait Sealed {}
 }
 
@@ -71,6 +73,7 @@ marker!(
 
 /// Why a typestate step did not lead to the next state.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProvisioningError {
     /// The journal refused or failed.
     #[error(transparent)]

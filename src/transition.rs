@@ -45,11 +45,13 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
     }
 }
 
-/// Replays records from the start; the first rejected record stops it.
+/// Replays records from the start; the first rejected record stops it
+/// (with the `testing` feature: the fuzz bodies and tests replay through it).
 ///
 /// # Errors
 ///
 /// The first rejected record's sequence number, and why it was rejected.
+#[cfg(feature = "testing")]
 pub fn replay<'a>(
     records: impl IntoIterator<Item = &'a Record>,
 ) -> Result<Progress, (u64, TransitionError)> {

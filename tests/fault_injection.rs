@@ -33,14 +33,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use provision_journal::error::StorageOp;
-use provision_journal::frame::{HEADER_LEN, encode_header};
 use provision_journal::fuzzing::{
     CONFIG_A, Hook, boot_context, boot_id, check_crash_state, read_records,
 };
 use provision_journal::storage::{Fault, FaultKind, OpKind};
+use provision_journal::testing::{HEADER_LEN, encode_header};
 use provision_journal::{
     BootContext, Clock, Event, FixedClock, FsStorage, Journal, JournalError, MemStorage,
-    PoisonReason, Record, Stage, TornTail, classify, codec,
+    PoisonReason, Record, Stage, TornTail, classify,
 };
 use rustix::io::Errno;
 
@@ -196,7 +196,10 @@ impl Boot {
         }
         events.push(event.clone());
         for (seq, event) in (first_seq..).zip(events) {
-            let frame_len = 20 + codec::encode(&stamp, &event).expect("encodes").len() as u64;
+            let frame_len = 20
+                + provision_journal::testing::encode_payload(&stamp, &event)
+                    .expect("encodes")
+                    .len() as u64;
             attempted.planned.push((Record { seq, stamp, event }, at));
             at += frame_len;
         }
@@ -447,7 +450,7 @@ fn run_with_fault(scenario: &Scenario, fault: Fault, tally: &mut Tally) -> Vec<S
     if fault.op == OpKind::SyncData && split > acknowledged_before_retry {
         let (lost, offset) = &attempted.planned[synced];
         let frame_len = 20
-            + codec::encode(&lost.stamp, &lost.event)
+            + provision_journal::testing::encode_payload(&lost.stamp, &lost.event)
                 .expect("encodes")
                 .len();
         let bytes = live.expect("the journal exists");

@@ -22,8 +22,8 @@ use crate::storage::Storage;
 use super::walk::{ReportError, Summary};
 
 pub use self::anomaly_words::describe_anomaly;
-pub use self::lines::{WIDTH, write_wrapped};
-pub use self::words::{count, event_label, state_label, the_records};
+pub use self::lines::write_wrapped;
+pub use self::words::{count, the_records};
 
 use self::lines::Lines;
 

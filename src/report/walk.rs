@@ -30,10 +30,10 @@ use crate::storage::Storage;
 use super::salvage::{Found, Payload, Salvage, Window};
 
 pub use self::anomaly::{Anomaly, LostRecord};
+pub use self::damage::Damage;
 pub(crate) use self::damage::damage;
-pub use self::damage::{Damage, describe_corruption};
 pub use self::item::{Body, Entry, Item, Outcome, ReportError, Summary, Trust};
-pub use self::kinds::{EVENT_KINDS, kind_name};
+pub use self::kinds::kind_name;
 
 use self::pass::Pass;
 

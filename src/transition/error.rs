@@ -5,6 +5,7 @@ use crate::stage::Stage;
 
 /// Why a record may not follow the journal's current state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransitionError {
     /// The event is not allowed in this state.
     #[error("cannot record {event} while the attempt is {state}: {why}")]

@@ -7,7 +7,7 @@ use camino::Utf8Path;
 use provision_journal::boot_context::read_boot_id;
 use provision_journal::event::MAX_TEXT_LEN;
 use provision_journal::hooks::{self, Hook};
-use provision_journal::report::{self, StopCause, stop_advice, verdict::describe_poison_cause};
+use provision_journal::report::{self, StopCause, describe_poison_cause, stop_advice};
 use provision_journal::{
     BootContext, FsStorage, Journal, JournalError, State, SystemClock, TransitionError, classify,
 };

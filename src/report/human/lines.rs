@@ -59,7 +59,7 @@ impl Lines<'_> {
     }
 }
 
-/// Writes `text` defanged and word-wrapped to [`WIDTH`] columns, the first
+/// Writes `text` defanged and word-wrapped to 80 columns, the first
 /// line after `first`, the others indented to its width (as `dump` lays out
 /// its closing sections; `status` uses it too).
 ///

@@ -14,7 +14,7 @@ pub struct Damage {
     pub offset: u64,
     /// What it is.
     pub problem: Corruption,
-    /// What it is, in words ([`describe_corruption`]).
+    /// What it is, in words (`describe_corruption`).
     pub words: String,
 }
 

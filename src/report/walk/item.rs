@@ -17,6 +17,7 @@ use super::damage::Damage;
 /// status tells scripts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// Every byte belongs to a whole, valid record.
     Clean,
@@ -129,6 +130,7 @@ pub struct Summary {
 
 /// An error of a report pass.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReportError {
     /// Reading the journal failed (not its content: its storage).
     #[error(transparent)]

@@ -221,6 +221,11 @@ pub fn read_cmdline() -> Result<String, BootContextError> {
 }
 
 /// This boot's ID, from `PROVISION_JOURNAL_BOOT_ID` or the kernel.
+///
+/// # Errors
+///
+/// [`BootContextError`] when neither the variable nor the kernel gives a
+/// boot ID in the expected form.
 pub fn read_boot_id() -> Result<BootId, BootContextError> {
     let (text, origin) = match std::env::var(BOOT_ID_ENV) {
         Ok(text) => (text, BOOT_ID_ENV.to_owned()),

@@ -90,6 +90,13 @@ fn require_journal<S: Storage + ?Sized>(storage: &mut S) -> Result<(), ReportErr
 /// Writes the human report of the journal in `storage` (not yet opened) to
 /// `out`, and says how far the journal can be trusted. A missing journal is
 /// [`ReportError::NoJournal`].
+///
+/// # Errors
+///
+/// [`ReportError::NoJournal`] for a missing journal,
+/// [`ReportError::Journal`] when reading its storage fails (damage in the
+/// file is reported, not an error), [`ReportError::Output`] when
+/// writing to `out` fails.
 pub fn dump_human<S: Storage + ?Sized>(
     storage: &mut S,
     policy: &PolicySettings,
@@ -102,6 +109,13 @@ pub fn dump_human<S: Storage + ?Sized>(
 
 /// Writes the JSON report (`spec/DUMP.md`) of the journal in `storage` (not
 /// yet opened) to `out`. A missing journal is [`ReportError::NoJournal`].
+///
+/// # Errors
+///
+/// [`ReportError::NoJournal`] for a missing journal,
+/// [`ReportError::Journal`] when reading its storage fails (damage in the
+/// file is reported, not an error), [`ReportError::Output`] when
+/// writing to `out` fails.
 pub fn dump_json<S: Storage + ?Sized>(
     storage: &mut S,
     policy: &PolicySettings,
@@ -115,6 +129,12 @@ pub fn dump_json<S: Storage + ?Sized>(
 /// How far the journal in `storage` (not yet opened) can be trusted, from
 /// one silent pass: the outcome [`dump_human`] would report. A missing
 /// journal is [`ReportError::NoJournal`].
+///
+/// # Errors
+///
+/// [`ReportError::NoJournal`] for a missing journal,
+/// [`ReportError::Journal`] when reading its storage fails (damage in the
+/// file is reported, not an error).
 pub fn outcome<S: Storage + ?Sized>(storage: &mut S) -> Result<Outcome, ReportError> {
     require_journal(storage)?;
     Ok(walk(storage, &mut |_| Ok(()))?.outcome)
@@ -123,6 +143,12 @@ pub fn outcome<S: Storage + ?Sized>(storage: &mut S) -> Result<Outcome, ReportEr
 /// Why the attempt in the journal in `storage` (not yet opened) is
 /// poisoned, in words, from one silent pass; `None` when it is not. A
 /// missing journal is [`ReportError::NoJournal`].
+///
+/// # Errors
+///
+/// [`ReportError::NoJournal`] for a missing journal,
+/// [`ReportError::Journal`] when reading its storage fails (damage in the
+/// file is reported, not an error).
 pub fn poison_cause<S: Storage + ?Sized>(storage: &mut S) -> Result<Option<String>, ReportError> {
     require_journal(storage)?;
     let summary = walk(storage, &mut |_| Ok(()))?;
@@ -136,6 +162,10 @@ pub fn poison_cause<S: Storage + ?Sized>(storage: &mut S) -> Result<Option<Strin
 /// `problem`, found at `offset` of the journal in `storage` (not yet
 /// opened), in the words the report uses (`describe_corruption`): the
 /// damaged record is read again to name its kind.
+///
+/// # Errors
+///
+/// The storage's failure to open or read the file.
 pub fn describe_damage_at<S: Storage + ?Sized>(
     storage: &mut S,
     offset: u64,
@@ -231,6 +261,12 @@ pub const STATUS_SCHEMA: &str = "provision-journal/status/1";
 /// Reads the journal in `storage` (not yet opened) read-only, in one
 /// streaming pass, and says what the next provisioning boot's `check` would
 /// decide under `policy`.
+///
+/// # Errors
+///
+/// [`ReportError::NoJournal`] for a missing journal,
+/// [`ReportError::Journal`] when reading its storage fails (damage in the
+/// file is reported, not an error).
 pub fn status<S: Storage + ?Sized>(
     storage: &mut S,
     policy: &PolicySettings,
@@ -322,6 +358,10 @@ pub fn status<S: Storage + ?Sized>(
 
 impl Status {
     /// Writes the status as one line of terminal-safe JSON.
+    ///
+    /// # Errors
+    ///
+    /// The writer's error.
     pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
         escape::write_json(out, self)?;
         writeln!(out)

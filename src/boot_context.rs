@@ -39,6 +39,7 @@ pub const RERUN_ARG: &str = "provision_journal.rerun";
 
 /// Why the boot context could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BootContextError {
     /// A file under `/proc` could not be read.
     #[error("failed to read `{path}`: {source}")]
@@ -220,6 +221,11 @@ pub fn read_cmdline() -> Result<String, BootContextError> {
 }
 
 /// This boot's ID, from `PROVISION_JOURNAL_BOOT_ID` or the kernel.
+///
+/// # Errors
+///
+/// [`BootContextError`] when neither the variable nor the kernel gives a
+/// boot ID in the expected form.
 pub fn read_boot_id() -> Result<BootId, BootContextError> {
     let (text, origin) = match std::env::var(BOOT_ID_ENV) {
         Ok(text) => (text, BOOT_ID_ENV.to_owned()),
@@ -253,7 +259,7 @@ pub fn firstboot_stamp_exists(
 }
 
 /// The firstboot stamp of `signals` beside `journal`, if one is configured.
-pub fn firstboot_stamp_path(journal: &Utf8Path, signals: &Signals) -> Option<Utf8PathBuf> {
+pub(crate) fn firstboot_stamp_path(journal: &Utf8Path, signals: &Signals) -> Option<Utf8PathBuf> {
     let stamp = signals.firstboot_stamp.value.as_ref()?;
     Some(match journal.parent() {
         Some(dir) if !dir.as_str().is_empty() => dir.join(stamp),

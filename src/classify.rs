@@ -66,6 +66,7 @@ pub struct BootContext {
 /// Why nothing is to be journaled on this boot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum NotApplicable {
     /// A live system: provisioning runs on every boot by design.
     LiveSystem,
@@ -76,6 +77,7 @@ pub enum NotApplicable {
 /// The classification of a boot.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "verdict")]
+#[non_exhaustive]
 pub enum Verdict {
     /// Nothing to do on this boot.
     NotApplicable {
@@ -230,7 +232,7 @@ impl fmt::Display for Verdict {
 }
 
 /// Says why a `check` poisoned the journal, in words.
-pub fn describe_poison(reason: &PoisonReason, f: &mut impl fmt::Write) -> fmt::Result {
+pub(crate) fn describe_poison(reason: &PoisonReason, f: &mut impl fmt::Write) -> fmt::Result {
     match reason {
         PoisonReason::Interrupted {
             stage,
@@ -264,6 +266,7 @@ pub fn describe_poison(reason: &PoisonReason, f: &mut impl fmt::Write) -> fmt::R
 /// The classifier's answer: the verdict, and the record `check` appends
 /// (none when nothing is to be recorded).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use = "the verdict says whether provisioning may go on"]
 pub struct Decision {
     /// The verdict.
     pub verdict: Verdict,
@@ -276,6 +279,7 @@ fn decide(verdict: Verdict, record: Option<Event>) -> Decision {
 }
 
 /// Classifies a boot. `torn` is the torn tail the journal ended in, if any.
+#[must_use = "classifying records nothing: append `Decision::record` (see `hooks::check`)"]
 pub fn classify(progress: &Progress, torn: Option<TornTail>, context: &BootContext) -> Decision {
     if context.live {
         return decide(

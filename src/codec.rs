@@ -35,8 +35,9 @@ struct Payload {
 
 /// Why a payload could not be encoded or decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CodecError {
-    /// The payload would exceed [`MAX_PAYLOAD_LEN`].
+    /// The payload would exceed `MAX_PAYLOAD_LEN` (512 bytes).
     #[error("the record would be {len} bytes, more than the {MAX_PAYLOAD_LEN} allowed")]
     TooLarge {
         /// The length it would have had (at least).

@@ -70,6 +70,7 @@ pub const MAX_LOCK_TIMEOUT_SEC: u64 = 600;
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Source {
     /// Compiled in.
     Default,
@@ -358,6 +359,7 @@ impl Default for Config {
 
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// A file could not be read.
     #[error("failed to read configuration file `{path}`: {source}")]

@@ -3,13 +3,14 @@
 
 use camino::Utf8PathBuf;
 
-use crate::codec::CodecError;
+pub use crate::codec::CodecError;
 use crate::frame::{HeaderProblem, VERSION};
 use crate::storage::StorageError;
 use crate::transition::TransitionError;
 
 /// The storage operation that failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StorageOp {
     /// Opening the journal.
     Open,
@@ -40,6 +41,7 @@ impl std::fmt::Display for StorageOp {
 
 /// What is wrong with a corrupt journal.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Corruption {
     /// The file does not start with the provision-journal magic.
     #[error("not a provision-journal file (bad magic)")]
@@ -91,6 +93,7 @@ pub enum Corruption {
 
 /// An error from opening, reading or appending to a journal.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum JournalError {
     /// A storage operation failed.
     #[error("failed to {op} journal `{path}`: {source}")]

@@ -115,6 +115,7 @@ impl BootId {
 /// Why a planned reboot happens.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RebootReason {
     /// The `kargs` stage changed the kernel arguments.
     Kargs,
@@ -148,6 +149,7 @@ impl fmt::Display for RebootReason {
 /// What opened a new provisioning attempt.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Trigger {
     /// A first boot with no attempt in progress (a new machine, or after an
     /// operator's `reset`).
@@ -164,6 +166,7 @@ pub enum Trigger {
 /// config change after mutation poison it through their own records.)
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PoisonReason {
     /// A boot ended while the attempt was past the red line and not
     /// complete: a power cut, a reset, or a crash.
@@ -206,6 +209,7 @@ pub enum PoisonReason {
 /// One thing that happened, as a record stores it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Event {
     /// `check` opened a new attempt.
     AttemptStarted {

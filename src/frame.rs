@@ -20,7 +20,7 @@ pub const MAX_APPEND_LEN: usize = MAX_FRAME_LEN;
 /// The decoded file header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Header {
-    /// Format version (always [`VERSION`] once parsed).
+    /// Format version (always `VERSION`, the one this crate reads, once parsed).
     pub version: u16,
     /// When the journal was created (Unix milliseconds).
     pub created_wall_ms: i64,

@@ -16,8 +16,10 @@ use crate::codec;
 use crate::error::JournalError;
 use crate::event::{BootId, Event, PoisonReason, RebootReason, Record, Sha256, Stamp, Trigger};
 use crate::frame::{HEADER_LEN, encode_frame};
+use crate::hooks::Hook;
 use crate::journal::Journal;
 use crate::scan::{End, Scanner, TornTail};
+use crate::simulate::Step;
 use crate::stage::Stage;
 use crate::state::Progress;
 use crate::storage::{Access, CrashState, MemDisk, MemStorage, Storage};
@@ -30,88 +32,42 @@ pub const CONFIG_B: Sha256 = Sha256([0xb2; 32]);
 /// The wall-clock time boot 0 starts at.
 pub const EPOCH_WALL_MS: i64 = 1_700_000_000_000;
 
-/// One call a provisioning boot makes into the journal, as a hook (or an
-/// operator) would make it through the CLI.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Hook {
-    /// `check`: classify this boot and append the decision's record.
-    Check,
-    /// `fetched`: the config was fetched.
-    Fetched(Sha256),
-    /// `begin STAGE`.
-    Begin(Stage),
-    /// `end STAGE`.
-    End(Stage),
-    /// `fail STAGE`.
-    Fail(Stage),
-    /// `reboot`: a planned reboot.
-    Reboot(RebootReason),
-    /// `complete`.
-    Complete,
-    /// The operator's `reset`.
-    Reset,
-}
-
-impl Hook {
-    /// The record the hook appends (`Check` decides it at run time).
-    pub fn event(&self) -> Option<Event> {
-        Some(match self {
-            Hook::Check => return None,
-            Hook::Fetched(sha256) => Event::ConfigFetched { sha256: *sha256 },
-            Hook::Begin(stage) => Event::StageBegan { stage: *stage },
-            Hook::End(stage) => Event::StageEnded { stage: *stage },
-            Hook::Fail(stage) => Event::StageFailed {
-                stage: *stage,
-                reason: "exit status 1".into(),
-            },
-            Hook::Reboot(reason) => Event::RebootPlanned {
-                reason: reason.clone(),
-            },
-            Hook::Complete => Event::Completed,
-            Hook::Reset => Event::Reset {
-                reason: "operator reset".into(),
-            },
-        })
-    }
-}
-
-impl fmt::Display for Hook {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Hook::Check => f.write_str("check"),
-            Hook::Fetched(sha256) => write!(f, "fetched {}", &sha256.to_hex()[..4]),
-            Hook::Begin(stage) => write!(f, "begin {stage}"),
-            Hook::End(stage) => write!(f, "end {stage}"),
-            Hook::Fail(stage) => write!(f, "fail {stage}"),
-            Hook::Reboot(reason) => write!(f, "reboot {reason}"),
-            Hook::Complete => f.write_str("complete"),
-            Hook::Reset => f.write_str("reset"),
-        }
-    }
-}
-
 /// Every provisioning hook a boot may call after `check`, with the configs
 /// in `configs`; which of them may come next is the transition function's
 /// call (see [`valid_hooks`]).
-pub fn provisioning_hooks(configs: &[Sha256]) -> Vec<Hook> {
+pub fn provisioning_hooks(configs: &[Sha256]) -> Vec<Step> {
     let mut hooks: Vec<Hook> = configs.iter().map(|&sha| Hook::Fetched(sha)).collect();
     for stage in Stage::ALL {
         hooks.push(Hook::Begin(stage));
         hooks.push(Hook::End(stage));
-        hooks.push(Hook::Fail(stage));
+        hooks.push(Hook::Fail(stage, STAGE_FAILURE.to_owned()));
     }
     hooks.push(Hook::Reboot(RebootReason::Kargs));
     hooks.push(Hook::Complete);
-    hooks
+    hooks.into_iter().map(Step::Hook).collect()
+}
+
+/// The reason a simulated stage fails with.
+pub const STAGE_FAILURE: &str = "exit status 1";
+
+/// The reason of a simulated operator's `reset`.
+pub const OPERATOR_RESET: &str = "operator reset";
+
+/// The record `step` appends (`check` decides its own at run time).
+fn step_event(step: &Step) -> Option<Event> {
+    match step {
+        Step::Check => None,
+        Step::Hook(hook) => Some(hook.event()),
+    }
 }
 
 /// The hooks among `candidates` whose record the transition function
 /// accepts after `progress`.
-pub fn valid_hooks(progress: &Progress, stamp: Stamp, candidates: &[Hook]) -> Vec<Hook> {
+pub fn valid_hooks(progress: &Progress, stamp: Stamp, candidates: &[Step]) -> Vec<Step> {
     candidates
         .iter()
-        .filter(|hook| {
-            hook.event().is_some_and(|event| {
+        .filter(|step| {
+            step_event(step).is_some_and(|event| {
                 let record = Record {
                     seq: 0,
                     stamp,
@@ -221,11 +177,11 @@ impl Machine {
 
     /// The hooks that may run next in this boot: provisioning hooks if
     /// `check` let it go on, else the operator's reset.
-    pub fn next_hooks(&self, configs: &[Sha256]) -> Vec<Hook> {
+    pub fn next_hooks(&self, configs: &[Sha256]) -> Vec<Step> {
         let candidates = match &self.verdict {
-            None => return vec![Hook::Check],
+            None => return vec![Step::Check],
             Some(verdict) if verdict.may_proceed() => provisioning_hooks(configs),
-            Some(_) => vec![Hook::Reset],
+            Some(_) => vec![Step::Hook(Hook::Reset(OPERATOR_RESET.to_owned()))],
         };
         let probe = Stamp {
             boot_id: self.context.boot_id.expect("simulated boots have an ID"),
@@ -236,16 +192,16 @@ impl Machine {
     }
 
     /// Runs `hook` as its own process would: open the journal, append.
-    pub fn run(&mut self, hook: &Hook) -> Result<HookRun, JournalError> {
+    pub fn run(&mut self, step: &Step) -> Result<HookRun, JournalError> {
         let before = self.disk.ops().len();
         let mut journal = Journal::open(self.disk.reopen())?;
-        let event = match hook {
-            Hook::Check => {
+        let event = match step {
+            Step::Check => {
                 let decision = classify(journal.progress(), journal.torn_tail(), &self.context);
                 self.verdict = Some(decision.verdict);
                 decision.record
             }
-            other => other.event(),
+            hook @ Step::Hook(_) => step_event(hook),
         };
         if let Some(event) = event {
             journal.append(event, self.clock.stamp())?;

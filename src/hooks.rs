@@ -20,6 +20,7 @@ use crate::storage::Storage;
 
 /// One hook other than `check`: the event it appends.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Hook {
     /// `fetched`: the config with this digest was fetched.
     Fetched(Sha256),
@@ -101,6 +102,10 @@ impl Hook {
 /// Classifies this boot from the journal's records and appends the
 /// classifier's record, if it has one. Returns the decision once that
 /// record is durable.
+///
+/// # Errors
+///
+/// The journal's error when the decision's record cannot be appended.
 pub fn check<S: Storage>(
     journal: &mut Journal<S>,
     context: &BootContext,
@@ -114,6 +119,11 @@ pub fn check<S: Storage>(
 }
 
 /// Appends the hook's event durably and returns the progress after it.
+///
+/// # Errors
+///
+/// The journal's error: the rules refuse the record, or it cannot be
+/// written.
 pub fn record<'j, S: Storage>(
     journal: &'j mut Journal<S>,
     hook: &Hook,
@@ -123,6 +133,10 @@ pub fn record<'j, S: Storage>(
 }
 
 /// The SHA-256 of everything `reader` yields (a fetched config).
+///
+/// # Errors
+///
+/// The reader's error (an interrupted read is retried).
 pub fn sha256_of(mut reader: impl Read) -> io::Result<Sha256> {
     let mut hasher = sha2::Sha256::new();
     let mut buffer = [0u8; 8192];

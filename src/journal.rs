@@ -33,11 +33,21 @@ pub struct Journal<S: Storage> {
 impl<S: Storage> Journal<S> {
     /// Opens the journal for appending (taking its lock), or prepares to
     /// create it with the first append if there is none.
+    ///
+    /// # Errors
+    ///
+    /// The storage's failure to open or read the file (a lock another writer
+    /// holds, a missing directory), [`JournalError::Corrupt`] or
+    /// [`JournalError::UnsupportedVersion`] for a file the rules refuse.
     pub fn open(storage: S) -> Result<Self, JournalError> {
         Self::load(storage, Access::Write)
     }
 
     /// Opens the journal read-only, without a lock. Appending fails.
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::open`], but no lock is taken.
     pub fn read(storage: S) -> Result<Self, JournalError> {
         Self::load(storage, Access::Read)
     }
@@ -169,6 +179,14 @@ impl<S: Storage> Journal<S> {
     /// record. On any failure nothing is
     /// claimed: the error says what happened and this handle refuses further
     /// appends, so a failed sync is never retried.
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError::Rejected`] when the transition function refuses the
+    /// record (nothing is written), [`JournalError::Encode`] when it is too
+    /// large, and the storage's failure to create, write or sync
+    /// ([`JournalError::WriteFailed`], [`JournalError::SyncFailed`]) after which
+    /// this handle is unusable.
     pub fn append(&mut self, event: Event, stamp: Stamp) -> Result<&Progress, JournalError> {
         if self.access == Access::Read {
             return Err(JournalError::ReadOnly {

@@ -9,62 +9,148 @@
 //! This crate records every step of that process as a typed transition in an
 //! append-only, CRC-checked journal (on `/boot`), and at the next boot
 //! classifies the restart: a safe retry, or a fatal interruption after which
-//! provisioning stays stopped until an operator says otherwise.
+//! provisioning stays stopped until an operator says otherwise. The
+//! `provision-journal` command line wraps it for provisioners that run as
+//! separate stage hooks (Ignition's systemd units); a provisioner written in
+//! Rust can use the library directly.
 //!
-//! - [`transition()`] is the one place that says which record may follow
-//!   which; [`classify()`] is the one place that decides a restart. Both
-//!   are pure.
-//! - [`Journal`] replays and appends records durably through the narrow
-//!   [`Storage`] seam: [`FsStorage`] on a real file system, [`MemStorage`] in
-//!   tests, where every operation can be crashed, torn or failed.
-//! - [`provisioning`] offers the same steps as a typestate API.
+//! # Provisioning in-process: the typestate API
 //!
-//! The on-disk format is `spec/FORMAT.md`; the rules are `spec/STATES.md`.
+//! [`provisioning::Provisioning`] walks one boot through the stages; the
+//! compiler keeps the calls in order, and every step is still appended
+//! durably and checked by the transition function. Each call returns the
+//! next state only once its record is on disk.
 //!
 //! ```
-//! use provision_journal::{classify, BootContext, BootId, Event, Journal, MemStorage, Stamp, Verdict};
+//! use provision_journal::provisioning::{Provisioning, Start};
+//! use provision_journal::{BootContext, BootId, FixedClock, Journal, MemStorage, Sha256, Stage, State};
 //!
 //! let boot = BootId([1; 16]);
 //! let context = BootContext { boot_id: Some(boot), firstboot: true, ..Default::default() };
-//! let stamp = Stamp { boot_id: boot, wall_ms: 1_700_000_000_000, mono_ns: 1 };
+//! let journal = Journal::open(MemStorage::new())?;
+//! let clock = FixedClock::new(boot, 1_700_000_000_000);
 //!
-//! let mut journal = Journal::open(MemStorage::new())?;
+//! // `start` is the `check` hook: classify this boot and record the decision.
+//! let provisioning = match Provisioning::start(journal, clock, &context)? {
+//!     Start::Proceed { provisioning, .. } => provisioning,
+//!     Start::Stop { verdict, .. } => panic!("provisioning must not run: {verdict:?}"),
+//! };
+//! let journal = provisioning
+//!     .fetched(Sha256([7; 32]))?   // the config's digest binds the attempt
+//!     .begin(Stage::Disks)?        // durable before the disks are touched
+//!     .end()?
+//!     .begin(Stage::Files)?
+//!     .end()?
+//!     .complete()?;
+//! assert_eq!(journal.progress().state, State::Complete);
+//!
+//! // The next boot is refused: provisioning ran once.
+//! let disk = journal.into_storage().reopen(); // a new handle, as the next boot opens it
+//! let mut journal = Journal::open(disk)?;
+//! let next = BootContext { boot_id: Some(BootId([2; 16])), ..context };
+//! let decision = provision_journal::hooks::check(&mut journal, &next, &mut FixedClock::new(BootId([2; 16]), 0))?;
+//! assert!(!decision.verdict.may_proceed());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The pieces
+//!
+//! - [`transition()`](fn@transition) is the one place that says which record
+//!   may follow which; [`classify()`](fn@classify) is the one place that
+//!   decides a restart. Both are pure: no I/O, no clock.
+//! - [`Journal`] replays the file through the transition function when it
+//!   opens, and [`Journal::append`] validates a record there before it
+//!   writes it and syncs it. [`hooks`] are the command line's hooks on top
+//!   of it: `check` and one appended [`Event`] per hook.
+//! - [`report`] is the post-mortem behind `dump` and `status`, public for
+//!   support tooling: it reads any file, damaged or not, without writing.
+//! - [`config`] and [`boot_context`] read the policy and what this boot is
+//!   (kernel command line, boot ID, firstboot flag).
+//!
+//! # The storage seam
+//!
+//! The journal touches the disk only through the narrow [`Storage`] trait:
+//! open, create (write a temporary file, sync it, rename, sync the
+//! directory), read, append, `fdatasync`, truncate. [`FsStorage`] is the real
+//! one, exact about durability; [`MemStorage`] keeps the journal in memory
+//! and logs every operation, so a test can cut the power
+//! ([`MemStorage::crash`]) and see what survives.
+//!
+//! ```
+//! use provision_journal::{BootId, Event, FixedClock, Journal, MemStorage, Clock};
+//! use provision_journal::{BootContext, classify};
+//!
+//! let disk = MemStorage::new();
+//! let mut journal = Journal::open(disk.reopen())?;
+//! let context = BootContext { boot_id: Some(BootId([1; 16])), firstboot: true, ..Default::default() };
 //! let decision = classify(journal.progress(), journal.torn_tail(), &context);
-//! assert_eq!(decision.verdict, Verdict::FirstRun { epoch: 1 });
-//! journal.append(decision.record.expect("a first run is recorded"), stamp)?;
-//! journal.append(Event::StageBegan { stage: provision_journal::Stage::Kargs }, stamp)
-//!     .expect_err("kargs cannot begin before the config is fetched");
+//! let mut clock = FixedClock::new(BootId([1; 16]), 1_700_000_000_000);
+//! journal.append(decision.record.expect("a first run is recorded"), clock.stamp())?;
+//! drop(journal);
+//!
+//! // A power cut now keeps the record: `append` returned after its sync.
+//! let survived = Journal::open(disk.crash())?;
+//! assert_eq!(survived.record_count(), 1);
 //! # Ok::<(), provision_journal::JournalError>(())
 //! ```
+//!
+//! # Where the rules are written
+//!
+//! In the source repository: the on-disk format byte by byte in
+//! `spec/FORMAT.md`, the states and the transition table in
+//! `spec/STATES.md`, the command line and its exit codes in `spec/CLI.md`,
+//! the JSON of `dump` in `spec/DUMP.md`.
+//!
+//! # Stability
+//!
+//! The error enums, the verdicts ([`Verdict`], [`NotApplicable`]), the
+//! record kinds ([`Event`] and the enums inside it), [`PoisonCause`],
+//! [`hooks::Hook`] and the report's [`Outcome`](report::Outcome) are
+//! `#[non_exhaustive]`: they grow as the format and the command line do
+//! (a new record kind is appended to [`Event`] by a new format version), so
+//! match them with a fallback arm. [`Stage`], [`State`] and [`Step`] are
+//! exhaustive on purpose: they are the state machine of `spec/STATES.md`,
+//! and a new stage or state changes what every caller must decide, so it
+//! is a breaking change. [`provisioning::Start`] is exhaustive too: proceed
+//! or stop.
+//!
+//! The `testing` feature (off by default) adds the test machinery: the
+//! fuzz targets' bodies, fault injection and crash states for
+//! [`MemStorage`], and the format internals tests craft files with. It is
+//! not part of the stable API.
 
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs, unnameable_types)]
 
 pub mod boot_context;
 pub mod classify;
 pub mod clock;
-pub mod codec;
+mod codec;
 pub mod config;
 pub mod error;
 pub mod event;
-pub mod frame;
-#[doc(hidden)]
+mod frame;
+#[cfg(feature = "testing")]
 pub mod fuzzing;
 pub mod hooks;
-pub mod journal;
+mod journal;
 pub mod kept;
 pub mod provisioning;
 pub mod report;
-pub mod scan;
+mod scan;
 pub mod simulate;
 pub mod stage;
 pub mod state;
 pub mod storage;
-pub mod transition;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod transition;
 
 pub use classify::{BootContext, Decision, NotApplicable, Policy, Verdict, classify};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Corruption, JournalError};
 pub use event::{BootId, Event, PoisonReason, RebootReason, Record, Sha256, Stamp, Trigger};
+pub use frame::Header;
 pub use journal::Journal;
 pub use scan::TornTail;
 pub use stage::Stage;

@@ -35,6 +35,8 @@ use crate::state::{PoisonCause, State};
 use crate::storage::Storage;
 
 mod sealed {
+    // Sealed on purpose: nameable outside this module it would not be.
+    #[allow(unnameable_types)]
     pub trait Sealed {}
 }
 
@@ -71,6 +73,7 @@ marker!(
 
 /// Why a typestate step did not lead to the next state.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProvisioningError {
     /// The journal refused or failed.
     #[error(transparent)]
@@ -149,6 +152,10 @@ impl<S: Storage, C: Clock, St: AttemptState> Provisioning<S, C, St> {
 
 impl<S: Storage, C: Clock> Provisioning<S, C, Fresh> {
     /// Classifies this boot and records the decision (the `check` hook).
+    ///
+    /// # Errors
+    ///
+    /// The journal's error when `check`'s record cannot be appended.
     pub fn start(
         mut journal: Journal<S>,
         mut clock: C,
@@ -170,12 +177,22 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Fresh> {
     }
 
     /// Records the fetched config's digest.
+    ///
+    /// # Errors
+    ///
+    /// [`ProvisioningError`]: the journal's error, or the poisoning this record
+    /// caused.
     pub fn fetched(self, sha256: Sha256) -> Result<Provisioning<S, C, Fetched>, ProvisioningError> {
         self.step(Event::ConfigFetched { sha256 }, None)
     }
 
     /// Records that a fetch stage failed; the attempt can retry on a later
     /// boot.
+    ///
+    /// # Errors
+    ///
+    /// [`ProvisioningError`]: the journal's error, or the poisoning this record
+    /// caused.
     pub fn fail_fetch(self, stage: Stage, reason: &str) -> Result<Journal<S>, ProvisioningError> {
         self.finish(Event::StageFailed {
             stage,
@@ -186,11 +203,21 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Fresh> {
 
 impl<S: Storage, C: Clock> Provisioning<S, C, Fetched> {
     /// Records the intent to run `stage`; returns once it is durable.
+    ///
+    /// # Errors
+    ///
+    /// [`ProvisioningError`]: the journal's error, or the poisoning this record
+    /// caused.
     pub fn begin(self, stage: Stage) -> Result<Provisioning<S, C, Running>, ProvisioningError> {
         self.step(Event::StageBegan { stage }, Some(stage))
     }
 
     /// Records a planned reboot (e.g. FIPS) before the reboot.
+    ///
+    /// # Errors
+    ///
+    /// [`ProvisioningError`]: the journal's error, or the poisoning this record
+    /// caused.
     pub fn reboot(self, reason: RebootReason) -> Result<Journal<S>, ProvisioningError> {
         self.finish(Event::RebootPlanned { reason })
     }
@@ -202,6 +229,11 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Running> {
     }
 
     /// Records that the running stage ended.
+    ///
+    /// # Errors
+    ///
+    /// [`ProvisioningError`]: the journal's error, or the poisoning this record
+    /// caused.
     pub fn end(self) -> Result<Provisioning<S, C, StageDone>, ProvisioningError> {
         let stage = self.running();
         self.step(Event::StageEnded { stage }, Some(stage))
@@ -209,6 +241,11 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Running> {
 
     /// Records that the running stage failed. Past the red line this
     /// poisons the journal.
+    ///
+    /// # Errors
+    ///
+    /// [`ProvisioningError`]: the journal's error, or the poisoning this record
+    /// caused.
     pub fn fail(self, reason: &str) -> Result<Journal<S>, ProvisioningError> {
         let stage = self.running();
         self.finish(Event::StageFailed {
@@ -220,16 +257,31 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Running> {
 
 impl<S: Storage, C: Clock> Provisioning<S, C, StageDone> {
     /// Records the intent to run the next stage.
+    ///
+    /// # Errors
+    ///
+    /// [`ProvisioningError`]: the journal's error, or the poisoning this record
+    /// caused.
     pub fn begin(self, stage: Stage) -> Result<Provisioning<S, C, Running>, ProvisioningError> {
         self.step(Event::StageBegan { stage }, Some(stage))
     }
 
     /// Records a planned reboot (e.g. after `kargs`).
+    ///
+    /// # Errors
+    ///
+    /// [`ProvisioningError`]: the journal's error, or the poisoning this record
+    /// caused.
     pub fn reboot(self, reason: RebootReason) -> Result<Journal<S>, ProvisioningError> {
         self.finish(Event::RebootPlanned { reason })
     }
 
     /// Records that provisioning finished.
+    ///
+    /// # Errors
+    ///
+    /// [`ProvisioningError`]: the journal's error, or the poisoning this record
+    /// caused.
     pub fn complete(self) -> Result<Journal<S>, ProvisioningError> {
         self.finish(Event::Completed)
     }

@@ -94,6 +94,7 @@ impl fmt::Display for State {
 /// Why the attempt is poisoned.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PoisonCause {
     /// `check` recorded a `Poisoned` event.
     Recorded(PoisonReason),

@@ -13,7 +13,7 @@ use provision_journal::{
 fn started() -> Machine {
     let mut machine = Machine::new();
     assert_eq!(
-        machine.boot().check().verdict,
+        machine.boot().decide().verdict,
         Verdict::FirstRun { epoch: 1 }
     );
     machine
@@ -77,7 +77,7 @@ fn poisoned() -> Machine {
     let mut machine = started();
     machine.fetched().begin(Stage::Disks);
     assert!(matches!(
-        machine.boot().check().verdict,
+        machine.boot().decide().verdict,
         Verdict::FatalInterruption { .. }
     ));
     machine
@@ -88,7 +88,7 @@ fn row4_poisoned_stays_stopped_and_records_only_the_first_refusals() {
     let mut machine = poisoned();
     let mut recorded = 0;
     for _ in 0..20 {
-        let decision = machine.boot().check();
+        let decision = machine.boot().decide();
         assert_eq!(decision.verdict, Verdict::Poisoned { epoch: 1 });
         assert!(!decision.verdict.may_proceed());
         recorded += u32::from(decision.record.is_some());
@@ -110,7 +110,7 @@ fn complete() -> Machine {
 fn row5_a_new_rerun_token_reruns_a_complete_attempt_once() {
     let mut machine = complete();
     machine.rerun_token = Some("dev-1".into());
-    let decision = machine.boot().check();
+    let decision = machine.boot().decide();
     assert_eq!(
         decision.verdict,
         Verdict::ForcedRerun {
@@ -120,7 +120,7 @@ fn row5_a_new_rerun_token_reruns_a_complete_attempt_once() {
     );
     machine.provision_all();
     assert_eq!(
-        machine.boot().check().verdict,
+        machine.boot().decide().verdict,
         Verdict::AlreadyComplete { epoch: 2 },
         "a token is honoured once, even if it stays on the command line"
     );
@@ -131,7 +131,7 @@ fn row5_a_rerun_token_does_not_override_poison() {
     let mut machine = poisoned();
     machine.rerun_token = Some("dev-1".into());
     assert_eq!(
-        machine.boot().check().verdict,
+        machine.boot().decide().verdict,
         Verdict::Poisoned { epoch: 1 }
     );
 }
@@ -139,7 +139,7 @@ fn row5_a_rerun_token_does_not_override_poison() {
 #[test]
 fn row6_complete_is_never_reapplied_silently() {
     let mut machine = complete();
-    let decision = machine.boot().check();
+    let decision = machine.boot().decide();
     assert_eq!(decision.verdict, Verdict::AlreadyComplete { epoch: 1 });
     assert_eq!(decision.record, Some(Event::BootRefused));
     assert!(!decision.verdict.may_proceed());
@@ -151,7 +151,7 @@ fn row7_no_attempt_open_is_a_first_run_including_after_reset() {
     machine.hook(Event::Reset {
         reason: "disks verified".into(),
     });
-    let decision = machine.boot().check();
+    let decision = machine.boot().decide();
     assert_eq!(decision.verdict, Verdict::FirstRun { epoch: 2 });
     assert!(decision.verdict.may_proceed());
 }
@@ -160,7 +160,7 @@ fn row7_no_attempt_open_is_a_first_run_including_after_reset() {
 fn row8_check_twice_on_one_boot_is_not_a_restart() {
     let mut machine = started();
     machine.fetched().begin(Stage::Disks);
-    let decision = machine.check();
+    let decision = machine.decide();
     assert_eq!(decision.verdict, Verdict::SameBoot { epoch: 1 });
     assert_eq!(decision.record, None);
     assert_eq!(
@@ -184,7 +184,7 @@ fn row9_interrupted_past_the_red_line_is_fatal_for_every_stage_and_step() {
             if ended {
                 machine.hook(Event::StageEnded { stage });
             }
-            let decision = machine.boot().check();
+            let decision = machine.boot().decide();
             let Verdict::FatalInterruption {
                 reason:
                     PoisonReason::Interrupted {
@@ -203,7 +203,7 @@ fn row9_interrupted_past_the_red_line_is_fatal_for_every_stage_and_step() {
             );
             assert_eq!(machine.journal().progress().state, State::Poisoned);
             assert_eq!(
-                machine.boot().check().verdict,
+                machine.boot().decide().verdict,
                 Verdict::Poisoned { epoch: 1 }
             );
         }
@@ -219,7 +219,7 @@ fn row9_a_failure_past_the_red_line_stops_the_next_boot() {
         reason: "exit status 1".into(),
     });
     assert_eq!(
-        machine.boot().check().verdict,
+        machine.boot().decide().verdict,
         Verdict::Poisoned { epoch: 1 }
     );
 }
@@ -336,7 +336,7 @@ fn row10_a_bit_flip_in_a_durable_begin_disks_never_looks_safe() {
     );
     drop(journal);
     assert!(matches!(
-        damaged.boot().check().verdict,
+        damaged.boot().decide().verdict,
         Verdict::FatalInterruption {
             reason: PoisonReason::TornTailAtRedLine { .. }
         }
@@ -349,7 +349,7 @@ fn row11_a_reboot_loop_is_poisoned() {
     let limit = Policy::default().max_planned_reboots;
     for round in 1..=limit + 1 {
         machine.fetched().stage(Stage::Kargs).reboot_for_kargs();
-        let verdict = machine.boot().check().verdict;
+        let verdict = machine.boot().decide().verdict;
         if round <= limit {
             assert!(
                 matches!(verdict, Verdict::ResumeAfterPlannedReboot { .. }),
@@ -380,7 +380,7 @@ fn row12_a_planned_reboot_resumes_and_is_not_a_failure() {
         machine.hook(Event::RebootPlanned {
             reason: reason.clone(),
         });
-        let decision = machine.boot().check();
+        let decision = machine.boot().decide();
         assert_eq!(
             decision.verdict,
             Verdict::ResumeAfterPlannedReboot {
@@ -407,7 +407,7 @@ fn row13_the_retry_budget_is_counted_and_configurable() {
         for restart in 1..=limit {
             machine.fetched();
             assert_eq!(
-                machine.boot().check().verdict,
+                machine.boot().decide().verdict,
                 Verdict::SafeRetry {
                     epoch: 1,
                     restarts: restart,
@@ -417,7 +417,7 @@ fn row13_the_retry_budget_is_counted_and_configurable() {
             );
         }
         assert_eq!(
-            machine.boot().check().verdict,
+            machine.boot().decide().verdict,
             Verdict::FatalInterruption {
                 reason: PoisonReason::RetriesExhausted {
                     restarts: limit + 1,
@@ -485,7 +485,7 @@ fn row14_interrupted_or_failed_before_the_red_line_is_a_safe_retry() {
     for (index, (interrupt, failed_stage)) in cases.iter().enumerate() {
         let mut machine = started();
         interrupt(&mut machine);
-        let decision = machine.boot().check();
+        let decision = machine.boot().decide();
         assert_eq!(
             decision.verdict,
             Verdict::SafeRetry {
@@ -517,7 +517,7 @@ fn a_failure_is_forgotten_once_the_next_boot_restarts() {
     });
     machine.boot().check();
     machine.fetched();
-    let decision = machine.boot().check();
+    let decision = machine.boot().decide();
     assert_eq!(
         decision.verdict,
         Verdict::SafeRetry {
@@ -539,7 +539,7 @@ fn a_different_config_after_kargs_poisons_at_fetch() {
     });
     assert_eq!(machine.journal().progress().state, State::Poisoned);
     assert_eq!(
-        machine.boot().check().verdict,
+        machine.boot().decide().verdict,
         Verdict::Poisoned { epoch: 1 }
     );
 }

@@ -22,8 +22,8 @@ use std::io::Write as _;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use provision_journal::frame::{FRAME_HEADER_LEN, HEADER_LEN};
 use provision_journal::fuzzing::read_records;
+use provision_journal::testing::{FRAME_HEADER_LEN, HEADER_LEN};
 use provision_journal::{
     BootContext, BootId, FixedClock, Journal, JournalError, MemStorage, TornTail, Verdict, hooks,
 };

@@ -175,7 +175,7 @@ impl Explorer {
     fn hooks(&mut self, machine: &Machine, configs: &[Sha256], depth: u8, run: usize, path: &str) {
         for hook in machine.next_hooks(configs) {
             let mut next = machine.fork();
-            let path = format!("{path} {hook}");
+            let path = format!("{path}, {}", hook.command());
             let ran = catch_unwind(AssertUnwindSafe(|| next.run(&hook)));
             let ran = match ran {
                 Ok(Ok(ran)) => ran,

@@ -121,7 +121,7 @@ fn an_undecodable_record_is_described_in_words_by_dump_and_check() {
             trigger: provision_journal::Trigger::Firstboot,
         },
     );
-    let mut payload = provision_journal::codec::encode(
+    let mut payload = provision_journal::testing::encode_payload(
         &dump_common::stamp(1, 1500),
         &provision_journal::Event::Completed,
     )

@@ -338,7 +338,8 @@ fn salvage_unknown_record_kind() {
         },
     );
     raw.record(stamp(1, 1250), &Event::ConfigFetched { sha256: config() });
-    let mut payload = provision_journal::codec::encode(&stamp(1, 1500), &Event::Completed).unwrap();
+    let mut payload =
+        provision_journal::testing::encode_payload(&stamp(1, 1500), &Event::Completed).unwrap();
     payload[32] = 42;
     payload.extend_from_slice(b"future fields");
     raw.frame(&payload);

@@ -169,7 +169,8 @@ fn unknown_kinds_are_shown_and_reading_goes_on() {
             trigger: provision_journal::Trigger::Firstboot,
         },
     );
-    let mut payload = provision_journal::codec::encode(&stamp(1, 1100), &Event::Completed).unwrap();
+    let mut payload =
+        provision_journal::testing::encode_payload(&stamp(1, 1100), &Event::Completed).unwrap();
     payload[32] = 99;
     raw.frame(&payload);
     raw.record(stamp(1, 1200), &Event::ConfigFetched { sha256: config() });

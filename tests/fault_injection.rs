@@ -33,14 +33,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use provision_journal::error::StorageOp;
-use provision_journal::frame::{HEADER_LEN, encode_header};
 use provision_journal::fuzzing::{
-    CONFIG_A, Hook, boot_context, boot_id, check_crash_state, read_records,
+    CONFIG_A, boot_context, boot_id, check_crash_state, read_records,
 };
+use provision_journal::hooks::Hook;
+use provision_journal::simulate::Step;
 use provision_journal::storage::{Fault, FaultKind, OpKind};
+use provision_journal::testing::{HEADER_LEN, encode_header};
 use provision_journal::{
     BootContext, Clock, Event, FixedClock, FsStorage, Journal, JournalError, MemStorage,
-    PoisonReason, Record, Stage, TornTail, classify, codec,
+    PoisonReason, Record, Stage, TornTail, classify,
 };
 use rustix::io::Errno;
 
@@ -60,17 +62,17 @@ struct Scenario {
     name: &'static str,
     start: Option<Vec<u8>>,
     boot: u8,
-    hooks: Vec<Hook>,
+    hooks: Vec<Step>,
 }
 
 /// A whole first boot: creation, every stage, completion.
 fn first_boot() -> Scenario {
-    let mut hooks = vec![Hook::Check, Hook::Fetched(CONFIG_A)];
+    let mut hooks = vec![Step::Check, Step::Hook(Hook::Fetched(CONFIG_A))];
     for stage in Stage::MUTATING {
-        hooks.push(Hook::Begin(stage));
-        hooks.push(Hook::End(stage));
+        hooks.push(Step::Hook(Hook::Begin(stage)));
+        hooks.push(Step::Hook(Hook::End(stage)));
     }
-    hooks.push(Hook::Complete);
+    hooks.push(Step::Hook(Hook::Complete));
     Scenario {
         name: "first boot",
         start: None,
@@ -88,10 +90,10 @@ fn boot_after_torn_tail() -> Scenario {
     }
     let mut bytes = boot.disk.contents().expect("the journal exists");
     bytes.truncate(bytes.len() - 30);
-    let mut hooks = vec![Hook::Check, Hook::Fetched(CONFIG_A)];
+    let mut hooks = vec![Step::Check, Step::Hook(Hook::Fetched(CONFIG_A))];
     for stage in [Stage::Kargs, Stage::Disks] {
-        hooks.push(Hook::Begin(stage));
-        hooks.push(Hook::End(stage));
+        hooks.push(Step::Hook(Hook::Begin(stage)));
+        hooks.push(Step::Hook(Hook::End(stage)));
     }
     Scenario {
         name: "boot after a torn tail",
@@ -110,9 +112,9 @@ fn boot_on_header_only() -> Scenario {
         start: Some(encode_header(1_600_000_000_000).to_vec()),
         boot: 0,
         hooks: vec![
-            Hook::Check,
-            Hook::Fetched(CONFIG_A),
-            Hook::Begin(Stage::Kargs),
+            Step::Check,
+            Step::Hook(Hook::Fetched(CONFIG_A)),
+            Step::Hook(Hook::Begin(Stage::Kargs)),
         ],
     }
 }
@@ -157,13 +159,13 @@ impl Boot {
     }
 
     /// Runs `hook` as its own process would: open, decide, append.
-    fn attempt(&mut self, hook: &Hook) -> Attempted {
+    fn attempt(&mut self, hook: &Step) -> Attempted {
         let attempts_before = self.disk.attempts().len();
         let journal =
             Journal::open(self.disk.reopen()).expect("opening tries nothing that can fail here");
         let event = match hook {
-            Hook::Check => classify(journal.progress(), journal.torn_tail(), &self.context).record,
-            other => other.event(),
+            Step::Check => classify(journal.progress(), journal.torn_tail(), &self.context).record,
+            Step::Hook(hook) => Some(hook.event()),
         };
         let torn = journal.torn_tail();
         let existed = journal.exists();
@@ -196,7 +198,10 @@ impl Boot {
         }
         events.push(event.clone());
         for (seq, event) in (first_seq..).zip(events) {
-            let frame_len = 20 + codec::encode(&stamp, &event).expect("encodes").len() as u64;
+            let frame_len = 20
+                + provision_journal::testing::encode_payload(&stamp, &event)
+                    .expect("encodes")
+                    .len() as u64;
             attempted.planned.push((Record { seq, stamp, event }, at));
             at += frame_len;
         }
@@ -332,7 +337,7 @@ fn run_with_fault(scenario: &Scenario, fault: Fault, tally: &mut Tally) -> Vec<S
         return violations;
     };
     let hook = &scenario.hooks[index];
-    let what = format!("{what} (during `{hook}`)");
+    let what = format!("{what} (during `{}`)", hook.command());
     let error = attempted.result.as_ref().expect_err("it failed");
 
     // The failed operation is the last one tried, and the only faulty one.
@@ -397,7 +402,8 @@ fn run_with_fault(scenario: &Scenario, fault: Fault, tally: &mut Tally) -> Vec<S
             Err(JournalError::Rejected { .. }) if step == 0 => {}
             Err(error) => {
                 violations.push(format!(
-                    "{what}: running `{hook}` after the failure failed: {error}"
+                    "{what}: running `{}` after the failure failed: {error}",
+                    hook.command()
                 ));
                 return violations;
             }
@@ -447,7 +453,7 @@ fn run_with_fault(scenario: &Scenario, fault: Fault, tally: &mut Tally) -> Vec<S
     if fault.op == OpKind::SyncData && split > acknowledged_before_retry {
         let (lost, offset) = &attempted.planned[synced];
         let frame_len = 20
-            + codec::encode(&lost.stamp, &lost.event)
+            + provision_journal::testing::encode_payload(&lost.stamp, &lost.event)
                 .expect("encodes")
                 .len();
         let bytes = live.expect("the journal exists");
@@ -483,9 +489,9 @@ fn run_with_fault(scenario: &Scenario, fault: Fault, tally: &mut Tally) -> Vec<S
 fn operation_counts(scenario: &Scenario) -> BTreeMap<String, usize> {
     let mut boot = Boot::new(scenario);
     for hook in &scenario.hooks {
-        boot.attempt(hook)
-            .result
-            .unwrap_or_else(|error| panic!("{}: `{hook}` failed: {error}", scenario.name));
+        boot.attempt(hook).result.unwrap_or_else(|error| {
+            panic!("{}: `{}` failed: {error}", scenario.name, hook.command())
+        });
     }
     let mut counts = BTreeMap::new();
     for attempt in boot.disk.attempts() {

@@ -9,7 +9,7 @@
 mod common;
 
 use common::{CONFIG, Machine};
-use provision_journal::frame::HEADER_LEN;
+use provision_journal::testing::HEADER_LEN;
 use provision_journal::{
     BootContext, Event, Journal, JournalError, MemStorage, PoisonReason, Progress, RebootReason,
     Stage, State, Step, Verdict, classify,
@@ -269,7 +269,7 @@ fn torn_tail_is_recognised_and_retry_stays_safe() {
 #[test]
 fn torn_tail_is_cut_by_the_next_writer_which_records_it() {
     let mut machine = Machine::from_bytes(golden("torn-tail"));
-    let decision = machine.boot().check();
+    let decision = machine.boot().decide();
     assert!(matches!(decision.verdict, Verdict::SafeRetry { .. }));
     let journal = open(&machine.bytes()).unwrap();
     assert!(journal.torn_tail().is_none());
@@ -278,7 +278,7 @@ fn torn_tail_is_cut_by_the_next_writer_which_records_it() {
     let mut kinds = Vec::new();
     use provision_journal::storage::{Access, Storage};
     scan_storage.open(Access::Read).unwrap();
-    let mut scanner = provision_journal::scan::Scanner::start(&mut scan_storage).unwrap();
+    let mut scanner = provision_journal::testing::Scanner::start(&mut scan_storage).unwrap();
     while let Some(scanned) = scanner.next_record().unwrap() {
         kinds.push(scanned.record.event);
     }
@@ -320,7 +320,7 @@ fn every_prefix_recovers_to_the_last_whole_record() {
             use provision_journal::storage::{Access, Storage};
             let mut storage = MemStorage::with_bytes(bytes);
             storage.open(Access::Read).unwrap();
-            let mut scanner = provision_journal::scan::Scanner::start(&mut storage).unwrap();
+            let mut scanner = provision_journal::testing::Scanner::start(&mut storage).unwrap();
             while let Some(scanned) = scanner.next_record().unwrap() {
                 boundaries.push((scanned.offset + scanned.frame_len) as usize);
                 replayed.push(scanned.record);
@@ -341,7 +341,7 @@ fn every_prefix_recovers_to_the_last_whole_record() {
                 expected_torn.min(cut.saturating_sub(boundaries[whole])),
                 "{name} cut at {cut}"
             );
-            let expected = provision_journal::transition::replay(&replayed[..whole]).unwrap();
+            let expected = provision_journal::testing::replay(&replayed[..whole]).unwrap();
             assert_eq!(journal.progress(), &expected, "{name} cut at {cut}");
         }
         assert!(whole_end <= bytes.len());
@@ -366,7 +366,7 @@ fn a_planned_reboot_golden_resumes_not_retries() {
     machine.boot().check();
     machine.fetched().stage(Stage::Kargs).reboot_for_kargs();
     assert_eq!(
-        machine.boot().check().verdict,
+        machine.boot().decide().verdict,
         Verdict::ResumeAfterPlannedReboot {
             epoch: 1,
             reason: RebootReason::Kargs

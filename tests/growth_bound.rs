@@ -47,7 +47,7 @@ fn a_year_of_power_cuts_during_fetch_stops_growing() {
 #[test]
 fn a_year_of_power_cuts_during_disks_stops_growing() {
     let (size, growing) = year_of(|machine| {
-        if machine.check().verdict.may_proceed() {
+        if machine.decide().verdict.may_proceed() {
             machine.fetched().stage(Stage::Kargs).begin(Stage::Disks);
         }
     });
@@ -59,7 +59,7 @@ fn a_year_of_power_cuts_during_disks_stops_growing() {
 #[test]
 fn a_year_of_kargs_reboot_loops_stops_growing() {
     let (size, growing) = year_of(|machine| {
-        if machine.check().verdict.may_proceed() {
+        if machine.decide().verdict.may_proceed() {
             machine.fetched().stage(Stage::Kargs).reboot_for_kargs();
         }
     });
@@ -71,7 +71,7 @@ fn a_year_of_kargs_reboot_loops_stops_growing() {
 #[test]
 fn a_year_of_failures_before_the_red_line_stops_growing() {
     let (size, _) = year_of(|machine| {
-        if machine.check().verdict.may_proceed() {
+        if machine.decide().verdict.may_proceed() {
             machine
                 .fetched()
                 .begin(Stage::Kargs)
@@ -89,7 +89,7 @@ fn a_year_of_failures_before_the_red_line_stops_growing() {
 fn a_year_with_a_completed_attempt_and_a_leftover_stamp_stops_growing() {
     let (size, growing) = year_of(|machine| {
         machine.rerun_token = Some("left-on-the-command-line".into());
-        let verdict = machine.check().verdict;
+        let verdict = machine.decide().verdict;
         if matches!(
             verdict,
             Verdict::FirstRun { .. } | Verdict::ForcedRerun { .. }

@@ -5,9 +5,11 @@
 mod common;
 
 use common::Machine;
-use provision_journal::frame::{FRAME_HEADER_LEN, HEADER_LEN, encode_frame, encode_header};
+use provision_journal::testing::{
+    FRAME_HEADER_LEN, HEADER_LEN, encode_frame, encode_header, encode_payload,
+};
 use provision_journal::{
-    BootId, Corruption, Event, Journal, JournalError, MemStorage, Stage, Stamp, Verdict, codec,
+    BootId, Corruption, Event, Journal, JournalError, MemStorage, Stage, Stamp, Verdict,
 };
 
 fn sample() -> Vec<u8> {
@@ -235,7 +237,7 @@ fn forged(payloads: &[Vec<u8>]) -> Vec<u8> {
 
 #[test]
 fn a_valid_record_the_rules_reject_is_corruption() {
-    let payload = codec::encode(&stamp(), &Event::Completed).unwrap();
+    let payload = encode_payload(&stamp(), &Event::Completed).unwrap();
     let (offset, problem) = corruption(&forged(&[payload]));
     assert_eq!(offset as usize, HEADER_LEN);
     assert!(
@@ -246,13 +248,13 @@ fn a_valid_record_the_rules_reject_is_corruption() {
 
 #[test]
 fn a_valid_frame_with_an_unknown_kind_or_trailing_bytes_is_corruption() {
-    let mut unknown = codec::encode(&stamp(), &Event::Completed).unwrap();
+    let mut unknown = encode_payload(&stamp(), &Event::Completed).unwrap();
     unknown[32] = 77;
     assert!(matches!(
         corruption(&forged(&[unknown])).1,
         Corruption::Undecodable { seq: 0, .. }
     ));
-    let mut trailing = codec::encode(
+    let mut trailing = encode_payload(
         &stamp(),
         &Event::AttemptStarted {
             epoch: 1,
@@ -296,7 +298,7 @@ fn an_empty_journal_of_only_a_header_classifies_as_a_first_run() {
     let header = encode_header(0);
     let mut machine = Machine::from_bytes(&header);
     assert_eq!(
-        machine.boot().check().verdict,
+        machine.boot().decide().verdict,
         Verdict::FirstRun { epoch: 1 }
     );
 }

@@ -93,7 +93,7 @@ fn run_machine(script: Vec<Action>) -> TestResult {
     for action in &script {
         match action {
             Action::NewBoot => {
-                let decision = machine.boot().check();
+                let decision = machine.boot().decide();
                 if crossed && is_safe(&decision.verdict) {
                     return TestResult::error(format!(
                         "unsafe restart called safe: {:?}",

@@ -1,4 +1,5 @@
-//! The kept copy in memory, for tests: every operation is logged, any one
+//! The kept copy in memory, for tests (with the `testing` feature): every
+//! operation is logged, any one
 //! can be made to fail (a crash at that point), and [`MemCopyStore::crash_states`]
 //! lists what a power cut may leave.
 //!

@@ -31,9 +31,11 @@
 //! (`spec/STATES.md`, "The kept copy").
 
 mod fs;
+#[cfg(feature = "testing")]
 mod mem;
 
 pub use fs::FsCopyStore;
+#[cfg(feature = "testing")]
 pub use mem::{CopyOp, MemCopyStore};
 
 use camino::{Utf8Path, Utf8PathBuf};

@@ -10,12 +10,12 @@
 //!   lock a running hook takes, so it works on a copy, on a read-only
 //!   mount, and next to a running provisioning.
 //! - It streams: each part of the report is one pass over the file
-//!   ([`walk`]), which holds one read window and one boot's summary, never
+//!   (`walk`), which holds one read window and one boot's summary, never
 //!   the records, so memory is flat for a journal of any size.
-//! - It keeps reading past damage ([`salvage`]) and marks what it finds
+//! - It keeps reading past damage (`salvage`) and marks what it finds
 //!   there as untrusted.
 //! - It trusts no byte of the file: every string from it is escaped before
-//!   it reaches a terminal ([`escape`]), and record kinds of a newer version
+//!   it reaches a terminal (`escape`), and record kinds of a newer version
 //!   are shown as unknown.
 //! - It decides nothing itself: the trusted records go through the one
 //!   [`transition`](crate::transition()) function, and the verdict is the
@@ -25,15 +25,15 @@
 //! machine; durations come from each boot's monotonic clock. The JSON
 //! schema is `spec/DUMP.md`.
 
-pub mod escape;
-pub mod human;
-pub mod json;
-pub mod salvage;
-pub mod snapshot;
-pub mod time;
-pub mod timeline;
-pub mod verdict;
-pub mod walk;
+pub(crate) mod escape;
+mod human;
+mod json;
+mod salvage;
+mod snapshot;
+mod time;
+mod timeline;
+mod verdict;
+mod walk;
 
 use std::io::{self, Write};
 
@@ -46,12 +46,15 @@ use crate::storage::{Access, Storage};
 
 use self::snapshot::Snapshot;
 
-pub use verdict::{
-    NextCheck, StopCause, next_check, next_provisioning_boot, policy_words, stop_advice,
+pub use self::human::{count, write_wrapped};
+pub use self::time::Utc;
+pub use self::verdict::{
+    StopCause, describe_poison_cause, next_provisioning_boot, policy_words, stop_advice,
 };
-pub use walk::{
-    Anomaly, Damage, Entry, Item, Outcome, ReportError, Summary, Trust, describe_corruption, walk,
-};
+pub use self::walk::{Damage, Outcome, ReportError};
+
+use self::verdict::next_check;
+use self::walk::{Summary, walk};
 
 fn open_for_reading<S: Storage + ?Sized>(storage: &mut S) -> Result<bool, JournalError> {
     storage
@@ -87,6 +90,13 @@ fn require_journal<S: Storage + ?Sized>(storage: &mut S) -> Result<(), ReportErr
 /// Writes the human report of the journal in `storage` (not yet opened) to
 /// `out`, and says how far the journal can be trusted. A missing journal is
 /// [`ReportError::NoJournal`].
+///
+/// # Errors
+///
+/// [`ReportError::NoJournal`] for a missing journal,
+/// [`ReportError::Journal`] when reading its storage fails (damage in the
+/// file is reported, not an error), [`ReportError::Output`] when
+/// writing to `out` fails.
 pub fn dump_human<S: Storage + ?Sized>(
     storage: &mut S,
     policy: &PolicySettings,
@@ -99,6 +109,13 @@ pub fn dump_human<S: Storage + ?Sized>(
 
 /// Writes the JSON report (`spec/DUMP.md`) of the journal in `storage` (not
 /// yet opened) to `out`. A missing journal is [`ReportError::NoJournal`].
+///
+/// # Errors
+///
+/// [`ReportError::NoJournal`] for a missing journal,
+/// [`ReportError::Journal`] when reading its storage fails (damage in the
+/// file is reported, not an error), [`ReportError::Output`] when
+/// writing to `out` fails.
 pub fn dump_json<S: Storage + ?Sized>(
     storage: &mut S,
     policy: &PolicySettings,
@@ -112,6 +129,12 @@ pub fn dump_json<S: Storage + ?Sized>(
 /// How far the journal in `storage` (not yet opened) can be trusted, from
 /// one silent pass: the outcome [`dump_human`] would report. A missing
 /// journal is [`ReportError::NoJournal`].
+///
+/// # Errors
+///
+/// [`ReportError::NoJournal`] for a missing journal,
+/// [`ReportError::Journal`] when reading its storage fails (damage in the
+/// file is reported, not an error).
 pub fn outcome<S: Storage + ?Sized>(storage: &mut S) -> Result<Outcome, ReportError> {
     require_journal(storage)?;
     Ok(walk(storage, &mut |_| Ok(()))?.outcome)
@@ -120,6 +143,12 @@ pub fn outcome<S: Storage + ?Sized>(storage: &mut S) -> Result<Outcome, ReportEr
 /// Why the attempt in the journal in `storage` (not yet opened) is
 /// poisoned, in words, from one silent pass; `None` when it is not. A
 /// missing journal is [`ReportError::NoJournal`].
+///
+/// # Errors
+///
+/// [`ReportError::NoJournal`] for a missing journal,
+/// [`ReportError::Journal`] when reading its storage fails (damage in the
+/// file is reported, not an error).
 pub fn poison_cause<S: Storage + ?Sized>(storage: &mut S) -> Result<Option<String>, ReportError> {
     require_journal(storage)?;
     let summary = walk(storage, &mut |_| Ok(()))?;
@@ -131,8 +160,12 @@ pub fn poison_cause<S: Storage + ?Sized>(storage: &mut S) -> Result<Option<Strin
 }
 
 /// `problem`, found at `offset` of the journal in `storage` (not yet
-/// opened), in the words the report uses ([`describe_corruption`]): the
+/// opened), in the words the report uses (`describe_corruption`): the
 /// damaged record is read again to name its kind.
+///
+/// # Errors
+///
+/// The storage's failure to open or read the file.
 pub fn describe_damage_at<S: Storage + ?Sized>(
     storage: &mut S,
     offset: u64,
@@ -218,7 +251,7 @@ pub struct Status {
     /// the journal lives (the library reads only the file).
     pub read_only: bool,
     /// The record that poisoned the attempt, machine-readable
-    /// ([`json::poison_json`]); `None` unless the attempt is poisoned.
+    /// (`json::poison_json`); `None` unless the attempt is poisoned.
     pub poisoned_by: Option<serde_json::Value>,
 }
 
@@ -228,6 +261,12 @@ pub const STATUS_SCHEMA: &str = "provision-journal/status/1";
 /// Reads the journal in `storage` (not yet opened) read-only, in one
 /// streaming pass, and says what the next provisioning boot's `check` would
 /// decide under `policy`.
+///
+/// # Errors
+///
+/// [`ReportError::NoJournal`] for a missing journal,
+/// [`ReportError::Journal`] when reading its storage fails (damage in the
+/// file is reported, not an error).
 pub fn status<S: Storage + ?Sized>(
     storage: &mut S,
     policy: &PolicySettings,
@@ -319,6 +358,10 @@ pub fn status<S: Storage + ?Sized>(
 
 impl Status {
     /// Writes the status as one line of terminal-safe JSON.
+    ///
+    /// # Errors
+    ///
+    /// The writer's error.
     pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
         escape::write_json(out, self)?;
         writeln!(out)

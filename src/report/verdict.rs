@@ -64,6 +64,7 @@ const RESET: &str = "provision-journal reset --reason \"...\"";
 /// Why provisioning stopped, for the operator's advice: the poisoning that
 /// `check` is about to record, or the one already recorded.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub enum StopCause<'a> {
     /// `check`'s verdict, about to be recorded.
     Verdict(&'a PoisonReason),
@@ -129,7 +130,7 @@ fn recorded_advice(
 
 /// Says why an attempt is poisoned, from the record that poisoned it;
 /// `mutated_stage` is the furthest mutating stage the attempt had begun
-/// ([`Summary::mutated_stage`]), which a config change came after.
+/// (`Summary::mutated_stage`), which a config change came after.
 pub fn describe_poison_cause(poison: &Poison, mutated_stage: Option<Stage>) -> String {
     let mut why = String::new();
     match &poison.cause {

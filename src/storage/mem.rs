@@ -1,9 +1,12 @@
-//! In-memory storage for tests: logs every operation, keeps what a real
-//! file system would have made durable, and fails on request.
+//! In-memory storage: logs every operation and keeps what a real file
+//! system would have made durable, so [`MemStorage::crash`] can cut the
+//! power. `dump -` reads standard input through it, and `simulate` runs a
+//! whole provisioning on it.
 //!
-//! From the operation log, [`MemDisk::crash_states`] builds every state a
-//! power cut may leave on disk under the ALICE file-system model (see
-//! `spec/FORMAT.md`, "Crash model this journal is proven against").
+//! With the `testing` feature it also fails on request (`faults`) and,
+//! from the operation log, builds every state a power cut may leave on
+//! disk under the ALICE file-system model (`crash`; see `spec/FORMAT.md`,
+//! "Crash model this journal is proven against").
 
 use std::cell::RefCell;
 use std::io;
@@ -12,6 +15,31 @@ use std::rc::Rc;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::{Access, Storage, StorageError};
+
+#[cfg(feature = "testing")]
+mod crash;
+#[cfg(feature = "testing")]
+mod faults;
+
+#[cfg(feature = "testing")]
+pub use self::crash::{CrashState, Fill, SECTOR_SIZES, Tearing};
+#[cfg(feature = "testing")]
+pub use self::faults::{Attempt, Fault, FaultKind};
+/// What an append leaves: the bytes that landed, and how the write ended.
+type Landed<'b> = (&'b [u8], Result<(), StorageError>);
+
+/// Without the `testing` feature no fault can be aimed at an operation:
+/// every one proceeds.
+#[cfg(not(feature = "testing"))]
+impl MemDisk {
+    fn fail(&mut self, _kind: OpKind) -> Result<(), StorageError> {
+        Ok(())
+    }
+
+    fn short_write<'b>(&mut self, bytes: &'b [u8]) -> Result<Landed<'b>, StorageError> {
+        Ok((bytes, Ok(())))
+    }
+}
 
 /// One operation as [`MemStorage`] logged it, in the order performed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,41 +105,6 @@ pub enum OpKind {
     SyncData,
 }
 
-/// What an injected fault does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FaultKind {
-    /// The operation fails with this errno and changes nothing.
-    Errno(i32),
-    /// (Appends only) the first `keep` bytes land, then the write fails
-    /// with `ENOSPC`, as on a full disk.
-    ShortWrite {
-        /// Bytes that land.
-        keep: usize,
-    },
-}
-
-/// A fault aimed at the `nth` (0-based) operation of a kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Fault {
-    /// The kind of operation.
-    pub op: OpKind,
-    /// Which occurrence of it, counting from 0 on this disk.
-    pub nth: usize,
-    /// What happens.
-    pub kind: FaultKind,
-}
-
-/// One operation a handle asked for, in order, whether it happened or an
-/// injected fault made it fail (the log of what was tried, where
-/// [`MemDisk::ops`] logs what was done).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Attempt {
-    /// The kind of operation.
-    pub kind: OpKind,
-    /// The fault that made it fail, if one did.
-    pub fault: Option<FaultKind>,
-}
-
 /// The shared state behind [`MemStorage`] handles: one directory holding at
 /// most one journal.
 #[derive(Clone, Debug, Default)]
@@ -123,7 +116,9 @@ pub struct MemDisk {
     /// Every operation since the disk was made.
     pub ops: Vec<Op>,
     temp: Vec<u8>,
+    #[cfg(feature = "testing")]
     faults: Vec<Fault>,
+    #[cfg(feature = "testing")]
     attempts: Vec<Attempt>,
     locked: bool,
 }
@@ -158,74 +153,10 @@ impl MemDisk {
         }
         entry_durable.then_some(file_durable)
     }
-
-    /// Every state a crash right after `ops` may leave on disk, following
-    /// the ALICE model; `start` is what was durable before `ops` began. See
-    /// [`Tearing`] for the states. The first is always the one where
-    /// everything unsynced is lost.
-    pub fn crash_states(start: Option<&[u8]>, ops: &[Op]) -> Vec<CrashState> {
-        let mut entry_live = start.is_some();
-        let mut entry_durable = entry_live;
-        let mut file = FileImage::new(start.unwrap_or_default());
-        let mut temp = FileImage::new(&[]);
-        for op in ops {
-            match op {
-                Op::WriteTemp { bytes } => {
-                    temp = FileImage::new(&[]);
-                    temp.pending.push(Pending::Append {
-                        offset: 0,
-                        bytes: bytes.clone(),
-                    });
-                }
-                Op::SyncTemp => temp.sync(),
-                Op::Rename => {
-                    entry_live = true;
-                    file = temp.clone();
-                }
-                Op::SyncDir => entry_durable = entry_live,
-                Op::Append { offset, bytes } => file.pending.push(Pending::Append {
-                    offset: *offset,
-                    bytes: bytes.clone(),
-                }),
-                Op::Truncate { len } => file.pending.push(Pending::Truncate { len: *len }),
-                Op::SyncData => file.sync(),
-            }
-        }
-        let mut states = Vec::new();
-        if !entry_durable {
-            states.push(CrashState {
-                journal: None,
-                tearing: Tearing::EntryMissing,
-            });
-        }
-        if entry_live {
-            file.tear(&mut states);
-        }
-        states
-    }
-
-    fn fault(&mut self, kind: OpKind) -> Option<FaultKind> {
-        let nth = self
-            .attempts
-            .iter()
-            .filter(|attempt| attempt.kind == kind)
-            .count();
-        let fault = self
-            .faults
-            .iter()
-            .find(|fault| fault.op == kind && fault.nth == nth)
-            .map(|fault| fault.kind);
-        self.attempts.push(Attempt { kind, fault });
-        fault
-    }
-}
-
-fn errno(raw: i32) -> StorageError {
-    io::Error::from_raw_os_error(raw).into()
 }
 
 /// A journal in memory. Handles made by [`MemStorage::reopen`] share one
-/// [`MemDisk`], like processes sharing a file system.
+/// disk (`MemDisk`), like processes sharing a file system.
 #[derive(Debug)]
 pub struct MemStorage {
     disk: Rc<RefCell<MemDisk>>,
@@ -275,14 +206,6 @@ impl MemStorage {
         self
     }
 
-    /// A separate copy of the disk (its contents, log and pending faults),
-    /// not shared with this one, with no lock held.
-    pub fn fork(&self) -> MemStorage {
-        let mut disk = self.disk.borrow().clone();
-        disk.locked = false;
-        MemStorage::from_disk(disk)
-    }
-
     /// Another handle on the same disk, not yet open.
     pub fn reopen(&self) -> MemStorage {
         MemStorage {
@@ -310,26 +233,9 @@ impl MemStorage {
         Self::with_journal(durable.as_deref())
     }
 
-    /// Every state a power cut now may leave (see [`MemDisk::crash_states`]).
-    pub fn crash_states(&self) -> Vec<CrashState> {
-        let disk = self.disk.borrow();
-        MemDisk::crash_states(disk.start.as_deref(), &disk.ops)
-    }
-
-    /// Every operation asked for so far, including those an injected fault
-    /// made fail.
-    pub fn attempts(&self) -> Vec<Attempt> {
-        self.disk.borrow().attempts.clone()
-    }
-
     /// What was durable when the disk was made.
     pub fn start(&self) -> Option<Vec<u8>> {
         self.disk.borrow().start.clone()
-    }
-
-    /// Makes a later operation fail.
-    pub fn inject(&self, fault: Fault) {
-        self.disk.borrow_mut().faults.push(fault);
     }
 
     fn live_len(&self) -> Result<u64, StorageError> {
@@ -393,12 +299,7 @@ impl Storage for MemStorage {
             Op::SyncDir,
         ];
         for op in steps {
-            if let Some(fault) = disk.fault(op.kind()) {
-                return Err(match fault {
-                    FaultKind::Errno(raw) => errno(raw),
-                    FaultKind::ShortWrite { .. } => errno(libc_enospc()),
-                });
-            }
+            disk.fail(op.kind())?;
             match &op {
                 Op::WriteTemp { bytes } => disk.temp = bytes.clone(),
                 Op::Rename => disk.live = Some(disk.temp.clone()),
@@ -431,13 +332,7 @@ impl Storage for MemStorage {
     fn append(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
         let offset = self.live_len()?;
         let mut disk = self.disk.borrow_mut();
-        let (landed, result) = match disk.fault(OpKind::Append) {
-            None => (bytes, Ok(())),
-            Some(FaultKind::Errno(raw)) => return Err(errno(raw)),
-            Some(FaultKind::ShortWrite { keep }) => {
-                (&bytes[..keep.min(bytes.len())], Err(errno(libc_enospc())))
-            }
-        };
+        let (landed, result) = disk.short_write(bytes)?;
         if !landed.is_empty() {
             disk.live
                 .as_mut()
@@ -453,12 +348,7 @@ impl Storage for MemStorage {
 
     fn sync_data(&mut self) -> Result<(), StorageError> {
         let mut disk = self.disk.borrow_mut();
-        if let Some(fault) = disk.fault(OpKind::SyncData) {
-            return Err(match fault {
-                FaultKind::Errno(raw) => errno(raw),
-                FaultKind::ShortWrite { .. } => errno(libc_enospc()),
-            });
-        }
+        disk.fail(OpKind::SyncData)?;
         disk.ops.push(Op::SyncData);
         Ok(())
     }
@@ -466,12 +356,7 @@ impl Storage for MemStorage {
     fn truncate(&mut self, len: u64) -> Result<(), StorageError> {
         self.live_len()?;
         let mut disk = self.disk.borrow_mut();
-        if let Some(fault) = disk.fault(OpKind::Truncate) {
-            return Err(match fault {
-                FaultKind::Errno(raw) => errno(raw),
-                FaultKind::ShortWrite { .. } => errno(libc_enospc()),
-            });
-        }
+        disk.fail(OpKind::Truncate)?;
         disk.live
             .as_mut()
             .expect("length checked")
@@ -482,260 +367,8 @@ impl Storage for MemStorage {
 
     fn sync_dir(&mut self) -> Result<(), StorageError> {
         let mut disk = self.disk.borrow_mut();
-        if let Some(fault) = disk.fault(OpKind::SyncDir) {
-            return Err(match fault {
-                FaultKind::Errno(raw) => errno(raw),
-                FaultKind::ShortWrite { .. } => errno(libc_enospc()),
-            });
-        }
+        disk.fail(OpKind::SyncDir)?;
         disk.ops.push(Op::SyncDir);
         Ok(())
-    }
-}
-
-fn libc_enospc() -> i32 {
-    rustix::io::Errno::NOSPC.raw_os_error()
-}
-
-/// One state a crash may leave on disk.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CrashState {
-    /// The journal's bytes; `None` when its directory entry is missing.
-    pub journal: Option<Vec<u8>>,
-    /// How the unsynced operations landed.
-    pub tearing: Tearing,
-}
-
-impl CrashState {
-    /// A disk holding this state, all of it durable.
-    pub fn storage(&self) -> MemStorage {
-        MemStorage::with_journal(self.journal.as_deref())
-    }
-}
-
-/// What lands in place of data that was not synced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fill {
-    /// Zeros (a size change that landed before the data).
-    Zeros,
-    /// Garbage (stale blocks, as on vfat).
-    Garbage,
-}
-
-/// How the unsynced operations at a crash landed (ALICE's model: an append
-/// is a size change plus data written block by block, in any order; a
-/// truncate may be lost; a new directory entry may be lost until its
-/// directory is synced).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tearing {
-    /// The new file's directory entry did not survive: no journal.
-    EntryMissing,
-    /// The first `ops` unsynced operations landed whole, the rest not at
-    /// all (`truncates_lost`: the truncates among them did not land, though
-    /// the data written after them did).
-    Whole {
-        /// How many unsynced operations landed.
-        ops: usize,
-        /// Whether the truncates among them were lost.
-        truncates_lost: bool,
-    },
-    /// After `ops` whole operations, the next append landed cut after
-    /// `kept` bytes.
-    Cut {
-        /// Whole operations before it.
-        ops: usize,
-        /// Bytes of it that landed.
-        kept: usize,
-        /// Whether earlier truncates were lost.
-        truncates_lost: bool,
-    },
-    /// After `ops` whole operations, the next append extended the file by
-    /// `len` bytes but none of its data landed.
-    Extended {
-        /// Whole operations before it.
-        ops: usize,
-        /// By how much the file grew.
-        len: usize,
-        /// What the new bytes hold.
-        fill: Fill,
-        /// Whether earlier truncates were lost.
-        truncates_lost: bool,
-    },
-    /// After `ops` whole operations, the next append's size change landed
-    /// and its data only on one side of the sector boundary `kept` bytes
-    /// into it.
-    Sector {
-        /// Whole operations before it.
-        ops: usize,
-        /// Where the boundary falls in the append.
-        kept: usize,
-        /// Whether the data before the boundary landed (else after it).
-        before: bool,
-        /// What the other side holds.
-        fill: Fill,
-        /// Whether earlier truncates were lost.
-        truncates_lost: bool,
-    },
-}
-
-/// The sector sizes whose boundaries an append may be split at.
-pub const SECTOR_SIZES: [u64; 2] = [512, 4096];
-
-#[derive(Clone, Debug)]
-enum Pending {
-    Append { offset: u64, bytes: Vec<u8> },
-    Truncate { len: u64 },
-}
-
-/// One file: its durable bytes and the operations on it since its last sync.
-#[derive(Clone, Debug)]
-struct FileImage {
-    durable: Vec<u8>,
-    pending: Vec<Pending>,
-}
-
-impl FileImage {
-    fn new(durable: &[u8]) -> Self {
-        FileImage {
-            durable: durable.to_vec(),
-            pending: Vec::new(),
-        }
-    }
-
-    fn sync(&mut self) {
-        self.durable = self.apply(self.pending.len(), false);
-        self.pending.clear();
-    }
-
-    fn apply(&self, count: usize, truncates_lost: bool) -> Vec<u8> {
-        let mut image = self.durable.clone();
-        for op in &self.pending[..count] {
-            match op {
-                Pending::Append { offset, bytes } => place(&mut image, *offset, bytes),
-                Pending::Truncate { len } if !truncates_lost => image.truncate(*len as usize),
-                Pending::Truncate { .. } => {}
-            }
-        }
-        image
-    }
-
-    fn tear(&self, states: &mut Vec<CrashState>) {
-        let mut push = |journal: Vec<u8>, tearing: Tearing| {
-            states.push(CrashState {
-                journal: Some(journal),
-                tearing,
-            })
-        };
-        for truncates_lost in [false, true] {
-            for ops in 0..=self.pending.len() {
-                let truncated_before = self.pending[..ops]
-                    .iter()
-                    .any(|op| matches!(op, Pending::Truncate { .. }));
-                if truncates_lost && !truncated_before {
-                    continue;
-                }
-                let image = self.apply(ops, truncates_lost);
-                push(
-                    image.clone(),
-                    Tearing::Whole {
-                        ops,
-                        truncates_lost,
-                    },
-                );
-                let Some(Pending::Append { offset, bytes }) = self.pending.get(ops) else {
-                    continue;
-                };
-                let len = bytes.len();
-                for kept in 1..len {
-                    let mut torn = image.clone();
-                    place(&mut torn, *offset, &bytes[..kept]);
-                    push(
-                        torn,
-                        Tearing::Cut {
-                            ops,
-                            kept,
-                            truncates_lost,
-                        },
-                    );
-                }
-                for fill in [Fill::Zeros, Fill::Garbage] {
-                    for grown in 1..=len {
-                        let mut torn = image.clone();
-                        place(&mut torn, *offset, &filler(fill, *offset, grown));
-                        let tearing = Tearing::Extended {
-                            ops,
-                            len: grown,
-                            fill,
-                            truncates_lost,
-                        };
-                        push(torn, tearing);
-                    }
-                    for kept in sector_cuts(*offset, len) {
-                        for before in [true, false] {
-                            let mut data = bytes.clone();
-                            let other = if before { kept..len } else { 0..kept };
-                            let fill_at = *offset + other.start as u64;
-                            data[other.clone()].copy_from_slice(&filler(
-                                fill,
-                                fill_at,
-                                other.len(),
-                            ));
-                            let mut torn = image.clone();
-                            place(&mut torn, *offset, &data);
-                            let tearing = Tearing::Sector {
-                                ops,
-                                kept,
-                                before,
-                                fill,
-                                truncates_lost,
-                            };
-                            push(torn, tearing);
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Where, counted from the start of an append of `len` bytes at `offset`,
-/// a sector boundary falls inside it.
-fn sector_cuts(offset: u64, len: usize) -> Vec<usize> {
-    let end = offset + len as u64;
-    let mut cuts: Vec<usize> = SECTOR_SIZES
-        .iter()
-        .flat_map(|&sector| {
-            let first = (offset / sector + 1) * sector;
-            (first..end).step_by(sector as usize)
-        })
-        .map(|boundary| (boundary - offset) as usize)
-        .collect();
-    cuts.sort_unstable();
-    cuts.dedup();
-    cuts
-}
-
-/// Writes `bytes` at `offset`, growing the file as needed (a gap reads as
-/// zeros).
-fn place(image: &mut Vec<u8>, offset: u64, bytes: &[u8]) {
-    let offset = offset as usize;
-    if image.len() < offset + bytes.len() {
-        image.resize(offset + bytes.len(), 0);
-    }
-    image[offset..offset + bytes.len()].copy_from_slice(bytes);
-}
-
-/// Deterministic filler for `len` bytes at file offset `at`.
-fn filler(fill: Fill, at: u64, len: usize) -> Vec<u8> {
-    match fill {
-        Fill::Zeros => vec![0; len],
-        Fill::Garbage => (at..at + len as u64)
-            .map(|position| {
-                let mixed = position
-                    .wrapping_add(0x9e37_79b9)
-                    .wrapping_mul(0x2545_f491_4f6c_dd1d);
-                (mixed >> 56) as u8
-            })
-            .collect(),
     }
 }

@@ -3,17 +3,16 @@
 //! The journal needs only a handful of operations on one file and its
 //! directory. Putting them behind [`Storage`] lets the real implementation
 //! ([`FsStorage`], on rustix) be exact about durability, and lets tests swap
-//! in [`MemStorage`], which records every operation and can crash, tear or
-//! fail any of them.
+//! in [`MemStorage`], which records every operation and can cut the power
+//! (with the `testing` feature, it can also tear or fail any of them).
 
 mod fs;
 mod mem;
 
 pub use fs::FsStorage;
-pub use mem::{
-    Attempt, CrashState, Fault, FaultKind, Fill, MemDisk, MemStorage, Op, OpKind, SECTOR_SIZES,
-    Tearing,
-};
+#[cfg(feature = "testing")]
+pub use mem::{Attempt, CrashState, Fault, FaultKind, Fill, MemDisk, SECTOR_SIZES, Tearing};
+pub use mem::{MemStorage, Op, OpKind};
 
 use camino::Utf8Path;
 
@@ -28,6 +27,7 @@ pub enum Access {
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StorageError {
     /// The operating system refused.
     #[error(transparent)]

@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
-use provision_journal::codec;
 use provision_journal::config::PolicySettings;
-use provision_journal::frame::{encode_frame, encode_header};
 use provision_journal::report::{Outcome, dump_human, dump_json};
+use provision_journal::testing::encode_payload;
+use provision_journal::testing::{encode_frame, encode_header};
 use provision_journal::{
     BootId, Clock, Event, FixedClock, Journal, MemStorage, RebootReason, Sha256, Stage, Stamp,
     Trigger,
@@ -190,7 +190,7 @@ pub fn hostile_journal() -> Vec<u8> {
 pub fn terminal_safe(text: &str) -> bool {
     !text
         .chars()
-        .any(|c| c != '\n' && provision_journal::report::escape::is_unsafe(c))
+        .any(|c| c != '\n' && provision_journal::testing::is_unsafe(c))
 }
 
 /// The config digest of the generated journals.
@@ -257,7 +257,7 @@ impl RawJournal {
 
     /// Appends a record.
     pub fn record(&mut self, stamp: Stamp, event: &Event) -> &mut Self {
-        let payload = codec::encode(&stamp, event).expect("encodable");
+        let payload = encode_payload(&stamp, event).expect("encodable");
         self.frame(&payload)
     }
 }

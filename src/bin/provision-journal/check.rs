@@ -118,5 +118,9 @@ pub fn exit_for(verdict: &Verdict) -> Exit {
         | Verdict::SafeRetry { .. }
         | Verdict::ResumeAfterPlannedReboot { .. }
         | Verdict::SameBoot { .. } => Exit::Ok,
+        // `Verdict` is non-exhaustive for library users; a verdict this
+        // binary does not know yet goes by the classifier's own answer.
+        other if other.may_proceed() => Exit::Ok,
+        _ => Exit::FatalInterruption,
     }
 }

@@ -103,6 +103,8 @@ pub fn outcome_exit(outcome: Outcome) -> Exit {
         Outcome::TornTail => Exit::TornTail,
         Outcome::Corrupt => Exit::Corrupt,
         Outcome::UnsupportedVersion => Exit::UnsupportedVersion,
+        // Non-exhaustive: what this binary cannot name, it does not trust.
+        _ => Exit::Corrupt,
     }
 }
 
@@ -111,6 +113,6 @@ pub fn report_failure(error: ReportError) -> Failure {
     match error {
         ReportError::Journal(error) => Failure::from(error),
         ReportError::NoJournal { .. } => Failure::new(Exit::NotFound, error.to_string()),
-        ReportError::Output(_) => Failure::new(Exit::Io, error.to_string()),
+        ReportError::Output(_) | _ => Failure::new(Exit::Io, error.to_string()),
     }
 }

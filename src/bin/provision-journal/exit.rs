@@ -116,6 +116,9 @@ fn storage_exit(source: &StorageError) -> Exit {
             Some(Errno::NOSPC | Errno::DQUOT) => Exit::NoSpace,
             _ => Exit::Io,
         },
+        // The error enums are non-exhaustive for library users: a variant
+        // this binary does not know yet is an I/O failure.
+        _ => Exit::Io,
     }
 }
 
@@ -130,7 +133,7 @@ impl From<JournalError> for Failure {
             JournalError::UnsupportedVersion { .. } => Exit::UnsupportedVersion,
             JournalError::Rejected { .. } => Exit::Rejected,
             JournalError::Encode { .. } => Exit::TooLarge,
-            JournalError::Unusable { .. } | JournalError::ReadOnly { .. } => Exit::Io,
+            JournalError::Unusable { .. } | JournalError::ReadOnly { .. } | _ => Exit::Io,
         };
         let mut message = match &error {
             // Said in words, with the kind of the record that cannot be
@@ -187,7 +190,8 @@ impl From<ConfigError> for Failure {
             ConfigError::KernelArgument { .. } => Exit::BootContext,
             ConfigError::Read { .. }
             | ConfigError::Line { .. }
-            | ConfigError::Inconsistent { .. } => Exit::Usage,
+            | ConfigError::Inconsistent { .. }
+            | _ => Exit::Usage,
         };
         Failure::new(exit, error.to_string())
     }

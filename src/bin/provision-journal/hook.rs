@@ -9,7 +9,7 @@ use provision_journal::event::MAX_TEXT_LEN;
 use provision_journal::event::RemovalCause;
 use provision_journal::hooks::{self, Hook};
 use provision_journal::kept::{self, FsCopyStore, copy_name};
-use provision_journal::report::{self, StopCause, stop_advice, verdict::describe_poison_cause};
+use provision_journal::report::{self, StopCause, describe_poison_cause, stop_advice};
 use provision_journal::{
     BootContext, Clock, FsStorage, Journal, JournalError, State, SystemClock, TransitionError,
     classify,

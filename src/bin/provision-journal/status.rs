@@ -6,9 +6,7 @@ use std::io::{self, Write};
 use camino::Utf8Path;
 use provision_journal::FsStorage;
 use provision_journal::config::Config;
-use provision_journal::report::human::{count, write_wrapped};
-use provision_journal::report::time::Utc;
-use provision_journal::report::{self, Outcome, Status};
+use provision_journal::report::{self, Outcome, Status, Utc, count, write_wrapped};
 
 use crate::dump::report_failure;
 use crate::exit::{Exit, Failure};
@@ -62,6 +60,7 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config) -> Result<Exit, Failure
         Some(Outcome::Corrupt) => Exit::Corrupt,
         Some(Outcome::UnsupportedVersion) => Exit::UnsupportedVersion,
         Some(Outcome::Clean | Outcome::TornTail) | None => Exit::Ok,
+        Some(_) => Exit::Corrupt,
     };
     let mut out = Report::stdout();
     let written = match form {

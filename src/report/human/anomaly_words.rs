@@ -1,0 +1,240 @@
+//! The words of the anomalies: the marker in the records table, the
+//! numbered paragraph, the bytes shown, and the journal's outcome.
+
+use crate::frame::VERSION;
+
+use super::super::escape::{excerpt_total, hex_excerpt};
+use super::super::walk::{Anomaly, Outcome, kind_name};
+use super::words::{count, the_records};
+
+pub(super) fn anomaly_marker(anomaly: &Anomaly) -> Option<String> {
+    let text = match anomaly {
+        Anomaly::TornTail { tail, .. } => {
+            format!(
+                "torn tail: {} to the end of the file",
+                count(tail.len, "byte")
+            )
+        }
+        Anomaly::Corrupt { offset, .. } => {
+            format!("CORRUPTION at offset {offset}: nothing from here on is trusted")
+        }
+        Anomaly::UnsupportedVersion { found } => format!("format version {found} is not readable"),
+        Anomaly::Unreadable { len, .. } => {
+            format!("{} skipped", count(*len, "unreadable byte"))
+        }
+        Anomaly::SequenceGap {
+            expected, found, ..
+        } => {
+            format!("sequence gap: #{expected} expected, #{found} found")
+        }
+        Anomaly::BrokenLink { seq, .. } => format!("#{seq} does not link to the record before"),
+        Anomaly::StoppedMidStage {
+            boot_number,
+            stage,
+            at_end,
+            ..
+        } => match at_end {
+            false => format!("boot #{boot_number} stops during {stage}"),
+            true => format!("the records end during {stage}"),
+        },
+        Anomaly::StoppedAfterStage {
+            boot_number,
+            stage,
+            at_end,
+            ..
+        } => match at_end {
+            false => format!("boot #{boot_number} stops after {stage} ended, before complete"),
+            true => format!("the records end after {stage} ended, before complete"),
+        },
+        Anomaly::UnplannedRestart {
+            boot_number, after, ..
+        } => format!("boot #{boot_number} stops after `{after}`: unplanned restart"),
+        Anomaly::ConfigChanged { old, new, .. } => format!(
+            "config changed: {} before, {} now",
+            &old.to_hex()[..12],
+            &new.to_hex()[..12]
+        ),
+        Anomaly::UnknownKind { .. } | Anomaly::TailRepaired { .. } => return None,
+    };
+    Some(format!("{:>7} !! {text}", anomaly.offset()))
+}
+
+/// Says an anomaly in words.
+pub fn describe_anomaly(anomaly: &Anomaly) -> String {
+    match anomaly {
+        Anomaly::TornTail { tail, lost, .. } => {
+            let what = match lost {
+                Some(lost) => {
+                    let kind = lost
+                        .kind
+                        .map(|kind| kind_name(kind).unwrap_or("unknown kind"))
+                        .map(|kind| format!(" ({kind})"))
+                        .unwrap_or_default();
+                    let boot = lost
+                        .boot
+                        .map(|boot| format!(" of boot {}", boot.short()))
+                        .unwrap_or_default();
+                    format!(
+                        "They are the start of record #{}{kind}{boot}, {} bytes when whole; that record was lost.",
+                        lost.seq, lost.frame_len
+                    )
+                }
+                None => "Too little of it survived to tell which record was lost.".to_owned(),
+            };
+            format!(
+                "Torn tail: the journal ends in {} at offset {} that are not a whole record, the trace of an append interrupted by a power cut or crash. {what} Everything before offset {} is intact; the next write cuts these bytes off and records that it did.",
+                count(tail.len, "byte"),
+                tail.offset,
+                tail.offset
+            )
+        }
+        Anomaly::Corrupt {
+            offset,
+            words,
+            trusted_records,
+            ..
+        } => {
+            let trusted = match trusted_records {
+                0 => "No record is trusted.".to_owned(),
+                records => format!(
+                    "{} before offset {offset} {} trusted; nothing from here on is.",
+                    the_records(*records),
+                    if *records == 1 { "is" } else { "are" }
+                ),
+            };
+            format!(
+                "Corruption at offset {offset}: {words}. An interrupted append cannot leave this. {trusted}"
+            )
+        }
+        Anomaly::UnsupportedVersion { found } => format!(
+            "The file has format version {found}; this provision-journal reads version {VERSION} only."
+        ),
+        Anomaly::Unreadable { offset, len, .. } => format!(
+            "Salvage skipped {} at offsets {offset} to {}: no record starts in them.",
+            count(*len, "unreadable byte"),
+            offset + len - 1
+        ),
+        Anomaly::SequenceGap {
+            expected, found, ..
+        } => format!(
+            "Sequence gap: salvaged record #{found} comes where #{expected} was expected; records are missing or out of order."
+        ),
+        Anomaly::BrokenLink { seq, .. } => format!(
+            "Salvaged record #{seq} does not link to the record before it: the two do not belong to the same history."
+        ),
+        Anomaly::UnknownKind { seq, kind, .. } => match kind_name(*kind) {
+            Some(name) => format!(
+                "Record #{seq} is a {name} record whose fields this version cannot decode; it is shown as unknown."
+            ),
+            None => format!(
+                "Record #{seq} has event kind #{kind}, which this version does not know (written by a newer version?); it is shown as unknown, and `check` will not replay past it."
+            ),
+        },
+        Anomaly::TailRepaired {
+            seq,
+            torn_offset,
+            dropped,
+            ..
+        } => format!(
+            "Repaired tail: record #{seq} says a writer cut off {} at offset {torn_offset}. An earlier append had been interrupted by a crash; the record it was writing was lost then.",
+            count(*dropped, "torn byte")
+        ),
+        Anomaly::StoppedMidStage {
+            seq,
+            boot_number,
+            boot,
+            stage,
+            at_end: false,
+            ..
+        } => format!(
+            "Boot #{boot_number} ({}) stops in the middle of stage {stage}: its last record, #{seq}, began the stage and no end or fail record follows. The boot was interrupted (power cut, reset or crash) while {stage} ran.",
+            boot.short()
+        ),
+        Anomaly::StoppedMidStage {
+            seq,
+            boot_number,
+            boot,
+            stage,
+            at_end: true,
+            ..
+        } => format!(
+            "The records end in the middle of stage {stage}: the last record, #{seq} of boot #{boot_number} ({}), began it. Either that boot is still running {stage}, or it was interrupted.",
+            boot.short()
+        ),
+        Anomaly::ConfigChanged {
+            seq,
+            old,
+            new,
+            after_stage,
+            poisoned,
+            ..
+        } => {
+            let (old, new) = (&old.to_hex()[..12], &new.to_hex()[..12]);
+            let consequence = match (poisoned, after_stage) {
+                (false, _) => "No mutating stage had run yet in this attempt, so it goes on with the new config, whole. A config that changes between boots usually means its source served different content.".to_owned(),
+                (true, Some(stage)) => format!("Stage {stage} had already changed the machine under the old config, so this record poisoned the attempt."),
+                (true, None) => "A mutating stage had already changed the machine under the old config, so this record poisoned the attempt.".to_owned(),
+            };
+            format!(
+                "Config changed: record #{seq} fetched config {new}.., not the config {old}.. this attempt had fetched before. {consequence}"
+            )
+        }
+        Anomaly::UnplannedRestart {
+            seq,
+            boot_number,
+            boot,
+            after,
+            ..
+        } => format!(
+            "Boot #{boot_number} ({}) stops after `{after}` (its last record, #{seq}) with no end, fail or reboot record: an unplanned restart (power cut, reset or crash) before the red line (a later boot followed it); before the red line a restart is a safe retry, counted against the retry budget.",
+            boot.short()
+        ),
+        Anomaly::StoppedAfterStage {
+            seq,
+            boot_number,
+            boot,
+            stage,
+            at_end: false,
+            ..
+        } => format!(
+            "Boot #{boot_number} ({}) stops after stage {stage} ended, past the red line: its last record, #{seq}, ended the stage, and neither a later stage nor a complete record follows. The boot was interrupted (power cut, reset or crash) between stages.",
+            boot.short()
+        ),
+        Anomaly::StoppedAfterStage {
+            seq,
+            boot_number,
+            boot,
+            stage,
+            at_end: true,
+            ..
+        } => format!(
+            "The records end after stage {stage} ended, past the red line, with no complete record: the last record, #{seq} of boot #{boot_number} ({}), ended it. Either that boot is still running, or it was interrupted before its next record.",
+            boot.short()
+        ),
+    }
+}
+
+pub(super) fn anomaly_excerpt(anomaly: &Anomaly) -> Option<String> {
+    let (offset, bytes, total) = match anomaly {
+        Anomaly::TornTail { tail, excerpt, .. } => (tail.offset, excerpt, tail.len),
+        Anomaly::Corrupt {
+            offset, excerpt, ..
+        } => (*offset, excerpt, excerpt_total(excerpt)),
+        Anomaly::Unreadable {
+            offset,
+            len,
+            excerpt,
+        } => (*offset, excerpt, *len),
+        _ => return None,
+    };
+    Some(format!("bytes at {offset}: {}", hex_excerpt(bytes, total)))
+}
+
+pub(super) fn outcome_words(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Clean => "clean: every byte belongs to a whole, valid record",
+        Outcome::TornTail => "ends in a torn tail (an interrupted append)",
+        Outcome::Corrupt => "CORRUPT",
+        Outcome::UnsupportedVersion => "written by a newer format version",
+    }
+}

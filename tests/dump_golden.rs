@@ -458,3 +458,50 @@ fn a_stage_whose_end_record_is_lost_still_appears_in_the_timeline() {
     assert_eq!(stages[1]["stage"], "disks", "{json}");
     assert_eq!(stages[1]["result"], "running", "{json}");
 }
+
+/// The kept copy of the config: kept on the first boot, restored after the
+/// planned kargs reboot, kept again (the same digest), removed before
+/// completion. The reports show digests, sizes and causes only.
+#[test]
+fn generated_kept_config() {
+    use provision_journal::event::RemovalCause;
+    let mut writer = Writer::new();
+    writer
+        .boot()
+        .add(Event::AttemptStarted {
+            epoch: 1,
+            trigger: Trigger::Firstboot,
+        })
+        .wait(1200)
+        .add(Event::ConfigKept {
+            sha256: config(),
+            size: 2911,
+        })
+        .stage(Stage::Kargs, 80)
+        .add(Event::RebootPlanned {
+            reason: RebootReason::Kargs,
+        })
+        .boot()
+        .add(Event::Restarted {
+            planned: Some(RebootReason::Kargs),
+        })
+        .add(Event::ConfigRestored { sha256: config() })
+        .wait(900)
+        .add(Event::ConfigKept {
+            sha256: config(),
+            size: 2911,
+        })
+        .stage(Stage::Disks, 3000)
+        .stage(Stage::Mount, 200)
+        .stage(Stage::Files, 700)
+        .stage(Stage::Umount, 100)
+        .add(Event::KeptConfigRemoved {
+            sha256: config(),
+            cause: RemovalCause::Completed,
+        })
+        .add(Event::Completed);
+    assert_eq!(
+        pin("generated-kept-config", &writer.bytes()),
+        Outcome::Clean
+    );
+}

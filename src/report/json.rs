@@ -313,6 +313,7 @@ pub fn progress_json(summary: &Summary) -> Value {
         "config_sha256".into(),
         json!(progress.config.map(|config| config.to_hex())),
     );
+    object.insert("kept_config".into(), json!(super::KeptConfig::of(progress)));
     object.insert(
         "poisoned_by".into(),
         json!(

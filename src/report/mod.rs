@@ -193,6 +193,29 @@ pub struct LastRecord {
     pub wall_ms: i64,
 }
 
+/// The kept copy of the config a journal names, as `status` and `dump`
+/// show it: its digest and size, never its content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeptConfig {
+    /// SHA-256 of the copy (hex).
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Whether it was restored on the boot running the attempt.
+    pub restored: bool,
+}
+
+impl KeptConfig {
+    /// The copy `progress` names, if any.
+    pub fn of(progress: &crate::state::Progress) -> Option<KeptConfig> {
+        progress.kept.map(|kept| KeptConfig {
+            sha256: kept.sha256.to_hex(),
+            size: kept.size,
+            restored: progress.restored,
+        })
+    }
+}
+
 /// What `status` reports: the journal's state and what the next `check`
 /// would decide. Its JSON form is in `spec/DUMP.md`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -222,6 +245,9 @@ pub struct Status {
     pub refused_boots: u32,
     /// The config digest the attempt is bound to (hex).
     pub config_sha256: Option<String>,
+    /// The kept copy of the config the journal names (`[Cache]
+    /// KeepConfig=yes`), if any.
+    pub kept_config: Option<KeptConfig>,
     /// `clean`, `torn_tail`, `corrupt` or `unsupported_version` (`null`
     /// when absent).
     pub outcome: Option<Outcome>,
@@ -300,6 +326,7 @@ pub fn status<S: Storage + ?Sized>(
             planned_reboots: 0,
             refused_boots: 0,
             config_sha256: None,
+            kept_config: None,
             outcome: None,
             torn_tail: None,
             records: 0,
@@ -333,6 +360,7 @@ pub fn status<S: Storage + ?Sized>(
         planned_reboots: progress.planned_reboots,
         refused_boots: progress.refused_boots,
         config_sha256: progress.config.map(|config| config.to_hex()),
+        kept_config: KeptConfig::of(progress),
         outcome: Some(summary.outcome),
         torn_tail: summary.torn,
         records: summary.trusted_records,

@@ -181,6 +181,22 @@ fn write_text(status: &Status, config: &Config, out: &mut dyn Write) -> io::Resu
     if let Some(digest) = &status.config_sha256 {
         field(out, "config", digest)?;
     }
+    if let Some(kept) = &status.kept_config {
+        field(
+            out,
+            "kept copy",
+            &format!(
+                "SHA-256 {}, {}, beside the journal until the attempt ends{}",
+                kept.sha256,
+                count(kept.size, "byte"),
+                if kept.restored {
+                    " (restored on the boot running the attempt)"
+                } else {
+                    ""
+                }
+            ),
+        )?;
+    }
     match &status.last_record {
         Some(last) => field(
             out,

@@ -120,7 +120,13 @@ pub fn event_label(body: &Body) -> (String, Option<String>) {
             format!("fetched {}", &sha256.to_hex()[..12]),
             Some(format!("a copy is kept ({})", count(*size, "byte"))),
         ),
-        Event::ConfigRestored { sha256 } => short(&format!("restored {}", &sha256.to_hex()[..12])),
+        Event::ConfigRestored { sha256 } => (
+            "config restored".to_owned(),
+            Some(format!(
+                "the kept copy {} applied in place of a fetch",
+                &sha256.to_hex()[..12]
+            )),
+        ),
         Event::KeptConfigRemoved { sha256, cause } => (
             "kept copy removed".to_owned(),
             Some(format!("copy {} removed: {cause}", &sha256.to_hex()[..12])),

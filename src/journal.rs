@@ -145,9 +145,12 @@ impl<S: Storage> Journal<S> {
     /// repair of a torn tail, if one is to be cut off): the progress it
     /// would lead to, or the transition function's refusal. Writes nothing;
     /// a writer asks before it changes anything the record will name.
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError::Rejected`] with the rule the record breaks.
     pub fn validate(&self, event: &Event, stamp: Stamp) -> Result<Progress, JournalError> {
         let mut progress = self.progress.clone();
-        let mut seq = self.next_seq;
         let mut events = Vec::with_capacity(2);
         if let Some(torn) = self.torn {
             events.push(Event::TailRepaired {
@@ -156,13 +159,12 @@ impl<S: Storage> Journal<S> {
             });
         }
         events.push(event.clone());
-        for event in events {
+        for (seq, event) in (self.next_seq..).zip(events) {
             let record = Record { seq, stamp, event };
             progress = transition(&progress, &record).map_err(|source| JournalError::Rejected {
                 path: self.path().to_owned(),
                 source,
             })?;
-            seq += 1;
         }
         Ok(progress)
     }

@@ -204,6 +204,12 @@ fn step<T, C: CopyStore>(
 /// refuses writes no copy. On failure no record is written; a copy that
 /// reached its name before the failure is left for the next writer, which
 /// removes it.
+///
+/// # Errors
+///
+/// [`KeptError::Journal`] when the journal refuses or fails the record (or
+/// the removal of a replaced copy), [`KeptError::Storage`] with the step
+/// that failed.
 pub fn keep<S: Storage, C: CopyStore>(
     journal: &mut Journal<S>,
     store: &mut C,
@@ -250,6 +256,10 @@ pub fn keep<S: Storage, C: CopyStore>(
 /// only once it is removed), or when the journal has no torn tail (whose
 /// repair would hide it from the classifier). Returns the decision and the
 /// causes of the removals recorded.
+///
+/// # Errors
+///
+/// As [`hooks::check`] and [`tidy`].
 pub fn check<S: Storage, C: CopyStore>(
     journal: &mut Journal<S>,
     store: &mut C,
@@ -270,6 +280,11 @@ pub fn check<S: Storage, C: CopyStore>(
 /// after its own record (and `complete` before it, with `completing`):
 /// removes a leftover temporary file, and removes and records the copy when
 /// [`kept_copy_removal`] says so. Returns the cause of a recorded removal.
+///
+/// # Errors
+///
+/// [`KeptError::Storage`] with the step that failed, or
+/// [`KeptError::Journal`] for the removal's record.
 pub fn tidy<S: Storage, C: CopyStore>(
     journal: &mut Journal<S>,
     store: &mut C,
@@ -337,6 +352,11 @@ pub enum Restored {
 /// records `ConfigRestored`. A copy that is missing, not a regular file, or
 /// of another size or digest is removed and recorded instead, and nothing
 /// reaches the target.
+///
+/// # Errors
+///
+/// What `write_target` returns (nothing is recorded then), and as
+/// [`tidy`].
 pub fn restore<S: Storage, C: CopyStore>(
     journal: &mut Journal<S>,
     store: &mut C,

@@ -7,8 +7,11 @@
 //! `spec/FORMAT.md`, "Crash model this journal is proven against". Not part
 //! of the stable API.
 
+mod machine;
+
 use std::fmt;
-use std::ops::Range;
+
+pub use self::machine::{CONFIG, HookRun, Machine, OTHER_CONFIG, START_MS};
 
 use crate::classify::{BootContext, Policy, Verdict, classify};
 use crate::clock::{Clock, FixedClock};
@@ -22,7 +25,7 @@ use crate::scan::{End, Scanner, TornTail};
 use crate::simulate::Step;
 use crate::stage::Stage;
 use crate::state::Progress;
-use crate::storage::{Access, CrashState, MemDisk, MemStorage, Storage};
+use crate::storage::{Access, MemStorage, Storage};
 use crate::transition::transition;
 
 /// The config digest a boot fetches first.
@@ -91,10 +94,12 @@ pub fn boot_context(boot: BootId, rerun_token: Option<&str>) -> BootContext {
     }
 }
 
-/// The ID of simulated boot number `index`.
+/// The ID of simulated boot number `index`: recognisable in hex dumps.
 pub fn boot_id(index: u8) -> BootId {
-    let mut bytes = [index; 16];
+    let mut bytes = [0u8; 16];
     bytes[0] = 0xb0;
+    bytes[1] = index;
+    bytes[15] = index;
     BootId(bytes)
 }
 
@@ -119,132 +124,6 @@ pub fn read_records(
         Some(End::Clean) | None => None,
     };
     Ok((records, torn))
-}
-
-/// One boot of a simulated machine: its disk, the records whose sync has
-/// returned, its clock and context.
-pub struct Machine {
-    /// The disk; its start is what was durable when the boot began.
-    pub disk: MemStorage,
-    /// Every record whose append returned (so whose `fdatasync` did).
-    pub acknowledged: Vec<Record>,
-    /// This boot's clock.
-    pub clock: FixedClock,
-    /// This boot's context.
-    pub context: BootContext,
-    /// The verdict of this boot's `check`, once it ran.
-    pub verdict: Option<Verdict>,
-}
-
-/// What running one hook did.
-#[derive(Clone, Debug)]
-pub struct HookRun {
-    /// The range of the disk's operation log the hook performed.
-    pub ops: Range<usize>,
-    /// The records the hook appended (none, one, or a repair and one).
-    pub appended: Vec<Record>,
-}
-
-impl Machine {
-    /// Boots simulated boot `index` on a disk holding `journal`, all durable.
-    pub fn boot(journal: Option<&[u8]>, index: u8, rerun_token: Option<&str>) -> Self {
-        let boot = boot_id(index);
-        let (acknowledged, _) = read_records(journal).unwrap_or_else(|_| (Vec::new(), None));
-        Machine {
-            disk: MemStorage::with_journal(journal),
-            acknowledged,
-            clock: FixedClock::new(boot, EPOCH_WALL_MS + i64::from(index) * 3_600_000),
-            context: boot_context(boot, rerun_token),
-            verdict: None,
-        }
-    }
-
-    /// A separate copy of this machine, to explore another branch from.
-    pub fn fork(&self) -> Self {
-        Machine {
-            disk: self.disk.fork(),
-            acknowledged: self.acknowledged.clone(),
-            clock: self.clock,
-            context: self.context.clone(),
-            verdict: self.verdict.clone(),
-        }
-    }
-
-    /// The progress the acknowledged records replay to.
-    pub fn progress(&self) -> Progress {
-        crate::transition::replay(&self.acknowledged).expect("acknowledged records replay")
-    }
-
-    /// The hooks that may run next in this boot: provisioning hooks if
-    /// `check` let it go on, else the operator's reset.
-    pub fn next_hooks(&self, configs: &[Sha256]) -> Vec<Step> {
-        let candidates = match &self.verdict {
-            None => return vec![Step::Check],
-            Some(verdict) if verdict.may_proceed() => provisioning_hooks(configs),
-            Some(_) => vec![Step::Hook(Hook::Reset(OPERATOR_RESET.to_owned()))],
-        };
-        let probe = Stamp {
-            boot_id: self.context.boot_id.expect("simulated boots have an ID"),
-            wall_ms: 0,
-            mono_ns: 0,
-        };
-        valid_hooks(&self.progress(), probe, &candidates)
-    }
-
-    /// Runs `hook` as its own process would: open the journal, append.
-    pub fn run(&mut self, step: &Step) -> Result<HookRun, JournalError> {
-        let before = self.disk.ops().len();
-        let mut journal = Journal::open(self.disk.reopen())?;
-        let event = match step {
-            Step::Check => {
-                let decision = classify(journal.progress(), journal.torn_tail(), &self.context);
-                self.verdict = Some(decision.verdict);
-                decision.record
-            }
-            hook @ Step::Hook(_) => step_event(hook),
-        };
-        if let Some(event) = event {
-            journal.append(event, self.clock.stamp())?;
-        }
-        drop(journal);
-        let (records, torn) = read_records(self.disk.contents().as_deref())?;
-        assert!(torn.is_none(), "a successful append leaves no torn tail");
-        let appended = records[self.acknowledged.len()..].to_vec();
-        assert_eq!(
-            records[..self.acknowledged.len()],
-            self.acknowledged[..],
-            "an append keeps every earlier record"
-        );
-        self.acknowledged = records;
-        Ok(HookRun {
-            ops: before..self.disk.ops().len(),
-            appended,
-        })
-    }
-
-    /// Every crash state of every crash point during `run` (after each of
-    /// its operations), with the records that were in flight.
-    pub fn crash_states(&self, run: &HookRun) -> Vec<(CrashPoint, CrashState)> {
-        let ops = self.disk.ops();
-        let start = self.disk.start();
-        let mut states = Vec::new();
-        for cut in run.ops.start + 1..=run.ops.end {
-            let done = cut == run.ops.end;
-            let point = CrashPoint {
-                ops: cut,
-                acknowledged: if done {
-                    self.acknowledged.len()
-                } else {
-                    self.acknowledged.len() - run.appended.len()
-                },
-                in_flight: if done { 0 } else { run.appended.len() },
-            };
-            for state in MemDisk::crash_states(start.as_deref(), &ops[..cut]) {
-                states.push((point, state));
-            }
-        }
-        states
-    }
 }
 
 /// Where a crash happened: after how many operations, and which records
@@ -695,7 +574,7 @@ pub fn crash_recovery(data: &[u8]) {
     let mut journal: Option<Vec<u8>> = None;
     for index in 0..4u8 {
         let token = (input.byte() % 8 == 0).then_some("rerun");
-        let mut machine = Machine::boot(journal.as_deref(), index, token);
+        let mut machine = Machine::on_disk(journal.as_deref(), index, token);
         let hooks_left = input.choose(14) + 1;
         let mut crash = None;
         for _ in 0..hooks_left {
@@ -711,7 +590,7 @@ pub fn crash_recovery(data: &[u8]) {
             }
         }
         let Some(run) = crash else {
-            journal = machine.disk.contents();
+            journal = machine.storage.contents();
             continue;
         };
         let mut states = machine.crash_states(&run);

@@ -163,7 +163,7 @@ impl Explorer {
         // The third boot of a chain carries a forced-rerun argument, so
         // completed attempts are rerun and crashed in too.
         let token = (depth == 2).then_some("rerun");
-        let machine = Machine::boot(journal.as_deref(), depth, token);
+        let machine = Machine::on_disk(journal.as_deref(), depth, token);
         let configs: &[Sha256] = if depth == 0 {
             &[CONFIG_A]
         } else {

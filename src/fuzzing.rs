@@ -17,7 +17,9 @@ use crate::classify::{BootContext, Policy, Verdict, classify};
 use crate::clock::{Clock, FixedClock};
 use crate::codec;
 use crate::error::JournalError;
-use crate::event::{BootId, Event, PoisonReason, RebootReason, Record, Sha256, Stamp, Trigger};
+use crate::event::{
+    BootId, Event, PoisonReason, RebootReason, Record, RemovalCause, Sha256, Stamp, Trigger,
+};
 use crate::frame::{HEADER_LEN, encode_frame};
 use crate::hooks::Hook;
 use crate::journal::Journal;
@@ -522,7 +524,8 @@ pub fn classify_history(data: &[u8]) {
 fn arbitrary_event(input: &mut Input<'_>, progress: &Progress) -> Event {
     let stage = Stage::ALL[input.choose(Stage::ALL.len())];
     let reason = || RebootReason::Kargs;
-    match input.byte() % 13 {
+    let config = |byte: u8| if byte % 4 == 0 { CONFIG_B } else { CONFIG_A };
+    match input.byte() % 16 {
         0 => Event::AttemptStarted {
             epoch: progress.epoch.wrapping_add(u32::from(input.byte() % 3)),
             trigger: if input.byte() % 2 == 0 {
@@ -554,6 +557,26 @@ fn arbitrary_event(input: &mut Input<'_>, progress: &Progress) -> Event {
         10 => Event::Completed,
         11 => Event::Reset {
             reason: "operator".into(),
+        },
+        13 => Event::ConfigKept {
+            sha256: config(input.byte()),
+            size: 64,
+        },
+        14 => Event::ConfigRestored {
+            sha256: config(input.byte()),
+        },
+        15 => Event::KeptConfigRemoved {
+            sha256: config(input.byte()),
+            cause: [
+                RemovalCause::Completed,
+                RemovalCause::Poisoned,
+                RemovalCause::Reset,
+                RemovalCause::Disabled,
+                RemovalCause::Unbound,
+                RemovalCause::Missing,
+                RemovalCause::Mismatch,
+                RemovalCause::Replaced,
+            ][input.choose(8)],
         },
         _ => Event::Poisoned {
             reason: PoisonReason::RetriesExhausted {

@@ -39,19 +39,24 @@ fn show(
 ) -> Result<(), Stopped> {
     let side = point.side().describe();
     let ending = match point.script {
-        Script::Provisioning => format!("the power is cut at `{}` ({side})", point.name),
+        Script::Provisioning => format!("The power is cut at `{}` ({side}).", point.name),
         Script::KargsReboot => format!(
-            "it ends at `{}` ({side}): the machine reboots, as planned, to apply its kernel arguments",
+            "The boot ends at `{}` ({side}):\nthe machine reboots, as planned, to apply its kernel arguments.",
             point.name
         ),
         Script::KargsFails | Script::DisksFails => format!(
-            "it ends at `{}` ({side}): the failed stage's unit sent the boot to the emergency shell, and the machine is reset",
+            "The boot ends at `{}` ({side}):\nthe failed stage's unit sent the boot to the emergency shell, and the machine is reset.",
             point.name
         ),
     };
-    writeln!(out, "A first boot, run hook by hook; {ending}.")?;
+    writeln!(
+        out,
+        "A first boot, run hook by hook; then the next boot's check and the journal."
+    )?;
     writeln!(out)?;
     legend(out)?;
+    writeln!(out)?;
+    writeln!(out, "{ending}")?;
     writeln!(out)?;
     for (command, said) in &simulation.transcript {
         writeln!(out, "  $ provision-journal {command}")?;

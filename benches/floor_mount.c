@@ -13,8 +13,14 @@
  * binary does) and the ext4 options OPTIONS (e.g. "noatime"; the words
  * noatime, relatime, strictatime and lazytime become mount flags), appends
  * BYTES to DIR/FILE, fdatasyncs it and unmounts DIR.
+ *
+ * With FLOOR_FLUSHES set to the device's /sys/block/DEV/stat, it prints how
+ * many flush requests the device completed during each step:
+ * "mount N fdatasync N umount N" (the 16th field of that file, "flush
+ * I/Os").
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -50,8 +56,26 @@ static void split_options(char *options, unsigned long *flags, char *data, size_
     }
 }
 
+/* Flushes the device completed so far, from its stat file (-1 without). */
+static long long flushes(const char *stat)
+{
+    long long field[16];
+    FILE *file;
+    int i;
+
+    if (stat == NULL || (file = fopen(stat, "r")) == NULL)
+        return -1;
+    for (i = 0; i < 16; i++)
+        if (fscanf(file, "%lld", &field[i]) != 1)
+            break;
+    fclose(file);
+    return i == 16 ? field[15] : -1;
+}
+
 int main(int argc, char **argv)
 {
+    const char *stat = getenv("FLOOR_FLUSHES");
+    long long at[4];
     char record[4096], path[4096], data[1024];
     unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
     long len;
@@ -71,11 +95,17 @@ int main(int argc, char **argv)
     strcpy(path, argv[2]);
     strcat(path, "/");
     strcat(path, argv[3]);
+    at[0] = flushes(stat);
     if (mount(argv[1], argv[2], "ext4", flags, data[0] ? data : NULL) != 0)
         return 1;
+    at[1] = flushes(stat);
     fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
     failed = fd < 0 || write(fd, record, (size_t)len) != len || fdatasync(fd) != 0 || close(fd) != 0;
+    at[2] = flushes(stat);
     if (umount(argv[2]) != 0)
         return 1;
+    at[3] = flushes(stat);
+    if (stat != NULL)
+        printf("mount %lld fdatasync %lld umount %lld\n", at[1] - at[0], at[2] - at[1], at[3] - at[2]);
     return failed;
 }

@@ -223,8 +223,8 @@ impl CutPoint {
         }
     }
 
-    /// What the point is, for `--help`: its side of the red line and the
-    /// boot it cuts.
+    /// What the point is, for `--help`: its side of the red line, the boot
+    /// it cuts, and whether it tears an append.
     pub fn help(&self) -> String {
         let boot = match self.script {
             Script::Provisioning => "",
@@ -232,7 +232,11 @@ impl CutPoint {
             Script::KargsFails => "; a boot whose kargs stage fails",
             Script::DisksFails => "; a boot whose disks stage fails",
         };
-        format!("{}{boot}", self.side().describe())
+        let torn = match self.torn {
+            Some(_) => "; the power goes inside the hook's append (a torn tail)",
+            None => "",
+        };
+        format!("{}{boot}{torn}", self.side().describe())
     }
 }
 

@@ -482,6 +482,24 @@ mod tests {
     }
 
     #[test]
+    fn a_planned_reboot_resumes_and_a_failure_is_retried_or_poisons_by_its_side() {
+        assert!(matches!(
+            next_boot_verdict("after-reboot-kargs"),
+            Verdict::ResumeAfterPlannedReboot { .. }
+        ));
+        assert!(matches!(
+            next_boot_verdict("after-fail-kargs"),
+            Verdict::SafeRetry {
+                failed_stage: Some(Stage::Kargs),
+                ..
+            }
+        ));
+        let (verdict, record) = next_boot("after-fail-disks");
+        assert!(matches!(verdict, Verdict::Poisoned { .. }), "{verdict:?}");
+        assert!(matches!(record, Some(Event::BootRefused)), "{record:?}");
+    }
+
+    #[test]
     fn the_next_writer_repairs_a_torn_tail() {
         for name in ["inside-fetched", "inside-begin-disks"] {
             let simulation = run(CutPoint::named(name).unwrap()).unwrap();

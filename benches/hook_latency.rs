@@ -8,14 +8,24 @@
 //! append. The order of the contenders rotates from round to round.
 //!
 //! ```text
-//! hook_latency [--runs N] [--expect-status S] PREPARED TARGET NAME CMD [ARGS…] [:: NAME CMD [ARGS…]]…
+//! hook_latency [--runs N] [--expect-status S] [--flushes STAT] PREPARED TARGET NAME CMD [ARGS…] [:: NAME CMD [ARGS…]]…
+//! hook_latency [--runs N] [--expect-status S] [--flushes STAT] --setup SHELL NAME CMD [ARGS…] [:: NAME CMD [ARGS…]]…
 //! ```
+//!
+//! With `--setup`, the shell command SHELL (`sh -c`) prepares every timed
+//! run instead of the copy, outside the timed region: for the real path it
+//! mounts the boot file system, puts the prepared journal on it and
+//! unmounts it, which also makes it durable. With `--flushes`, the flush
+//! requests the block device completed during each timed run are counted
+//! from STAT, the device's `/sys/block/DEV/stat` (its 16th field, "flush
+//! I/Os", of `Documentation/block/stat.rst`).
 //!
 //! Prints one line per contender: `NAME median_us p25_us p75_us min_us runs`,
 //! then one line per ordered pair of contenders, from the rounds they shared:
 //! `pair A B median_ratio p25_ratio p75_ratio median_excess_us`, where the
 //! ratio is A's time over B's in the same round and the excess A's time minus
-//! B's. Paired figures cancel whatever slowed a whole round down (a busy
+//! B's; with `--flushes`, one more line per contender:
+//! `flushes NAME median p25 p75 min max`. Paired figures cancel whatever slowed a whole round down (a busy
 //! disk, another process), which medians taken apart do not.
 //! `benches/run.sh` builds the table from those lines.
 
@@ -28,19 +38,28 @@ struct Contender {
     name: String,
     argv: Vec<String>,
     micros: Vec<f64>,
+    flushes: Vec<f64>,
+}
+
+/// How each timed run's journal is put in place.
+enum Prepare {
+    /// A durable copy of the prepared journal at the target path.
+    Copy { prepared: PathBuf, target: PathBuf },
+    /// A shell command.
+    Setup(String),
 }
 
 struct Plan {
     runs: usize,
     expect_status: i32,
-    prepared: PathBuf,
-    target: PathBuf,
+    prepare: Prepare,
+    flush_stat: Option<PathBuf>,
     contenders: Vec<Contender>,
 }
 
 fn usage() -> String {
-    "usage: hook_latency [--runs N] [--expect-status S] PREPARED TARGET \
-     NAME CMD [ARGS...] [:: NAME CMD [ARGS...]]..."
+    "usage: hook_latency [--runs N] [--expect-status S] [--flushes STAT] \
+     {PREPARED TARGET | --setup SHELL} NAME CMD [ARGS...] [:: NAME CMD [ARGS...]]..."
         .to_owned()
 }
 
@@ -49,12 +68,16 @@ fn parse(mut args: Vec<String>) -> Result<Plan, String> {
     args.retain(|arg| arg != "--bench");
     let mut runs = 101;
     let mut expect_status = 0;
+    let mut setup = None;
+    let mut flush_stat = None;
     let mut rest = args.into_iter();
     let mut positional = Vec::new();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--runs" => runs = number(rest.next())?,
             "--expect-status" => expect_status = number(rest.next())?,
+            "--setup" => setup = Some(rest.next().ok_or_else(usage)?),
+            "--flushes" => flush_stat = Some(PathBuf::from(rest.next().ok_or_else(usage)?)),
             _ => {
                 positional.push(arg);
                 positional.extend(rest.by_ref());
@@ -62,8 +85,13 @@ fn parse(mut args: Vec<String>) -> Result<Plan, String> {
         }
     }
     let mut positional = positional.into_iter();
-    let prepared = positional.next().ok_or_else(usage)?.into();
-    let target = positional.next().ok_or_else(usage)?.into();
+    let prepare = match setup {
+        Some(command) => Prepare::Setup(command),
+        None => Prepare::Copy {
+            prepared: positional.next().ok_or_else(usage)?.into(),
+            target: positional.next().ok_or_else(usage)?.into(),
+        },
+    };
     let words: Vec<String> = positional.collect();
     let contenders = words
         .split(|word| word == "::")
@@ -72,6 +100,7 @@ fn parse(mut args: Vec<String>) -> Result<Plan, String> {
                 name: name.clone(),
                 argv: argv.to_vec(),
                 micros: Vec::with_capacity(runs),
+                flushes: Vec::with_capacity(runs),
             }),
             _ => Err(usage()),
         })
@@ -82,8 +111,8 @@ fn parse(mut args: Vec<String>) -> Result<Plan, String> {
     Ok(Plan {
         runs,
         expect_status,
-        prepared,
-        target,
+        prepare,
+        flush_stat,
         contenders,
     })
 }
@@ -105,9 +134,40 @@ fn reset_target(prepared: &Path, target: &Path) -> std::io::Result<()> {
     File::open(dir.unwrap_or(Path::new(".")))?.sync_all()
 }
 
-fn time_one(plan: &Plan, contender: &Contender) -> Result<f64, String> {
-    reset_target(&plan.prepared, &plan.target)
-        .map_err(|error| format!("cannot prepare {}: {error}", plan.target.display()))?;
+/// Puts the journal in place for one timed run.
+fn prepare(prepare: &Prepare) -> Result<(), String> {
+    match prepare {
+        Prepare::Copy { prepared, target } => reset_target(prepared, target)
+            .map_err(|error| format!("cannot prepare {}: {error}", target.display())),
+        Prepare::Setup(command) => {
+            let status = Command::new("sh")
+                .args(["-c", command])
+                .stdin(Stdio::null())
+                .status()
+                .map_err(|error| format!("cannot run the setup: {error}"))?;
+            if status.success() {
+                Ok(())
+            } else {
+                Err(format!("the setup `{command}` exited with {status}"))
+            }
+        }
+    }
+}
+
+/// The flush requests the device has completed since it appeared.
+fn flush_count(stat: &Path) -> Result<u64, String> {
+    let text = fs::read_to_string(stat)
+        .map_err(|error| format!("cannot read {}: {error}", stat.display()))?;
+    text.split_whitespace()
+        .nth(15)
+        .and_then(|field| field.parse().ok())
+        .ok_or_else(|| format!("{} has no flush count (field 16)", stat.display()))
+}
+
+/// Times one run of `contender`, and counts the device's flushes during it.
+fn time_one(plan: &Plan, contender: &Contender) -> Result<(f64, Option<u64>), String> {
+    prepare(&plan.prepare)?;
+    let flushes_before = plan.flush_stat.as_deref().map(flush_count).transpose()?;
     let mut command = Command::new(&contender.argv[0]);
     command
         .args(&contender.argv[1..])
@@ -118,13 +178,17 @@ fn time_one(plan: &Plan, contender: &Contender) -> Result<f64, String> {
         .status()
         .map_err(|error| format!("cannot run {}: {error}", contender.argv[0]))?;
     let micros = started.elapsed().as_secs_f64() * 1e6;
+    let flushes_after = plan.flush_stat.as_deref().map(flush_count).transpose()?;
     if status.code() != Some(plan.expect_status) {
         return Err(format!(
             "{} exited with {status}, expected {}",
             contender.name, plan.expect_status
         ));
     }
-    Ok(micros)
+    let flushes = flushes_before
+        .zip(flushes_after)
+        .map(|(before, after)| after - before);
+    Ok((micros, flushes))
 }
 
 fn quantile(sorted: &[f64], q: f64) -> f64 {
@@ -142,11 +206,14 @@ fn run(mut plan: Plan) -> Result<(), String> {
     for round in 0..plan.runs {
         for turn in 0..count {
             let index = (round + turn) % count;
-            let micros = time_one(&plan, &plan.contenders[index])?;
+            let (micros, flushes) = time_one(&plan, &plan.contenders[index])?;
             plan.contenders[index].micros.push(micros);
+            plan.contenders[index]
+                .flushes
+                .extend(flushes.map(|n| n as f64));
         }
     }
-    reset_target(&plan.prepared, &plan.target).map_err(|error| error.to_string())?;
+    prepare(&plan.prepare)?;
     // Sample `round` of every contender comes from the same round.
     let mut pairs = Vec::new();
     for (i, a) in plan.contenders.iter().enumerate() {
@@ -181,6 +248,19 @@ fn run(mut plan: Plan) -> Result<(), String> {
     }
     for pair in pairs {
         println!("{pair}");
+    }
+    for contender in plan.contenders.iter_mut().filter(|c| !c.flushes.is_empty()) {
+        contender.flushes.sort_by(f64::total_cmp);
+        let sorted = &contender.flushes;
+        println!(
+            "flushes {} {} {} {} {} {}",
+            contender.name,
+            quantile(sorted, 0.5),
+            quantile(sorted, 0.25),
+            quantile(sorted, 0.75),
+            sorted[0],
+            sorted[sorted.len() - 1]
+        );
     }
     Ok(())
 }

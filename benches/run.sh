@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Measures what provision-journal costs on the boot path and prints one
 # Markdown table: hook latency against a durable shell append and against
-# the floor, flushes and system calls per transition, `check` on the largest
+# the floor, on a mounted file system (`--journal`) and on the real path the
+# units take (`--boot-device`: mount, append, fdatasync, unmount) with the
+# device's flushes per hook, flushes and system calls per transition, `check` on the largest
 # journal one attempt can grow to, `dump` throughput and memory at two sizes,
 # and the release binary's footprint.
 #
 # Runs as root on a fresh machine (it builds an ext4 file system on a loop
 # device). Usage:
 #
-#   benches/run.sh [--runs N] [--update-results]
+#   benches/run.sh [--runs N] [--device-runs N] [--update-results]
 #
 # --runs N           interleaved rounds of the hook latency comparison (301)
+# --device-runs N    interleaved rounds of the real-path comparison (101)
 # --update-results   also write the table into benches/RESULTS.md
 #
 # Figures, not assertions: the machine may be shared and noisy. What counts
@@ -19,12 +22,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=301
+device_runs=101
 update_results=false
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs="$2"; shift 2 ;;
+        --device-runs) device_runs="$2"; shift 2 ;;
         --update-results) update_results=true; shift ;;
-        *) echo "usage: benches/run.sh [--runs N] [--update-results]" >&2; exit 2 ;;
+        *) echo "usage: benches/run.sh [--runs N] [--device-runs N] [--update-results]" >&2; exit 2 ;;
     esac
 done
 
@@ -73,13 +78,18 @@ bench() { cargo bench --locked -q --bench "$@"; }
 
 work="$(mktemp -d /var/tmp/provision-journal-bench.XXXXXX)"
 mnt="$work/mnt"
+boot_mnt="$work/boot-mnt"
+boot_dev=""
 cleanup() {
     if mountpoint -q "$mnt" 2>/dev/null; then umount "$mnt"; fi
+    if mountpoint -q "$boot_mnt" 2>/dev/null; then umount "$boot_mnt"; fi
+    if [ -n "$boot_dev" ]; then losetup -d "$boot_dev"; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
 
 gcc -O2 -static -o "$work/floor" benches/floor.c
+gcc -O2 -static -o "$work/floor_mount" benches/floor_mount.c
 
 log "creating an ext4 file system on a loop device"
 truncate -s 512M "$work/ext4.img"
@@ -152,6 +162,56 @@ row "1 hook latency" "default build (glibc, dynamic): \`begin disks\` on a $hist
 if [ -n "$static_bin" ]; then
     row "1 hook latency, static" "static build (musl, \`--target $musl_target\`), same rounds, same journal: median $(lat static 2) µs (IQR $(iqr static)), $(pair static floor 7) µs over the floor" "≤ 0.7× shell, ≤ 1.2× floor" "$(versus static shell 0.7), $(versus static floor 1.2)"
 fi
+
+# --- 1r. the real path: --boot-device ---------------------------------------------
+# What the units run: every hook mounts the boot partition (here ext4 on a
+# loop device of its own, unmounted between hooks), appends, fdatasyncs and
+# unmounts. Before each timed run the prepared journal is put on it and the
+# file system unmounted, outside the timed region; the device's flush
+# requests are counted during each timed run.
+log "real path: --boot-device, mount + append + fdatasync + umount, $device_runs interleaved rounds"
+truncate -s 384M "$work/boot.img"
+mkfs.ext4 -q -F -L boot "$work/boot.img"
+boot_dev="$(losetup --find --show "$work/boot.img")"
+boot_stat="/sys/block/$(basename "$boot_dev")/stat"
+mkdir "$boot_mnt"
+boot_journal="$boot_mnt/provision-journal"
+boot_setup="mount '$boot_dev' '$boot_mnt' && cp '$prepared' '$boot_journal' && umount '$boot_mnt'"
+sh -c "$boot_setup"
+sync
+static_device=()
+if [ -n "$static_bin" ]; then
+    static_device=(:: static "$static_bin" --boot-device "$boot_dev" begin disks)
+fi
+# No configuration file of this machine: the built-in defaults.
+PROVISION_JOURNAL_CONF=/dev/null bench hook_latency -- --runs "$device_runs" --flushes "$boot_stat" --setup "$boot_setup" \
+    provision-journal "$bin" --boot-device "$boot_dev" begin disks \
+    :: shell sh -c "mount '$boot_dev' '$boot_mnt' && printf '%s\n' '$payload' >> '$boot_journal' && sync '$boot_journal' && umount '$boot_mnt'" \
+    :: floor "$work/floor_mount" "$boot_dev" "$boot_mnt" provision-journal "$record_len" \
+    :: floor-noatime "$work/floor_mount" "$boot_dev" "$boot_mnt" provision-journal "$record_len" noatime \
+    :: floor-lazytime "$work/floor_mount" "$boot_dev" "$boot_mnt" provision-journal "$record_len" lazytime \
+    "${static_device[@]}" >"$work/device"
+# Where the floor's flushes come from, and what opening a file adds.
+sh -c "$boot_setup"
+read -r _ at_mount _ at_sync _ at_umount < <(FLOOR_FLUSHES="$boot_stat" "$work/floor_mount" "$boot_dev" "$boot_mnt" provision-journal "$record_len")
+flushes_of() { local before; sh -c "$boot_setup"; before=$(awk '{ print $16 }' "$boot_stat"); sh -c "$1"; echo $(($(awk '{ print $16 }' "$boot_stat") - before)); }
+bare=$(flushes_of "mount '$boot_dev' '$boot_mnt' && umount '$boot_mnt'")
+opened=$(flushes_of "mount -o noatime '$boot_dev' '$boot_mnt' && : <'$boot_journal' && umount '$boot_mnt'")
+unsynced=$(flushes_of "mount '$boot_dev' '$boot_mnt' && printf x >>'$boot_journal' && umount '$boot_mnt'")
+dev() { awk -v name="$1" -v col="$2" '$1 == name { print $col }' "$work/device"; }
+dev_pair() { awk -v a="$1" -v b="$2" -v col="$3" '$1 == "pair" && $2 == a && $3 == b { print $col }' "$work/device"; }
+dev_flushes() { awk -v name="$1" -v col="$2" '$1 == "flushes" && $2 == name { print $col }' "$work/device"; }
+ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
+dev_time() { echo "$(ms "$(dev "$1" 2)") ms (IQR $(ms "$(dev "$1" 3)")–$(ms "$(dev "$1" 4)")), $(dev_flushes "$1" 3) flushes (range $(dev_flushes "$1" 6)–$(dev_flushes "$1" 7))"; }
+dev_versus() {
+    printf '%.2f× %s (IQR %.2f–%.2f, %s)' "$(dev_pair "$1" "$2" 4)" "$2" "$(dev_pair "$1" "$2" 5)" "$(dev_pair "$1" "$2" 6)" "$(meets "$(dev_pair "$1" "$2" 4)" "$3")"
+}
+flush_goal() { awk -v a="$(dev_flushes "$1" 3)" -v f="$(dev_flushes floor 3)" 'BEGIN { printf "%s flushes vs the floor'"'"'s %s (%s)", a, f, (a <= f) ? "met" : "**missed**" }'; }
+row "1r real path" "\`--boot-device\` (what the units run), default build: \`begin disks\` on the same journal, median $(dev_time provision-journal); \`sh -c 'mount; printf … >> F; sync F; umount'\`: $(dev_time shell); floor (static C: mount, open, write, fdatasync, umount): $(dev_time floor); the floor mounted with \`noatime\`: $(dev_time floor-noatime), with \`lazytime\`: $(dev_time floor-lazytime); the floor itself is $(printf '%.2f' "$(dev_pair floor shell 4)")× the shell (IQR $(printf '%.2f–%.2f' "$(dev_pair floor shell 5)" "$(dev_pair floor shell 6)")); ext4 (384 MiB, mkfs.ext4 defaults) on its own loop device; $device_runs interleaved rounds; flushes are medians per hook of the device's completed flush requests, with their range" "≤ 0.7× shell, ≤ 1.2× floor, flushes ≤ floor" "$(dev_versus provision-journal shell 0.7), $(dev_versus provision-journal floor 1.2), $(flush_goal provision-journal)"
+if [ -n "$static_bin" ]; then
+    row "1r real path, static" "static build (musl), same rounds: median $(dev_time static)" "≤ 0.7× shell, ≤ 1.2× floor, flushes ≤ floor" "$(dev_versus static shell 0.7), $(dev_versus static floor 1.2), $(flush_goal static)"
+fi
+row "1r flushes by step" "the floor's flushes: $at_mount at mount, $at_sync at the fdatasync, $at_umount at the unmount; mount + unmount alone: $bare; mount (noatime) + open of the journal, nothing written + unmount: $opened; mount + append without fdatasync + unmount: $unsynced" "—" "—"
 
 # --- 2. flushes and system calls per transition ---------------------------------------
 # Every hook of a whole provisioning under `strace -f -c`, on a new journal.

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use camino::Utf8PathBuf;
-use clap::builder::PossibleValuesParser;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -172,13 +172,17 @@ pub enum Command {
     /// Run a whole first boot against a journal in memory, cut the power at
     /// POINT, and show what the next boot's check decides and the journal.
     Simulate {
-        /// Where the power is cut: during-STAGE is while the stage runs,
-        /// after-HOOK once the hook returned.
+        /// Where the power is cut (or the boot ends): after-HOOK once the
+        /// hook returned, during-STAGE while the stage runs, inside-HOOK while
+        /// the hook appends its record; each with its side of the red line
+        /// (the start of `disks`).
         #[arg(
             long,
             value_name = "POINT",
             default_value = DEFAULT_CUT_POINT,
-            value_parser = PossibleValuesParser::new(CUT_POINTS.map(|point| point.name)),
+            value_parser = PossibleValuesParser::new(
+                CUT_POINTS.map(|point| PossibleValue::new(point.name).help(point.help())),
+            ),
         )]
         cut_at: String,
         /// The global options that locate a journal, which `simulate` does

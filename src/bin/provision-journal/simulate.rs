@@ -8,7 +8,7 @@ use provision_journal::FixedClock;
 use provision_journal::Policy;
 use provision_journal::boot_context::BootInputs;
 use provision_journal::config::{PolicySettings, Signals};
-use provision_journal::simulate::{self, CutPoint, NEXT_BOOT, Simulation};
+use provision_journal::simulate::{self, CutPoint, NEXT_BOOT, Script, Simulation};
 
 use crate::exit::{Exit, Failure};
 use crate::output::{Report, Stopped};
@@ -37,25 +37,89 @@ fn show(
     dir: &Utf8PathBuf,
     out: &mut dyn Write,
 ) -> Result<(), Stopped> {
+    let side = point.side().describe();
+    let ending = match point.script {
+        Script::Provisioning => format!("The power is cut at `{}` ({side}).", point.name),
+        Script::KargsReboot => format!(
+            "The boot ends at `{}` ({side}):\nthe machine reboots, as planned, to apply its kernel arguments.",
+            point.name
+        ),
+        Script::KargsFails | Script::DisksFails => format!(
+            "The boot ends at `{}` ({side}):\nthe failed stage's unit sent the boot to the emergency shell, and the machine is reset.",
+            point.name
+        ),
+    };
     writeln!(
         out,
-        "A first boot, run hook by hook; the power is cut at `{}`.",
-        point.name
+        "A first boot, run hook by hook; then the next boot's check and the journal."
     )?;
+    writeln!(out)?;
+    legend(out)?;
+    writeln!(out)?;
+    writeln!(out, "{ending}")?;
     writeln!(out)?;
     for (command, said) in &simulation.transcript {
         writeln!(out, "  $ provision-journal {command}")?;
-        writeln!(out, "    {said}")?;
+        match (said, point.torn) {
+            (Some(said), _) => writeln!(out, "    {said}")?,
+            (None, Some(tear)) => writeln!(
+                out,
+                "    -- the power goes inside this append, before its fdatasync returned: {} --",
+                tear.describe()
+            )?,
+            (None, None) => {}
+        }
     }
     let written = simulation.before_cut.as_ref().map_or(0, Vec::len);
     let surviving = simulation.surviving.as_ref().map_or(0, Vec::len);
+    let event = match point.script {
+        Script::Provisioning => "power cut",
+        Script::KargsReboot => "planned reboot",
+        Script::KargsFails | Script::DisksFails => "reset",
+    };
     writeln!(out)?;
+    match simulation.torn_tail {
+        None => writeln!(
+            out,
+            "  -- {event}: {surviving} of {written} journal bytes were synced and survive --"
+        )?,
+        Some(torn) => writeln!(
+            out,
+            "  -- {event}: {surviving} journal bytes survive: {} synced, then a torn tail of {} bytes --",
+            torn.offset, torn.len
+        )?,
+    }
+    writeln!(out)?;
+    if let Some(torn) = simulation.torn_tail {
+        writeln!(
+            out,
+            "The journal ends in a torn tail ({} bytes at offset {}): the next writer cuts\n\
+             it off before it appends, and records that it did (`tail repaired` in the dump).\n",
+            torn.len, torn.offset
+        )?;
+    }
+    next_boot(dir, simulation.surviving.as_deref(), out)
+}
+
+/// The terms the report uses, said once before their first use.
+fn legend(out: &mut dyn Write) -> Result<(), Stopped> {
+    writeln!(out, "Terms:")?;
     writeln!(
         out,
-        "  -- power cut: {surviving} of {written} journal bytes were synced and survive --"
+        "  attempt   one provisioning of the machine, from its first `check` to `complete`\n\
+         \x20           (or to poisoned); it may span several boots"
     )?;
-    writeln!(out)?;
-    next_boot(dir, simulation.surviving.as_deref(), out)
+    writeln!(
+        out,
+        "  red line  the start of the `disks` stage: a boot interrupted before it is\n\
+         \x20           retried safely; past it, a rerun could mix two configs"
+    )?;
+    writeln!(
+        out,
+        "  poisoned  the journal holds a record that stops provisioning on every boot\n\
+         \x20           until an operator runs `provision-journal reset`"
+    )?;
+    Ok(())
 }
 
 fn next_boot(

@@ -21,10 +21,10 @@ use crate::event::{
     BootId, Event, PoisonReason, RebootReason, Record, RemovalCause, Sha256, Stamp, Trigger,
 };
 use crate::frame::{HEADER_LEN, encode_frame};
+use crate::hooks::Call;
 use crate::hooks::Hook;
 use crate::journal::Journal;
 use crate::scan::{End, Scanner, TornTail};
-use crate::simulate::Step;
 use crate::stage::Stage;
 use crate::state::Progress;
 use crate::storage::{Access, MemStorage, Storage};
@@ -40,7 +40,7 @@ pub const EPOCH_WALL_MS: i64 = 1_700_000_000_000;
 /// Every provisioning hook a boot may call after `check`, with the configs
 /// in `configs`; which of them may come next is the transition function's
 /// call (see [`valid_hooks`]).
-pub fn provisioning_hooks(configs: &[Sha256]) -> Vec<Step> {
+pub fn provisioning_hooks(configs: &[Sha256]) -> Vec<Call> {
     let mut hooks: Vec<Hook> = configs.iter().map(|&sha| Hook::Fetched(sha)).collect();
     for stage in Stage::ALL {
         hooks.push(Hook::Begin(stage));
@@ -49,7 +49,7 @@ pub fn provisioning_hooks(configs: &[Sha256]) -> Vec<Step> {
     }
     hooks.push(Hook::Reboot(RebootReason::Kargs));
     hooks.push(Hook::Complete);
-    hooks.into_iter().map(Step::Hook).collect()
+    hooks.into_iter().map(Call::Hook).collect()
 }
 
 /// The reason a simulated stage fails with.
@@ -59,16 +59,16 @@ pub const STAGE_FAILURE: &str = "exit status 1";
 pub const OPERATOR_RESET: &str = "operator reset";
 
 /// The record `step` appends (`check` decides its own at run time).
-fn step_event(step: &Step) -> Option<Event> {
+fn step_event(step: &Call) -> Option<Event> {
     match step {
-        Step::Check => None,
-        Step::Hook(hook) => Some(hook.event()),
+        Call::Check => None,
+        Call::Hook(hook) => Some(hook.event()),
     }
 }
 
 /// The hooks among `candidates` whose record the transition function
 /// accepts after `progress`.
-pub fn valid_hooks(progress: &Progress, stamp: Stamp, candidates: &[Step]) -> Vec<Step> {
+pub fn valid_hooks(progress: &Progress, stamp: Stamp, candidates: &[Call]) -> Vec<Call> {
     candidates
         .iter()
         .filter(|step| {

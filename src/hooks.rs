@@ -18,6 +18,27 @@ use crate::stage::Stage;
 use crate::state::Progress;
 use crate::storage::Storage;
 
+/// One call of a boot: `check`, which classifies the boot, or a hook after
+/// it. The crash exploration and the fault tests run boots as lists of
+/// calls; `simulate` starts each of its boots with `check` itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Call {
+    /// `check`, before fetch.
+    Check,
+    /// Any other hook.
+    Hook(Hook),
+}
+
+impl Call {
+    /// The call as it is typed on the command line.
+    pub fn command(&self) -> String {
+        match self {
+            Call::Check => "check".to_owned(),
+            Call::Hook(hook) => hook.command(),
+        }
+    }
+}
+
 /// One hook other than `check`: the event it appends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -512,7 +512,7 @@ mod tests {
                 ..Default::default()
             };
             let mut clock = FixedClock::new(NEXT_BOOT, SIMULATED_WALL_MS + 300_000);
-            check(&mut journal, &context, &mut clock).unwrap();
+            let _decision = check(&mut journal, &context, &mut clock).unwrap();
             assert_eq!(journal.torn_tail(), None, "{name}");
             let mut storage = journal.into_storage();
             let mut scanner = Scanner::start(&mut storage).unwrap();

@@ -36,8 +36,8 @@ use provision_journal::error::StorageOp;
 use provision_journal::fuzzing::{
     CONFIG_A, boot_context, boot_id, check_crash_state, read_records,
 };
+use provision_journal::hooks::Call;
 use provision_journal::hooks::Hook;
-use provision_journal::simulate::Step;
 use provision_journal::storage::{Fault, FaultKind, OpKind};
 use provision_journal::testing::{HEADER_LEN, encode_header};
 use provision_journal::{
@@ -62,17 +62,17 @@ struct Scenario {
     name: &'static str,
     start: Option<Vec<u8>>,
     boot: u8,
-    hooks: Vec<Step>,
+    hooks: Vec<Call>,
 }
 
 /// A whole first boot: creation, every stage, completion.
 fn first_boot() -> Scenario {
-    let mut hooks = vec![Step::Check, Step::Hook(Hook::Fetched(CONFIG_A))];
+    let mut hooks = vec![Call::Check, Call::Hook(Hook::Fetched(CONFIG_A))];
     for stage in Stage::MUTATING {
-        hooks.push(Step::Hook(Hook::Begin(stage)));
-        hooks.push(Step::Hook(Hook::End(stage)));
+        hooks.push(Call::Hook(Hook::Begin(stage)));
+        hooks.push(Call::Hook(Hook::End(stage)));
     }
-    hooks.push(Step::Hook(Hook::Complete));
+    hooks.push(Call::Hook(Hook::Complete));
     Scenario {
         name: "first boot",
         start: None,
@@ -90,10 +90,10 @@ fn boot_after_torn_tail() -> Scenario {
     }
     let mut bytes = boot.disk.contents().expect("the journal exists");
     bytes.truncate(bytes.len() - 30);
-    let mut hooks = vec![Step::Check, Step::Hook(Hook::Fetched(CONFIG_A))];
+    let mut hooks = vec![Call::Check, Call::Hook(Hook::Fetched(CONFIG_A))];
     for stage in [Stage::Kargs, Stage::Disks] {
-        hooks.push(Step::Hook(Hook::Begin(stage)));
-        hooks.push(Step::Hook(Hook::End(stage)));
+        hooks.push(Call::Hook(Hook::Begin(stage)));
+        hooks.push(Call::Hook(Hook::End(stage)));
     }
     Scenario {
         name: "boot after a torn tail",
@@ -112,9 +112,9 @@ fn boot_on_header_only() -> Scenario {
         start: Some(encode_header(1_600_000_000_000).to_vec()),
         boot: 0,
         hooks: vec![
-            Step::Check,
-            Step::Hook(Hook::Fetched(CONFIG_A)),
-            Step::Hook(Hook::Begin(Stage::Kargs)),
+            Call::Check,
+            Call::Hook(Hook::Fetched(CONFIG_A)),
+            Call::Hook(Hook::Begin(Stage::Kargs)),
         ],
     }
 }
@@ -159,13 +159,13 @@ impl Boot {
     }
 
     /// Runs `hook` as its own process would: open, decide, append.
-    fn attempt(&mut self, hook: &Step) -> Attempted {
+    fn attempt(&mut self, hook: &Call) -> Attempted {
         let attempts_before = self.disk.attempts().len();
         let journal =
             Journal::open(self.disk.reopen()).expect("opening tries nothing that can fail here");
         let event = match hook {
-            Step::Check => classify(journal.progress(), journal.torn_tail(), &self.context).record,
-            Step::Hook(hook) => Some(hook.event()),
+            Call::Check => classify(journal.progress(), journal.torn_tail(), &self.context).record,
+            Call::Hook(hook) => Some(hook.event()),
         };
         let torn = journal.torn_tail();
         let existed = journal.exists();

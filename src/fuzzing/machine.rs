@@ -1,7 +1,7 @@
 //! The simulated machine every test and fuzz body boots: a disk in memory,
 //! a clock per boot, and the journal code driven the way the stage hooks
 //! drive it. Scenarios chain its hooks (`boot().check()`, `fetched()`,
-//! `stage(…)`); the crash exploration runs one [`Step`] at a time and asks
+//! `stage(…)`); the crash exploration runs one [`Call`] at a time and asks
 //! what a power cut during it could have left.
 
 use std::ops::Range;
@@ -10,9 +10,9 @@ use crate::classify::{BootContext, Decision, Policy, Verdict, classify};
 use crate::clock::{Clock, FixedClock};
 use crate::error::JournalError;
 use crate::event::{BootId, Event, RebootReason, Record, Sha256, Stamp};
+use crate::hooks::Call;
 use crate::hooks::Hook;
 use crate::journal::Journal;
-use crate::simulate::Step;
 use crate::stage::Stage;
 use crate::state::Progress;
 use crate::storage::{CrashState, MemDisk, MemStorage};
@@ -230,11 +230,11 @@ impl Machine {
     /// The steps that may run next in this boot: `check` first, then the
     /// provisioning hooks if it let the boot go on, else the operator's
     /// reset.
-    pub fn next_hooks(&self, configs: &[Sha256]) -> Vec<Step> {
+    pub fn next_hooks(&self, configs: &[Sha256]) -> Vec<Call> {
         let candidates = match &self.verdict {
-            None => return vec![Step::Check],
+            None => return vec![Call::Check],
             Some(verdict) if verdict.may_proceed() => provisioning_hooks(configs),
-            Some(_) => vec![Step::Hook(Hook::Reset(OPERATOR_RESET.to_owned()))],
+            Some(_) => vec![Call::Hook(Hook::Reset(OPERATOR_RESET.to_owned()))],
         };
         let probe = Stamp {
             boot_id: self.clock.boot_id,
@@ -245,16 +245,16 @@ impl Machine {
     }
 
     /// Runs `step` as its own process would: open the journal, append.
-    pub fn run(&mut self, step: &Step) -> Result<HookRun, JournalError> {
+    pub fn run(&mut self, step: &Call) -> Result<HookRun, JournalError> {
         let before = self.storage.ops().len();
         let mut journal = Journal::open(self.storage.reopen())?;
         let event = match step {
-            Step::Check => {
+            Call::Check => {
                 let decision = classify(journal.progress(), journal.torn_tail(), &self.context());
                 self.verdict = Some(decision.verdict);
                 decision.record
             }
-            hook @ Step::Hook(_) => step_event(hook),
+            hook @ Call::Hook(_) => step_event(hook),
         };
         if let Some(event) = event {
             journal.append(event, self.clock.stamp())?;

@@ -8,13 +8,19 @@ use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use provision_journal::config::{MAX_BUDGET, MAX_DEVICE_TIMEOUT_SEC, MAX_LOCK_TIMEOUT_SEC};
+use provision_journal::frame;
 use provision_journal::simulate::{CUT_POINTS, DEFAULT_CUT_POINT};
 use provision_journal::{Sha256, Stage};
+
+use crate::exit;
 
 /// Where the journal lives when `--journal` is not given.
 pub const DEFAULT_JOURNAL: &str = "/boot/provision-journal";
 
-const ENVIRONMENT: &str = "\
+/// The configuration, environment and kernel arguments the commands read:
+/// the first part of the long help's epilogue, and the man page's
+/// ENVIRONMENT section.
+pub const ENVIRONMENT: &str = "\
 Configuration (systemd-style INI; later files win key by key):
   /usr/lib/provision-journal/provision-journal.conf   the distribution's default
   /etc/provision-journal.conf                         the administrator's
@@ -39,14 +45,45 @@ Kernel command line:
   provision_journal.max_retries=N      overrides [Policy] MaxRetries
   provision_journal.max_planned_reboots=N  overrides [Policy] MaxPlannedReboots
 
-Precedence: flag > kernel argument > configuration file > built-in default.
-Exit statuses are listed in spec/CLI.md.";
+Precedence: flag > kernel argument > configuration file > built-in default.";
+
+/// The width the exit-status table of `--help` is wrapped to.
+const HELP_WIDTH: usize = 80;
+
+/// The epilogue of `--help` (and of `check --help`): [`ENVIRONMENT`], then
+/// every exit status with its meaning, from [`Exit::ALL`].
+pub fn after_long_help() -> String {
+    format!(
+        "{ENVIRONMENT}\n\nExit statuses:\n{}",
+        exit::status_table(HELP_WIDTH)
+    )
+}
+
+/// What `--version` prints after the program's name: the release, and the
+/// journal format versions it writes and reads.
+pub fn version() -> String {
+    let read = frame::READ_VERSIONS
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let plural = if frame::READ_VERSIONS.len() == 1 {
+        ""
+    } else {
+        "s"
+    };
+    format!(
+        "{}\njournal format: writes version {}, reads version{plural} {read}",
+        env!("CARGO_PKG_VERSION"),
+        frame::VERSION
+    )
+}
 
 /// Makes first-boot provisioning run once, even if interrupted: records
 /// every stage durably in a journal on /boot, and decides at the next boot
 /// whether a retry is safe.
 #[derive(Debug, Parser)]
-#[command(name = "provision-journal", version, after_long_help = ENVIRONMENT)]
+#[command(name = "provision-journal", version = version(), after_long_help = after_long_help())]
 pub struct Cli {
     /// The journal file. Given explicitly, it is used as it is, and the
     /// configuration's [Boot] Device is not mounted.
@@ -94,7 +131,7 @@ pub struct Cli {
 pub enum Command {
     /// Before fetch: decide whether provisioning may run on this boot,
     /// record the decision, and exit 0 only if it may.
-    #[command(after_long_help = ENVIRONMENT)]
+    #[command(after_long_help = after_long_help())]
     Check,
     /// After fetch: record the SHA-256 of the fetched config.
     Fetched(Fetched),

@@ -25,7 +25,6 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
 /// The name the commands are installed and completed under.
@@ -69,7 +68,7 @@ fn write_completions(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     ] {
         let path = dir.join(file_name);
         let mut out = BufWriter::new(File::create(&path)?);
-        clap_complete::generate(shell, &mut args::Cli::command(), NAME, &mut out);
+        clap_complete::generate(shell, &mut args::documented_command(), NAME, &mut out);
         out.into_inner()
             .map_err(|error| error.into_error())?
             .sync_all()?;
@@ -91,7 +90,7 @@ mod tests {
             .iter()
             .map(|page| page.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        for subcommand in args::Cli::command().get_subcommands() {
+        for subcommand in args::documented_command().get_subcommands() {
             let page = format!("{NAME}-{}.8", subcommand.get_name());
             assert!(names.contains(&page), "no {page} in {names:?}");
         }

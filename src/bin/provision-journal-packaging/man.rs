@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use clap::{Command, CommandFactory};
+use clap::Command;
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, roman};
 
@@ -19,7 +19,7 @@ const SECTION: &str = "8";
 /// Writes every page into `dir` and returns their paths.
 pub fn write_pages(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let mut top = args::Cli::command().disable_help_subcommand(true);
+    let mut top = args::documented_command().disable_help_subcommand(true);
     top.build();
     let subcommands: Vec<Command> = top
         .get_subcommands()

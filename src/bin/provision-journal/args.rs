@@ -18,7 +18,7 @@ use crate::exit;
 pub const DEFAULT_JOURNAL: &str = "/boot/provision-journal";
 
 /// The configuration, environment and kernel arguments the commands read:
-/// the first part of the long help's epilogue, and the man page's
+/// the first part of the long help's epilogue, and the man pages' FILES AND
 /// ENVIRONMENT section.
 pub const ENVIRONMENT: &str = "\
 Configuration (systemd-style INI; later files win key by key):
@@ -51,8 +51,8 @@ Precedence: flag > kernel argument > configuration file > built-in default.";
 const HELP_WIDTH: usize = 80;
 
 /// The epilogue of `--help` (and of `check --help`): [`ENVIRONMENT`], then
-/// every exit status with its meaning, from [`Exit::ALL`].
-pub fn after_long_help() -> String {
+/// every exit status with its meaning, from [`exit::Exit::ALL`].
+fn after_long_help() -> String {
     format!(
         "{ENVIRONMENT}\n\nExit statuses:\n{}",
         exit::status_table(HELP_WIDTH)
@@ -61,7 +61,7 @@ pub fn after_long_help() -> String {
 
 /// What `--version` prints after the program's name: the release, and the
 /// journal format versions it writes and reads.
-pub fn version() -> String {
+fn version() -> String {
     let read = frame::READ_VERSIONS
         .iter()
         .map(u16::to_string)
@@ -83,7 +83,9 @@ pub fn version() -> String {
 /// every stage durably in a journal on /boot, and decides at the next boot
 /// whether a retry is safe.
 #[derive(Debug, Parser)]
-#[command(name = "provision-journal", version = version(), after_long_help = after_long_help())]
+// Not a doc comment (clap would show it): the long version and the
+// epilogue of --help are added by documented_command, only to be shown.
+#[command(name = "provision-journal", version)]
 pub struct Cli {
     /// The journal file. Given explicitly, it is used as it is, and the
     /// configuration's [Boot] Device is not mounted.
@@ -131,7 +133,6 @@ pub struct Cli {
 pub enum Command {
     /// Before fetch: decide whether provisioning may run on this boot,
     /// record the decision, and exit 0 only if it may.
-    #[command(after_long_help = after_long_help())]
     Check,
     /// After fetch: record the SHA-256 of the fetched config.
     Fetched(Fetched),
@@ -262,7 +263,21 @@ const JOURNAL_OPTIONS: [(&str, &str); 6] = [
 /// ignored.
 pub fn parse() -> Cli {
     let mut command = Cli::command();
-    let matches = command.get_matches_mut();
+    let matches = match command.try_get_matches_from_mut(std::env::args_os()) {
+        Ok(matches) => matches,
+        Err(error)
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                    | ErrorKind::DisplayVersion
+            ) =>
+        {
+            documented_command().get_matches();
+            unreachable!("clap exits once it showed the help or the version")
+        }
+        Err(error) => error.exit(),
+    };
     if let Some(("simulate", simulate)) = matches.subcommand() {
         let given = |matches: &ArgMatches, id: &str| {
             matches.value_source(id) == Some(ValueSource::CommandLine)
@@ -285,6 +300,18 @@ pub fn parse() -> Cli {
         |matches: &ArgMatches| matches.value_source("journal") == Some(ValueSource::CommandLine);
     cli.journal_given = typed(&matches) || matches.subcommand().is_some_and(|(_, sub)| typed(sub));
     cli
+}
+
+/// The command line with what only `--help`, `--version` and the man pages
+/// show: the version with the journal format versions, and the epilogue
+/// with the environment and every exit status (on the top level and on
+/// `check`). [`parse`] builds it only to show one of them, so a hook does
+/// not pay for formatting them.
+pub fn documented_command() -> clap::Command {
+    Cli::command()
+        .version(version())
+        .after_long_help(after_long_help())
+        .mut_subcommand("check", |check| check.after_long_help(after_long_help()))
 }
 
 /// How `fetched` learns the config's digest.

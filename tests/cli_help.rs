@@ -93,6 +93,7 @@ fn long_help_lists_every_exit_status_with_its_meaning() {
             .collect();
         let mut expected = statuses.clone();
         expected.push(101);
+        assert!(expected.is_sorted(), "exit.rs lists statuses out of order");
         assert_eq!(listed, expected, "{args:?} --help:\n{table}");
         assert!(
             table.contains("  10  `check`: this boot found an interruption past the red line"),

@@ -5,8 +5,11 @@ use crate::codec::MAX_PAYLOAD_LEN;
 
 /// The first eight bytes of every journal.
 pub const MAGIC: [u8; 8] = *b"PROVJRNL";
-/// The format version this crate writes and reads.
+/// The format version this crate writes.
 pub const VERSION: u16 = 1;
+/// The format versions this crate reads (a journal of any other version is
+/// refused as unsupported); `provision-journal --version` lists them.
+pub const READ_VERSIONS: &[u16] = &[VERSION];
 /// Length of the file header.
 pub const HEADER_LEN: usize = 24;
 /// Length of a frame's fixed part, before the payload.
@@ -20,7 +23,7 @@ pub const MAX_APPEND_LEN: usize = MAX_FRAME_LEN;
 /// The decoded file header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Header {
-    /// Format version (always `VERSION`, the one this crate reads, once parsed).
+    /// Format version (one of [`READ_VERSIONS`] once parsed).
     pub version: u16,
     /// When the journal was created (Unix milliseconds).
     pub created_wall_ms: i64,
@@ -73,7 +76,7 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, HeaderProblem> {
         return Err(HeaderProblem::BadMagic);
     }
     let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-    if version != VERSION {
+    if !READ_VERSIONS.contains(&version) {
         return Err(HeaderProblem::Version { found: version });
     }
     let flags = u16::from_le_bytes([bytes[10], bytes[11]]);

@@ -150,7 +150,7 @@ pub use classify::{BootContext, Decision, NotApplicable, Policy, Verdict, classi
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Corruption, JournalError};
 pub use event::{BootId, Event, PoisonReason, RebootReason, Record, Sha256, Stamp, Trigger};
-pub use frame::Header;
+pub use frame::{Header, READ_VERSIONS as READ_FORMAT_VERSIONS, VERSION as FORMAT_VERSION};
 pub use journal::Journal;
 pub use scan::TornTail;
 pub use stage::Stage;

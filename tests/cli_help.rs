@@ -55,7 +55,7 @@ fn help_documents_the_journal_default_and_the_environment() {
         "PROVISION_JOURNAL_CMDLINE",
         "PROVISION_JOURNAL_LIVE",
         "provision_journal.rerun=TOKEN",
-        "spec/CLI.md",
+        "Exit statuses:",
     ] {
         assert!(
             text.contains(needle),
@@ -64,6 +64,60 @@ fn help_documents_the_journal_default_and_the_environment() {
     }
     let check = help(&["check"]);
     assert!(check.contains("PROVISION_JOURNAL_CMDLINE"), "{check}");
+    // An installed system has no spec/: the help says it all.
+    assert!(!text.contains("spec/"), "{text}");
+}
+
+/// The statuses `exit.rs` defines, as `cli_exit_codes` reads them.
+fn defined_statuses() -> Vec<u8> {
+    include_str!("../src/bin/provision-journal/exit.rs")
+        .lines()
+        .filter_map(|line| line.trim().strip_suffix(',')?.split_once(" = "))
+        .filter_map(|(_, status)| status.parse().ok())
+        .collect()
+}
+
+#[test]
+fn long_help_lists_every_exit_status_with_its_meaning() {
+    let statuses = defined_statuses();
+    assert!(statuses.len() >= 20, "{statuses:?}");
+    for args in [&[][..], &["check"]] {
+        let text = help(args);
+        let table = text
+            .split_once("Exit statuses:\n")
+            .unwrap_or_else(|| panic!("{args:?} --help has no exit statuses:\n{text}"))
+            .1;
+        let listed: Vec<u8> = table
+            .lines()
+            .filter_map(|line| line.split_whitespace().next()?.parse().ok())
+            .collect();
+        let mut expected = statuses.clone();
+        expected.push(101);
+        assert!(expected.is_sorted(), "exit.rs lists statuses out of order");
+        assert_eq!(listed, expected, "{args:?} --help:\n{table}");
+        assert!(
+            table.contains("  10  `check`: this boot found an interruption past the red line"),
+            "{table}"
+        );
+        assert!(table.lines().all(|line| line.len() <= 80), "{table}");
+    }
+}
+
+#[test]
+fn version_names_the_journal_format_versions() {
+    use provision_journal::{FORMAT_VERSION as VERSION, READ_FORMAT_VERSIONS as READ_VERSIONS};
+    let output = Command::new(BIN).arg("--version").output().unwrap();
+    assert!(output.status.success());
+    let read: Vec<String> = READ_VERSIONS.iter().map(u16::to_string).collect();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        format!(
+            "provision-journal {}\njournal format: writes version {VERSION}, reads version {}\n",
+            env!("CARGO_PKG_VERSION"),
+            read.join(", ")
+        )
+    );
+    assert!(READ_VERSIONS.contains(&VERSION));
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Replays every committed fuzz seed (`fuzz/seeds/<target>/`) and every
+//! Replays every committed fuzz seed (`tests/fuzz-seeds/<target>/`, outside
+//! the nested `fuzz/` package so the published crate carries them) and every
 //! input a local fuzzing run saved (`fuzz/artifacts/<target>/`, if present)
 //! through the library's fuzz bodies, so a past crash stays fixed in plain
 //! `cargo test`. See `fuzz/README.md`.
@@ -22,13 +23,13 @@ fn inputs(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn replay(target: &str, body: fn(&[u8])) {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    let seeds = inputs(&fuzz.join("seeds").join(target));
+    let top = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let seeds = inputs(&top.join("tests/fuzz-seeds").join(target));
     assert!(
         !seeds.is_empty(),
-        "fuzz/seeds/{target}/ holds no seeds: every target needs some"
+        "tests/fuzz-seeds/{target}/ holds no seeds: every target needs some"
     );
-    let artifacts = inputs(&fuzz.join("artifacts").join(target));
+    let artifacts = inputs(&top.join("fuzz/artifacts").join(target));
     let mut failed = Vec::new();
     for path in seeds.iter().chain(&artifacts) {
         let data = std::fs::read(path).expect("a fuzz input reads");

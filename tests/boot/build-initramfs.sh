@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the harness's initramfs for the installed Debian kernel: Debian's
-# real Ignition (30ignition), our dracut module exactly as dist/README.md
-# installs it, and the harness's stand-ins. The host's /usr is never touched:
-# dracut runs in a private mount namespace over an overlay of /usr that holds
-# the binary and the two modules.
+# real Ignition (30ignition), our dracut module exactly as `make
+# install-dracut install-config` installs it, and the harness's stand-ins.
+# The host's /usr is never touched: dracut runs in a private mount
+# namespace over an overlay of /usr that holds the binary and the two
+# modules.
 #
 # usage: build-initramfs.sh BINARY PROFILE OUTPUT [DROP-IN...]
 # PROFILE names one of dist/profiles/ (fcos, flatcar), installed as the
@@ -27,13 +28,12 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 upper="$scratch/upper"
 install -D -m 0755 "$binary" "$upper/bin/provision-journal"
-install -D -m 0644 "$profile" "$upper/lib/provision-journal/provision-journal.conf"
+# The module and the configuration exactly as a package installs them; the
+# upper layer stands for /usr, so PREFIX is empty.
+make -C "$top" --silent install-dracut install-config DESTDIR="$upper" PREFIX= PROFILE="$2"
 for dropin in "${@:4}"; do
     cat "$dropin" >> "$upper/lib/provision-journal/provision-journal.conf"
 done
-module="$upper/lib/dracut/modules.d/50provision-journal"
-install -D -m 0755 "$top/dist/dracut/50provision-journal/module-setup.sh" "$module/module-setup.sh"
-cp -r "$top/dist/systemd/." "$module/"
 mkdir -p "$upper/lib/dracut/modules.d"
 cp -r "$here/dracut/99provision-journal-harness" "$upper/lib/dracut/modules.d/"
 mkdir -p "$scratch/work"

@@ -11,10 +11,15 @@ use provision_journal::config::{MAX_BUDGET, MAX_DEVICE_TIMEOUT_SEC, MAX_LOCK_TIM
 use provision_journal::simulate::{CUT_POINTS, DEFAULT_CUT_POINT};
 use provision_journal::{Sha256, Stage};
 
+use crate::exit;
+
 /// Where the journal lives when `--journal` is not given.
 pub const DEFAULT_JOURNAL: &str = "/boot/provision-journal";
 
-const ENVIRONMENT: &str = "\
+/// The configuration, environment and kernel arguments the commands read:
+/// the first part of the long help's epilogue, and the man pages' FILES AND
+/// ENVIRONMENT section.
+pub const ENVIRONMENT: &str = "\
 Configuration (systemd-style INI; later files win key by key):
   /usr/lib/provision-journal/provision-journal.conf   the distribution's default
   /etc/provision-journal.conf                         the administrator's
@@ -39,14 +44,47 @@ Kernel command line:
   provision_journal.max_retries=N      overrides [Policy] MaxRetries
   provision_journal.max_planned_reboots=N  overrides [Policy] MaxPlannedReboots
 
-Precedence: flag > kernel argument > configuration file > built-in default.
-Exit statuses are listed in spec/CLI.md.";
+Precedence: flag > kernel argument > configuration file > built-in default.";
+
+/// The width the exit-status table of `--help` is wrapped to.
+const HELP_WIDTH: usize = 80;
+
+/// The epilogue of `--help` (and of `check --help`): [`ENVIRONMENT`], then
+/// every exit status with its meaning, from [`exit::Exit::ALL`].
+fn after_long_help() -> String {
+    format!(
+        "{ENVIRONMENT}\n\nExit statuses:\n{}",
+        exit::status_table(HELP_WIDTH)
+    )
+}
+
+/// What `--version` prints after the program's name: the release, and the
+/// journal format versions it writes and reads.
+fn version() -> String {
+    let read = provision_journal::READ_FORMAT_VERSIONS
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let plural = if provision_journal::READ_FORMAT_VERSIONS.len() == 1 {
+        ""
+    } else {
+        "s"
+    };
+    format!(
+        "{}\njournal format: writes version {}, reads version{plural} {read}",
+        env!("CARGO_PKG_VERSION"),
+        provision_journal::FORMAT_VERSION
+    )
+}
 
 /// Makes first-boot provisioning run once, even if interrupted: records
 /// every stage durably in a journal on /boot, and decides at the next boot
 /// whether a retry is safe.
 #[derive(Debug, Parser)]
-#[command(name = "provision-journal", version, after_long_help = ENVIRONMENT)]
+// Not a doc comment (clap would show it): the long version and the
+// epilogue of --help are added by documented_command, only to be shown.
+#[command(name = "provision-journal", version)]
 pub struct Cli {
     /// The journal file. Given explicitly, it is used as it is, and the
     /// configuration's [Boot] Device is not mounted.
@@ -94,7 +132,6 @@ pub struct Cli {
 pub enum Command {
     /// Before fetch: decide whether provisioning may run on this boot,
     /// record the decision, and exit 0 only if it may.
-    #[command(after_long_help = ENVIRONMENT)]
     Check,
     /// After fetch: record the SHA-256 of the fetched config.
     Fetched(Fetched),
@@ -229,7 +266,21 @@ const JOURNAL_OPTIONS: [(&str, &str); 6] = [
 /// ignored.
 pub fn parse() -> Cli {
     let mut command = Cli::command();
-    let matches = command.get_matches_mut();
+    let matches = match command.try_get_matches_from_mut(std::env::args_os()) {
+        Ok(matches) => matches,
+        Err(error)
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                    | ErrorKind::DisplayVersion
+            ) =>
+        {
+            documented_command().get_matches();
+            unreachable!("clap exits once it showed the help or the version")
+        }
+        Err(error) => error.exit(),
+    };
     if let Some(("simulate", simulate)) = matches.subcommand() {
         let given = |matches: &ArgMatches, id: &str| {
             matches.value_source(id) == Some(ValueSource::CommandLine)
@@ -252,6 +303,18 @@ pub fn parse() -> Cli {
         |matches: &ArgMatches| matches.value_source("journal") == Some(ValueSource::CommandLine);
     cli.journal_given = typed(&matches) || matches.subcommand().is_some_and(|(_, sub)| typed(sub));
     cli
+}
+
+/// The command line with what only `--help`, `--version` and the man pages
+/// show: the version with the journal format versions, and the epilogue
+/// with the environment and every exit status (on the top level and on
+/// `check`). [`parse`] builds it only to show one of them, so a hook does
+/// not pay for formatting them.
+pub fn documented_command() -> clap::Command {
+    Cli::command()
+        .version(version())
+        .after_long_help(after_long_help())
+        .mut_subcommand("check", |check| check.after_long_help(after_long_help()))
 }
 
 /// How `fetched` learns the config's digest.

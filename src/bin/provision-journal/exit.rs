@@ -14,9 +14,25 @@ use provision_journal::storage::StorageError;
 use provision_journal::{FsStorage, JournalError};
 use rustix::io::Errno;
 
-/// Why the command exits, as a number scripts and units can act on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Exit {
+/// Defines [`Exit`] and [`Exit::ALL`] from one list: each status's
+/// documentation is also its meaning in `--help` and in the man page.
+macro_rules! exit_statuses {
+    ($($(#[doc = $doc:literal])+ $variant:ident = $status:literal,)+) => {
+        /// Why the command exits, as a number scripts and units can act on.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Exit {
+            $($(#[doc = $doc])+ $variant = $status,)+
+        }
+
+        impl Exit {
+            /// Every status, in increasing order, with its meaning in words
+            /// (the variant's documentation).
+            pub const ALL: &[(Exit, &str)] = &[$((Exit::$variant, concat!($($doc),+)),)+];
+        }
+    };
+}
+
+exit_statuses! {
     /// Success; for `check`, provisioning may go on.
     Ok = 0,
     /// A usage error: clap's own, or a configuration file that is wrong.
@@ -39,7 +55,7 @@ pub enum Exit {
     /// The journal path is a symlink, directory, FIFO or other non-file,
     /// or, for a writer, a file with more than one hard link.
     NotRegularFile = 22,
-    /// Another process holds the journal's lock.
+    /// Another process held the journal's lock for the whole lock timeout.
     Locked = 23,
     /// `dump`: the journal ends in a torn tail (the trace of an interrupted
     /// append; `check` handles it). Everything before it was shown.
@@ -61,7 +77,9 @@ pub enum Exit {
     NoSpace = 44,
     /// `fdatasync` failed: the record may not be durable; not retried.
     SyncFailed = 45,
-    /// The boot ID, kernel command line or firstboot stamp could not be read.
+    /// The boot ID, kernel command line or firstboot stamp could not be read,
+    /// or an override (`PROVISION_JOURNAL_*`, a budget's kernel argument) is
+    /// malformed.
     BootContext = 50,
     /// The `--boot-device` did not appear in time.
     BootDeviceMissing = 51,
@@ -78,9 +96,49 @@ pub enum Exit {
     ConfigTooLarge = 55,
 }
 
+/// The status Rust's runtime exits with after a panic: an internal error.
+/// No variant of [`Exit`] is returned with it.
+pub const PANIC: (u8, &str) = (101, "An internal error (a panic); please report it.");
+
+impl Exit {
+    /// The status as a number.
+    pub fn status(self) -> u8 {
+        self as u8
+    }
+}
+
+/// The exit statuses as a table for `--help`: one entry per status, each
+/// meaning wrapped to `width` columns under a hanging indent.
+pub fn status_table(width: usize) -> String {
+    let rows = Exit::ALL
+        .iter()
+        .map(|(exit, meaning)| (exit.status(), *meaning))
+        .chain([PANIC]);
+    let mut table = String::new();
+    for (status, meaning) in rows {
+        let mut line = format!("  {status:>3}  ");
+        let indent = line.len();
+        for word in meaning.split_whitespace() {
+            if line.len() > indent && line.len() + 1 + word.len() > width {
+                table.push_str(line.trim_end());
+                table.push('\n');
+                line = " ".repeat(indent);
+            }
+            if line.len() > indent {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        table.push_str(&line);
+        table.push('\n');
+    }
+    table.pop();
+    table
+}
+
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
-        ExitCode::from(exit as u8)
+        ExitCode::from(exit.status())
     }
 }
 

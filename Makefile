@@ -1,0 +1,105 @@
+# Builds and installs provision-journal the way a distribution packages it.
+#
+#   make                    the release binary (target/release/provision-journal)
+#   make static             the same, linked statically against musl
+#   make check              the tests (cargo test)
+#   make install DESTDIR=… PREFIX=/usr [PROFILE=fcos] [STATIC=1]
+#
+# install runs one target per artifact: install-bin, install-man,
+# install-dracut, install-config, install-completions. The dracut module,
+# the configuration file and the binary's own paths assume PREFIX=/usr
+# (dracut reads /usr/lib/dracut, the binary /usr/lib/provision-journal, the
+# module installs /usr/bin/provision-journal into the initramfs).
+
+DESTDIR ?=
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+CONFDIR ?= $(PREFIX)/lib/provision-journal
+DRACUTMODDIR ?= $(PREFIX)/lib/dracut/modules.d/50provision-journal
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+# The configuration installed as $(CONFDIR)/provision-journal.conf: one of
+# dist/profiles/ (fcos: Fedora CoreOS and RHCOS; flatcar: Flatcar-style).
+PROFILE ?= fcos
+# STATIC=1 installs the static musl build (make static) instead.
+STATIC ?= 0
+
+CARGO ?= cargo
+CARGO_FLAGS ?= --locked
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+MUSL_TARGET ?= $(shell uname -m)-unknown-linux-musl
+GENERATED := $(TARGET_DIR)/packaging
+
+ifeq ($(STATIC),1)
+BUILD := static
+BINARY := $(TARGET_DIR)/$(MUSL_TARGET)/release/provision-journal
+else
+BUILD := all
+BINARY := $(TARGET_DIR)/release/provision-journal
+endif
+
+# The generator of man pages and completions (the packaging feature): a
+# debug build, it only runs here.
+PACKAGING := $(CARGO) run $(CARGO_FLAGS) --quiet --features packaging --bin provision-journal-packaging --
+
+.PHONY: all
+all:
+	$(CARGO) build $(CARGO_FLAGS) --release --bin provision-journal
+
+# A static binary needs no libraries in the initramfs and starts faster
+# (no dynamic loader): see benches/RESULTS.md. Needs the Rust target
+# (rustup target add $(MUSL_TARGET)); no C toolchain for musl.
+.PHONY: static
+static:
+	$(CARGO) build $(CARGO_FLAGS) --release --bin provision-journal --target $(MUSL_TARGET)
+
+.PHONY: check
+check:
+	$(CARGO) test $(CARGO_FLAGS)
+
+.PHONY: man
+man:
+	rm -rf $(GENERATED)/man
+	$(PACKAGING) man $(GENERATED)/man >/dev/null
+
+.PHONY: completions
+completions:
+	rm -rf $(GENERATED)/completions
+	$(PACKAGING) completions $(GENERATED)/completions >/dev/null
+
+.PHONY: install
+install: install-bin install-man install-dracut install-config install-completions
+
+.PHONY: install-bin
+install-bin: $(BUILD)
+	install -D -m 0755 $(BINARY) $(DESTDIR)$(BINDIR)/provision-journal
+
+.PHONY: install-man
+install-man: man
+	install -d -m 0755 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(GENERATED)/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+
+# The dracut module: module-setup.sh and everything in dist/systemd/ (units,
+# drop-in directories, the two helper scripts), which module-setup.sh
+# copies into the initramfs; executables keep their mode.
+.PHONY: install-dracut
+install-dracut:
+	install -D -m 0755 dist/dracut/50provision-journal/module-setup.sh $(DESTDIR)$(DRACUTMODDIR)/module-setup.sh
+	find dist/systemd -type f | sort | while read -r file; do \
+	    if [ -x "$$file" ]; then mode=0755; else mode=0644; fi; \
+	    install -D -m "$$mode" "$$file" "$(DESTDIR)$(DRACUTMODDIR)/$${file#dist/systemd/}" || exit 1; \
+	done
+
+.PHONY: install-config
+install-config:
+	@test -f dist/profiles/$(PROFILE).conf || { echo "no profile dist/profiles/$(PROFILE).conf (PROFILE=fcos or flatcar)" >&2; exit 1; }
+	install -D -m 0644 dist/profiles/$(PROFILE).conf $(DESTDIR)$(CONFDIR)/provision-journal.conf
+
+.PHONY: install-completions
+install-completions: completions
+	install -D -m 0644 $(GENERATED)/completions/provision-journal.bash $(DESTDIR)$(BASHCOMPDIR)/provision-journal
+	install -D -m 0644 $(GENERATED)/completions/_provision-journal $(DESTDIR)$(ZSHCOMPDIR)/_provision-journal
+	install -D -m 0644 $(GENERATED)/completions/provision-journal.fish $(DESTDIR)$(FISHCOMPDIR)/provision-journal.fish

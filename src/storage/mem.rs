@@ -16,12 +16,10 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use super::{Access, Storage, StorageError};
 
-#[cfg(feature = "testing")]
 mod crash;
 #[cfg(feature = "testing")]
 mod faults;
 
-#[cfg(feature = "testing")]
 pub use self::crash::{CrashState, Fill, SECTOR_SIZES, Tearing};
 #[cfg(feature = "testing")]
 pub use self::faults::{Attempt, Fault, FaultKind};

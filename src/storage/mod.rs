@@ -11,8 +11,8 @@ mod mem;
 
 pub use fs::FsStorage;
 #[cfg(feature = "testing")]
-pub use mem::{Attempt, CrashState, Fault, FaultKind, Fill, MemDisk, SECTOR_SIZES, Tearing};
-pub use mem::{MemStorage, Op, OpKind};
+pub use mem::{Attempt, Fault, FaultKind};
+pub use mem::{CrashState, Fill, MemDisk, MemStorage, Op, OpKind, SECTOR_SIZES, Tearing};
 
 use camino::Utf8Path;
 

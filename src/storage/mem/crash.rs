@@ -1,7 +1,8 @@
-//! Crash states (with the `testing` feature): every state a power cut may
-//! leave on disk after the logged operations, under the ALICE file-system
-//! model (see `spec/FORMAT.md`, "Crash model this journal is proven
-//! against").
+//! Crash states: every state a power cut may leave on disk after the logged
+//! operations, under the ALICE file-system model (see `spec/FORMAT.md`,
+//! "Crash model this journal is proven against"). `simulate` cuts its power
+//! through them, so they ship; the fault injection the tests add stays
+//! behind the `testing` feature.
 
 use super::{MemDisk, MemStorage, Op};
 

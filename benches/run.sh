@@ -156,7 +156,7 @@ meets() { awk -v v="$1" -v g="$2" 'BEGIN { print (v <= g) ? "met" : "**missed**"
 iqr() { echo "$(lat "$1" 3)–$(lat "$1" 4)"; }
 # "0.82× shell (IQR 0.78–0.86, met)" for contender $1 against $2, goal $3.
 versus() {
-    printf '%.2f× %s (IQR %.2f–%.2f, %s)' "$(pair "$1" "$2" 4)" "$2" "$(pair "$1" "$2" 5)" "$(pair "$1" "$2" 6)" "$(meets "$(pair "$1" "$2" 4)" "$3")"
+    printf '%.3g× %s (IQR %.2f–%.2f, %s)' "$(pair "$1" "$2" 4)" "$2" "$(pair "$1" "$2" 5)" "$(pair "$1" "$2" 6)" "$(meets "$(pair "$1" "$2" 4)" "$3")"
 }
 row "1 hook latency" "default build (glibc, dynamic): \`begin disks\` on a $history_records-record journal ($(stat -c %s "$prepared") B), appending $record_len B: median $(lat provision-journal 2) µs (IQR $(iqr provision-journal)), $(pair provision-journal floor 7) µs over the floor; \`sh -c 'printf … >> F && sync F'\`: $(lat shell 2) µs ($(iqr shell)); floor (static C: open, write, fdatasync): $(lat floor 2) µs ($(iqr floor)), of which starting a static process: $(lat start 2) µs ($(iqr start)); $runs interleaved rounds; ratios are medians of per-round ratios" "≤ 0.7× shell, ≤ 1.2× floor" "$(versus provision-journal shell 0.7), $(versus provision-journal floor 1.2)"
 if [ -n "$static_bin" ]; then
@@ -204,7 +204,7 @@ dev_flushes() { awk -v name="$1" -v col="$2" '$1 == "flushes" && $2 == name { pr
 ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
 dev_time() { echo "$(ms "$(dev "$1" 2)") ms (IQR $(ms "$(dev "$1" 3)")–$(ms "$(dev "$1" 4)")), $(dev_flushes "$1" 3) flushes (range $(dev_flushes "$1" 6)–$(dev_flushes "$1" 7))"; }
 dev_versus() {
-    printf '%.2f× %s (IQR %.2f–%.2f, %s)' "$(dev_pair "$1" "$2" 4)" "$2" "$(dev_pair "$1" "$2" 5)" "$(dev_pair "$1" "$2" 6)" "$(meets "$(dev_pair "$1" "$2" 4)" "$3")"
+    printf '%.3g× %s (IQR %.2f–%.2f, %s)' "$(dev_pair "$1" "$2" 4)" "$2" "$(dev_pair "$1" "$2" 5)" "$(dev_pair "$1" "$2" 6)" "$(meets "$(dev_pair "$1" "$2" 4)" "$3")"
 }
 flush_goal() { awk -v a="$(dev_flushes "$1" 3)" -v f="$(dev_flushes floor 3)" 'BEGIN { printf "%s flushes vs the floor'"'"'s %s (%s)", a, f, (a <= f) ? "met" : "**missed**" }'; }
 row "1r real path" "\`--boot-device\` (what the units run), default build: \`begin disks\` on the same journal, median $(dev_time provision-journal); \`sh -c 'mount; printf … >> F; sync F; umount'\`: $(dev_time shell); floor (static C: mount, open, write, fdatasync, umount): $(dev_time floor); the floor mounted with \`noatime\`: $(dev_time floor-noatime), with \`lazytime\`: $(dev_time floor-lazytime); the floor itself is $(printf '%.2f' "$(dev_pair floor shell 4)")× the shell (IQR $(printf '%.2f–%.2f' "$(dev_pair floor shell 5)" "$(dev_pair floor shell 6)")); ext4 (384 MiB, mkfs.ext4 defaults) on its own loop device; $device_runs interleaved rounds; flushes are medians per hook of the device's completed flush requests, with their range" "≤ 0.7× shell, ≤ 1.2× floor, flushes ≤ floor" "$(dev_versus provision-journal shell 0.7), $(dev_versus provision-journal floor 1.2), $(flush_goal provision-journal)"

@@ -469,3 +469,33 @@ fn copy_store_path_is_beside_the_journal() {
     );
     assert_eq!(MemCopyStore::new().path(), "provision-journal.config");
 }
+
+#[test]
+fn a_stopped_attempt_records_the_refusal_of_the_boot_that_removes_its_copy() {
+    // A crash between the poisoning record and the copy's removal: the next
+    // boot's `check` removes the copy and still records that it refused.
+    let mut machine = Machine::new();
+    started(&mut machine);
+    machine.keep(A).unwrap();
+    machine.append(Event::StageBegan {
+        stage: Stage::Disks,
+    });
+    machine.boot += 1;
+    let mut clock = provision_journal::FixedClock::new(BootId([machine.boot; 16]), 0);
+    let _ = hooks::check(&mut machine.journal, &context(machine.boot), &mut clock).unwrap();
+    assert_eq!(machine.journal.progress().state, State::Poisoned);
+    assert!(machine.store.has_copy());
+
+    let refused_before = machine.journal.progress().refused_boots;
+    let verdict = machine.check();
+    assert!(!verdict.may_proceed(), "{verdict:?}");
+    assert!(
+        !machine.store.has_copy(),
+        "the poisoned attempt's copy stayed"
+    );
+    assert_eq!(
+        machine.journal.progress().refused_boots,
+        refused_before + 1,
+        "the refusing boot was not recorded"
+    );
+}

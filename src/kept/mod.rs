@@ -251,10 +251,12 @@ pub fn keep<S: Storage, C: CopyStore>(
 
 /// `check` with the kept copy: classifies the boot and records the
 /// decision ([`hooks::check`]), tidying the copy around it ([`tidy`]).
-/// The tidy runs before the decision too when that cannot change it: when
-/// no attempt is open (a reset left a copy named, and a new attempt starts
-/// only once it is removed), or when the journal has no torn tail (whose
-/// repair would hide it from the classifier). Returns the decision and the
+/// The tidy runs before the decision too when no attempt is open (a reset
+/// left a copy named, and a new attempt starts only once it is removed).
+/// Otherwise it runs after the decision only: a removal recorded first
+/// would be this boot's last record, so the classifier would not record a
+/// refusal for this boot, and a torn tail's repair would hide it from the
+/// classifier. The restore runs after both. Returns the decision and the
 /// causes of the removals recorded.
 ///
 /// # Errors
@@ -268,7 +270,7 @@ pub fn check<S: Storage, C: CopyStore>(
     clock: &mut impl Clock,
 ) -> Result<(Decision, Vec<RemovalCause>), KeptError> {
     let mut removed = Vec::new();
-    if journal.progress().awaits_attempt() || journal.torn_tail().is_none() {
+    if journal.progress().awaits_attempt() {
         removed.extend(tidy(journal, store, keeping, false, clock.stamp())?);
     }
     let decision = hooks::check(journal, context, clock)?;

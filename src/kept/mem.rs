@@ -14,30 +14,9 @@ use std::io;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::{CopyContent, CopyStore};
+use super::{CopyContent, CopyStep, CopyStore};
 use crate::classify::CopyOnDisk;
 use crate::storage::StorageError;
-
-/// One operation, as [`MemCopyStore`] logged it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CopyOp {
-    /// `lstat` of the copy.
-    Inspect,
-    /// Read of the copy.
-    Read,
-    /// Created and wrote the temporary file.
-    WriteTemp,
-    /// `fdatasync` of the temporary file.
-    SyncTemp,
-    /// Renamed it over the copy.
-    Rename,
-    /// Unlinked the temporary file.
-    RemoveTemp,
-    /// Unlinked the copy.
-    RemoveCopy,
-    /// `fsync` of the directory.
-    SyncDir,
-}
 
 /// A name in the directory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -69,7 +48,7 @@ pub struct MemCopyStore {
     live: BTreeMap<Name, Node>,
     durable: BTreeMap<Name, Node>,
     pending: Vec<DirOp>,
-    ops: Vec<CopyOp>,
+    ops: Vec<CopyStep>,
     fail_at: Option<usize>,
 }
 
@@ -147,7 +126,7 @@ impl MemCopyStore {
     }
 
     /// Every operation done (or tried) so far.
-    pub fn ops(&self) -> &[CopyOp] {
+    pub fn ops(&self) -> &[CopyStep] {
         &self.ops
     }
 
@@ -209,7 +188,7 @@ impl MemCopyStore {
         states
     }
 
-    fn op(&mut self, op: CopyOp) -> Result<(), StorageError> {
+    fn op(&mut self, op: CopyStep) -> Result<(), StorageError> {
         let index = self.ops.len();
         self.ops.push(op);
         if self.fail_at.is_some_and(|at| index >= at) {
@@ -230,7 +209,7 @@ impl CopyStore for MemCopyStore {
     }
 
     fn inspect(&mut self) -> Result<CopyOnDisk, StorageError> {
-        self.op(CopyOp::Inspect)?;
+        self.op(CopyStep::Inspect)?;
         Ok(match self.live.get(&Name::Copy) {
             None => CopyOnDisk::Absent,
             Some(Node::Symlink) => CopyOnDisk::NotRegular,
@@ -241,7 +220,7 @@ impl CopyStore for MemCopyStore {
     }
 
     fn read(&mut self, limit: u64) -> Result<CopyContent, StorageError> {
-        self.op(CopyOp::Read)?;
+        self.op(CopyStep::Read)?;
         Ok(match self.live.get(&Name::Copy) {
             None => CopyContent::Absent,
             Some(Node::Symlink) => CopyContent::NotRegular {
@@ -255,7 +234,7 @@ impl CopyStore for MemCopyStore {
     }
 
     fn write_temp(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
-        self.op(CopyOp::WriteTemp)?;
+        self.op(CopyStep::WriteTemp)?;
         if self.live.contains_key(&Name::Temp) {
             return Err(io::Error::from(io::ErrorKind::AlreadyExists).into());
         }
@@ -270,7 +249,7 @@ impl CopyStore for MemCopyStore {
     }
 
     fn sync_temp(&mut self) -> Result<(), StorageError> {
-        self.op(CopyOp::SyncTemp)?;
+        self.op(CopyStep::SyncTemp)?;
         let mark = |node: Option<&mut Node>| {
             if let Some(Node::File { synced, .. }) = node {
                 *synced = true;
@@ -288,7 +267,7 @@ impl CopyStore for MemCopyStore {
     }
 
     fn rename_temp(&mut self) -> Result<(), StorageError> {
-        self.op(CopyOp::Rename)?;
+        self.op(CopyStep::Rename)?;
         if !self.live.contains_key(&Name::Temp) {
             return Err(io::Error::from(io::ErrorKind::NotFound).into());
         }
@@ -297,7 +276,7 @@ impl CopyStore for MemCopyStore {
     }
 
     fn remove_temp(&mut self) -> Result<bool, StorageError> {
-        self.op(CopyOp::RemoveTemp)?;
+        self.op(CopyStep::RemoveTemp)?;
         if !self.live.contains_key(&Name::Temp) {
             return Ok(false);
         }
@@ -306,7 +285,7 @@ impl CopyStore for MemCopyStore {
     }
 
     fn remove_copy(&mut self) -> Result<bool, StorageError> {
-        self.op(CopyOp::RemoveCopy)?;
+        self.op(CopyStep::RemoveCopy)?;
         if !self.live.contains_key(&Name::Copy) {
             return Ok(false);
         }
@@ -315,7 +294,7 @@ impl CopyStore for MemCopyStore {
     }
 
     fn sync_dir(&mut self) -> Result<(), StorageError> {
-        self.op(CopyOp::SyncDir)?;
+        self.op(CopyStep::SyncDir)?;
         for op in std::mem::take(&mut self.pending) {
             apply(&mut self.durable, &op);
         }

@@ -36,7 +36,7 @@ mod mem;
 
 pub use fs::FsCopyStore;
 #[cfg(feature = "testing")]
-pub use mem::{CopyOp, MemCopyStore};
+pub use mem::MemCopyStore;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -111,7 +111,8 @@ pub trait CopyStore {
     fn sync_dir(&mut self) -> Result<(), StorageError>;
 }
 
-/// The step of the protocol that failed.
+/// A step of the copy's protocol: the one that failed, or one the
+/// in-memory store logged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CopyStep {
     /// Looking at the copy.

@@ -8,6 +8,12 @@ Ignition's disks stage). Each boot is one QEMU process under TCG with the
 serial console on a pipe; a power cut is SIGKILL of that process the moment
 a console line matches, which loses the guest's page cache but keeps every
 write QEMU already made to the images (a disk with a non-volatile cache).
+
+A snapshot is the same cut without ending the boot: the process is stopped
+(SIGSTOP) the moment its line matches, the image files are copied, and it
+goes on (SIGCONT). The copies hold exactly what a SIGKILL at that moment
+would have left, so one boot yields the disks of a power cut at every point
+it passes, and a later machine boots from each (`Machine(..., start=...)`).
 """
 
 import os
@@ -50,6 +56,17 @@ FCOS_CACHE = BootProfile("fcos-cache", "ext4", "boot", "ignition.firstboot", "ig
 
 
 @dataclass
+class Snapshot:
+    """The disks as a power cut at one console line would have left them."""
+
+    name: str
+    line: str
+    disk: str
+    data: str
+    extra_kargs: list  # the kernel arguments applied before that line
+
+
+@dataclass
 class Boot:
     """What one boot showed: its console, how it ended, and when."""
 
@@ -60,6 +77,8 @@ class Boot:
     times: list = field(default_factory=list)  # seconds since QEMU start, per line
     cut_at: str | None = None  # the pattern whose line triggered the cut
     cut_line: str | None = None
+    snapshots: dict = field(default_factory=dict)  # name -> Snapshot
+    snapshot_lines: dict = field(default_factory=dict)  # name -> index into lines
     ended: str = "running"  # cut, poweroff, reboot, emergency, timeout, qemu-exit
     wall: float = 0.0
 
@@ -80,19 +99,25 @@ class Boot:
 class Machine:
     """A fresh pair of disks in `workdir`, booted as often as a scenario asks."""
 
-    def __init__(self, assets, workdir, profile=FCOS, name="machine"):
+    def __init__(self, assets, workdir, profile=FCOS, name="machine", start=None):
+        """A new machine, or with `start` (a Snapshot) one whose disks are
+        a copy of that snapshot's."""
         self.assets = assets
         self.workdir = workdir
         self.profile = profile
         self.name = name
         self.boots = []
-        self.extra_kargs = []
+        self.extra_kargs = list(start.extra_kargs) if start else []
         os.makedirs(workdir, exist_ok=True)
         self.disk = os.path.join(workdir, "disk.img")
         self.data = os.path.join(workdir, "data.img")
-        shutil.copyfile(assets.disk_template(profile), self.disk)
-        with open(self.data, "wb") as f:
-            f.truncate(64 * 1024 * 1024)
+        if start is not None:
+            copy_image(start.disk, self.disk)
+            copy_image(start.data, self.data)
+        else:
+            shutil.copyfile(assets.disk_template(profile), self.disk)
+            with open(self.data, "wb") as f:
+                f.truncate(64 * 1024 * 1024)
 
     # -- booting ---------------------------------------------------------
 
@@ -112,10 +137,11 @@ class Machine:
             args.append(self.profile.firstboot_arg)
         return " ".join(args + list(self.extra_kargs) + list(extra))
 
-    def boot(self, config, cut_at=None, firstboot=True, extra=(), timeout=420):
+    def boot(self, config, cut_at=None, firstboot=True, extra=(), timeout=420, snapshots=()):
         """Boots once with `config` on fw_cfg. `cut_at` is a list of console
         substrings: the first line containing any of them cuts the power at
-        once. Returns the Boot."""
+        once. `snapshots` is a list of (name, substring): the first line
+        containing each takes a snapshot named so. Returns the Boot."""
         number = len(self.boots) + 1
         cmdline = self.cmdline(firstboot, extra)
         boot = Boot(number, cmdline, os.path.basename(config))
@@ -151,6 +177,11 @@ class Machine:
                 boot.lines.append(line)
                 boot.times.append(now)
                 log.write(f"[{now:7.2f}] {line}\n")
+                for snap_name, pattern in snapshots:
+                    if snap_name not in boot.snapshots and pattern in line and boot.ended == "running":
+                        boot.snapshots[snap_name] = self._snapshot(proc, boot, snap_name, line)
+                        boot.snapshot_lines[snap_name] = len(boot.lines) - 1
+                        log.write(f"# snapshot {snap_name!r} at {now:.2f}s\n")
                 if cut_at and boot.ended == "running":
                     hit = next((p for p in cut_at if p in line), None)
                     if hit is not None:
@@ -167,6 +198,20 @@ class Machine:
         self._apply_kargs(boot)
         self.boots.append(boot)
         return boot
+
+    def _snapshot(self, proc, boot, name, line):
+        """Stops the guest, copies its disks, lets it go on."""
+        directory = os.path.join(self.workdir, "snapshots", name)
+        os.makedirs(directory, exist_ok=True)
+        os.kill(proc.pid, signal.SIGSTOP)
+        try:
+            disk = os.path.join(directory, "disk.img")
+            data = os.path.join(directory, "data.img")
+            copy_image(self.disk, disk)
+            copy_image(self.data, data)
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        return Snapshot(name, line, disk, data, kargs_after(self.extra_kargs, boot.lines))
 
     @staticmethod
     def _timeout(proc, boot):
@@ -189,24 +234,18 @@ class Machine:
     def _apply_kargs(self, boot):
         """The harness's boot loader: kernel arguments the kargs helper
         stand-in applied are on every later boot's command line."""
-        for line in boot.lines:
-            m = re.search(r"PJ-HARNESS: karg add (\S+)", line)
-            if m and m.group(1) not in self.extra_kargs:
-                self.extra_kargs.append(m.group(1))
-            m = re.search(r"PJ-HARNESS: karg remove (\S+)", line)
-            if m and m.group(1) in self.extra_kargs:
-                self.extra_kargs.remove(m.group(1))
+        self.extra_kargs = kargs_after(self.extra_kargs, boot.lines)
 
     # -- reading the boot partition on the host ---------------------------
 
-    def boot_partition(self):
-        """A copy of the boot partition's bytes, cut out of disk.img, as the
-        kernel would see it at the next mount: for ext4, its journal is
-        replayed first (debugfs reads the home locations only, and after a
-        cut a record that fdatasync made durable may still sit in the ext4
-        journal alone)."""
+    def boot_partition(self, disk=None):
+        """A copy of the boot partition's bytes, cut out of disk.img (or
+        `disk`), as the kernel would see it at the next mount: for ext4, its
+        journal is replayed first (debugfs reads the home locations only, and
+        after a cut a record that fdatasync made durable may still sit in the
+        ext4 journal alone)."""
         path = os.path.join(self.workdir, "boot.part")
-        with open(self.disk, "rb") as src, open(path, "wb") as dst:
+        with open(disk or self.disk, "rb") as src, open(path, "wb") as dst:
             src.seek(BOOT_START * SECTOR)
             dst.write(src.read(BOOT_SECTORS * SECTOR))
         if self.profile.fs == "ext4":
@@ -216,9 +255,10 @@ class Machine:
                                    f"{fsck.stdout}{fsck.stderr}")
         return path
 
-    def read_file(self, name):
-        """The bytes of `name` on the boot partition, or None if absent."""
-        part = self.boot_partition()
+    def read_file(self, name, disk=None):
+        """The bytes of `name` on the boot partition (of disk.img, or of
+        `disk`), or None if absent."""
+        part = self.boot_partition(disk)
         out = os.path.join(self.workdir, "extracted")
         if os.path.exists(out):
             os.unlink(out)
@@ -245,12 +285,14 @@ class Machine:
         return "File not found" not in (out.stderr + out.stdout)
 
 
-    def journal_path(self):
-        """The journal copied out of the image, or None if there is none."""
-        data = self.read_file(self.profile.journal)
+    def journal_path(self, disk=None, label=None):
+        """The journal copied out of the image (or `disk`), or None if there
+        is none."""
+        data = self.read_file(self.profile.journal, disk)
         if data is None:
             return None
-        path = os.path.join(self.workdir, f"journal.after-boot{len(self.boots)}")
+        label = label or f"after-boot{len(self.boots)}"
+        path = os.path.join(self.workdir, f"journal.{label}")
         with open(path, "wb") as f:
             f.write(data)
         return path
@@ -274,3 +316,22 @@ class Machine:
         with open(part, "rb") as src, open(self.disk, "r+b") as dst:
             dst.seek(BOOT_START * SECTOR)
             dst.write(src.read())
+
+
+def kargs_after(kargs, lines):
+    """The kernel arguments after the kargs helper stand-in's console
+    `lines` added and removed some."""
+    kargs = list(kargs)
+    for line in lines:
+        m = re.search(r"PJ-HARNESS: karg add (\S+)", line)
+        if m and m.group(1) not in kargs:
+            kargs.append(m.group(1))
+        m = re.search(r"PJ-HARNESS: karg remove (\S+)", line)
+        if m and m.group(1) in kargs:
+            kargs.remove(m.group(1))
+    return kargs
+
+
+def copy_image(src, dst):
+    """A copy of a raw disk image that keeps its holes."""
+    subprocess.run(["cp", "--sparse=always", src, dst], check=True)

@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from assets import Assets  # noqa: E402
-from machine import FCOS, FCOS_CACHE, ROOT_MARKER, BootProfile, Machine  # noqa: E402
+from machine import FCOS, FCOS_CACHE, ROOT_MARKER, BootProfile, Machine, Snapshot  # noqa: E402
 from figures import summary as hook_figures  # noqa: E402
 from oracle import RED_LINE_STAGES, VERDICTS, expected_verdict  # noqa: E402
 
@@ -80,15 +81,70 @@ def expect(cond, what):
         raise Failure(what)
 
 
+class Fixtures:
+    """Boots that several scenarios start from, each booted once: the first
+    scenario that needs one boots it, the others wait for it and start from
+    copies of its disks."""
+
+    def __init__(self, assets, workroot):
+        self.assets = assets
+        self.workroot = workroot
+        self._lock = threading.Lock()
+        self._locks = {}
+        self._made = {}
+
+    def get(self, name, make):
+        with self._lock:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:
+            if name not in self._made:
+                try:
+                    self._made[name] = (True, make())
+                except Exception as error:  # every scenario that needs it fails with it
+                    self._made[name] = (False, error)
+        ok, value = self._made[name]
+        if not ok:
+            raise Failure(f"the shared boot {name!r} failed: {value}")
+        return value
+
+    def first_boot(self, profile):
+        """A new machine's first boot of config A, which completes, with a
+        snapshot at every cut point it passes (CUT_POINTS, or the profile's
+        own list). Returns its Context and Boot."""
+        def make():
+            ctx = Context(self, os.path.join(self.workroot, f"_first-boot-{profile.name}"),
+                          profile, f"first boot ({profile.name})")
+            points = PROFILE_CUT_POINTS.get(profile.name, CUT_POINTS)
+            boot, dump = ctx.boot(snapshots=points)
+            ctx.expect_provisioned(boot, dump)
+            return ctx, boot
+        return self.get(f"first-boot-{profile.name}", make)
+
+
 class Context:
     """One scenario's machine, its tool, and what it has checked."""
 
-    def __init__(self, assets, workdir, profile, name):
-        self.assets = assets
-        self.machine = Machine(assets, workdir, profile, name)
+    def __init__(self, fixtures, workdir, profile, name):
+        self.fixtures = fixtures
+        self.assets = fixtures.assets
+        self.workdir = workdir
+        self.profile = profile
+        self.machine = Machine(self.assets, workdir, profile, name)
         self.name = name
         self.notes = []
         self.dumps = [None]  # the journal's dump --json before boot 1, after each boot
+
+    def start_from(self, snapshot, lines=()):
+        """Replaces the machine by one whose disks are `snapshot`'s, as a
+        power cut at its line left them. `lines` is the console up to that
+        line: every mutating stage it shows running must have its `begin`
+        record in the snapshot's journal."""
+        self.machine = Machine(self.assets, self.workdir, self.profile, self.name, start=snapshot)
+        before, _ = self.dump()
+        self.dumps = [before]
+        self._check_stage_intents(f"the boot cut at {snapshot.name}", lines, new_records(None, before))
+        self.notes.append(f"starts from a cut at {snapshot.name}" if snapshot.line
+                          else f"starts from the disks of the {snapshot.name}")
 
     def tool(self, *args, env=None):
         full_env = dict(os.environ)
@@ -109,7 +165,7 @@ class Context:
 
     # -- one boot, checked against the spec --------------------------------
 
-    def boot(self, config="a.ign", cut=None, firstboot=True, extra=(), rerun=None):
+    def boot(self, config="a.ign", cut=None, firstboot=True, extra=(), rerun=None, snapshots=()):
         """Boots, then checks the boot against the oracle. Returns the boot
         and the journal's dump after it."""
         before = self.dumps[-1]
@@ -118,7 +174,7 @@ class Context:
         if cut is not None:
             cut_at = [dict(CUT_POINTS)[cut]]
         boot = self.machine.boot(os.path.join(CONFIGS, config), cut_at=cut_at,
-                                 firstboot=firstboot, extra=extra)
+                                 firstboot=firstboot, extra=extra, snapshots=snapshots)
         self.notes.append(f"boot {boot.number}: {boot.ended} after {boot.wall:.0f}s"
                           + (f" (cut {cut})" if cut else ""))
         expect(boot.ended != "timeout", f"boot {boot.number} timed out")
@@ -127,7 +183,7 @@ class Context:
         new = new_records(before, after)
         if firstboot:
             self._check_verdict(boot, expected, new, cut)
-        self._check_stage_intents(boot, new)
+        self._check_stage_intents(f"boot {boot.number}", boot.lines, new)
         self._check_console_truth(boot, expected)
         if boot.has(ROOT_MARKER):
             self.notes.append(f"boot {boot.number} hooks: {hook_figures(boot.lines)}")
@@ -190,18 +246,18 @@ class Context:
                 expect(boot.ended == "emergency",
                        f"boot {n}: {verdict} should stop in emergency mode, it ended {boot.ended}")
 
-    def _check_stage_intents(self, boot, new):
+    def _check_stage_intents(self, which, lines, new):
         """No mutating stage ran before its begin record was durable: every
         stage the console shows running has its record in the journal."""
         began = {r["event"]["stage"] for r in new if r["event"]["kind"] == "stage_began"}
-        for line in boot.lines:
+        for line in lines:
             if "the attempt is now poisoned" in line:
                 break  # Ignition's teardown (umount) runs in a stopped attempt too
             m = STAGE_LINE.search(line)
             if m and m.group(1) in MUTATING:
                 expect(m.group(1) in began,
-                       f"boot {boot.number}: Ignition ran {m.group(1)} but the journal has no "
-                       f"`begin {m.group(1)}` from this boot")
+                       f"{which}: Ignition ran {m.group(1)} but the journal has no "
+                       f"`begin {m.group(1)}` from that boot")
 
     # -- what a completed provisioning looks like ---------------------------
 
@@ -242,12 +298,29 @@ def kinds(dump):
 
 # -- the scenarios -------------------------------------------------------------
 
+def completed(ctx, profile=FCOS):
+    """The shared first boot of `profile`, which completed, and its disks
+    after it."""
+    first, boot = ctx.fixtures.first_boot(profile)
+    final = Snapshot("completed first boot", None, first.machine.disk, first.machine.data,
+                     list(first.machine.extra_kargs))
+    return first, boot, final
+
+
 def scenario_clean(ctx):
-    """A clean first boot completes; the completed disk booted again as a
-    first boot is refused (exit 12) without running a stage."""
-    boot, dump = ctx.boot()
-    ctx.expect_provisioned(boot, dump)
+    """A clean first boot completes, with `check` ordered after udev (it
+    starts only once udev has the boot device, so none of its own device
+    budget is spent polling); the completed disk booted again as a first
+    boot is refused (exit 12) without running a stage."""
+    first, boot, final = completed(ctx)
+    ctx.notes += first.notes
+    dump = first.dumps[-1]
     expect(not dump["anomalies"], f"anomalies in a clean boot: {dump['anomalies']}")
+    started = boot.first("Starting provision-journal-check.service")
+    udev = boot.first("Started systemd-udevd.service")
+    expect(started is not None and udev is not None and udev < started,
+           f"check started at {started}s, before udevd ({udev}s)")
+    ctx.start_from(final)
     boot, dump = ctx.boot()
     ctx.expect_stopped(boot, dump, "complete")
 
@@ -300,13 +373,9 @@ def scenario_planned_reboot(ctx):
     expect(not dump["anomalies"], f"a planned reboot reported as an anomaly: {dump['anomalies']}")
 
 
-def scenario_reset(ctx):
-    """Cut after `begin disks`: fatal on the next boot. An operator runs
-    `reset` on the image from the host; the boot after that provisions a new
-    attempt and completes."""
-    ctx.boot(cut="after-begin-disks")
-    boot, dump = ctx.boot()
-    ctx.expect_stopped(boot, dump, "poisoned")
+def then_reset(ctx):
+    """After a fatal boot: an operator runs `reset` on the image from the
+    host; the boot after that provisions a new attempt and completes."""
     path = ctx.machine.journal_path()
     result = ctx.tool("--journal", path, "reset", "--reason", "data disk wiped by hand",
                       env={"PROVISION_JOURNAL_BOOT_ID": "0f" * 16})
@@ -321,24 +390,12 @@ def scenario_reset(ctx):
 def scenario_rerun(ctx):
     """A completed disk booted with provision_journal.rerun=TOKEN runs a
     recorded forced rerun; the same token a second time is refused."""
-    boot, dump = ctx.boot()
-    ctx.expect_provisioned(boot, dump)
+    ctx.start_from(completed(ctx)[2])
     token = "harness-1"
     boot, dump = ctx.boot("b.ign", extra=[f"provision_journal.rerun={token}"], rerun=token)
     ctx.expect_provisioned(boot, dump, config="B")
     boot, dump = ctx.boot("b.ign", extra=[f"provision_journal.rerun={token}"], rerun=token)
     ctx.expect_stopped(boot, dump, "complete")
-
-
-def scenario_check_waits_for_udev(ctx):
-    """check is ordered after the boot device: it starts only once udev
-    has it, so none of its own device budget is spent polling."""
-    boot, dump = ctx.boot()
-    ctx.expect_provisioned(boot, dump)
-    started = boot.first("Starting provision-journal-check.service")
-    udev = boot.first("Started systemd-udevd.service")
-    expect(started is not None and udev is not None and udev < started,
-           f"check started at {started}s, before udevd ({udev}s)")
 
 
 USER_IGN = "/usr/lib/ignition/user.ign"
@@ -389,58 +446,74 @@ def scenario_cache(cut):
     return scenario
 
 
-def cut_scenario(point):
+def cut_scenario(point, profile=FCOS, then=None):
+    """Starts from the disks a power cut at `point` of the profile's shared
+    first boot left, and boots them: the verdict is the one spec/STATES.md
+    gives that journal. `then(ctx)` goes on from there."""
     def scenario(ctx):
-        boot, dump = ctx.boot(cut=point)
-        expect(boot.ended == "cut", f"boot 1 never showed {dict(CUT_POINTS)[point]!r} ({boot.ended})")
-        verdict = expected_verdict(dump)
+        _, first = ctx.fixtures.first_boot(profile)
+        snapshot = first.snapshots.get(point)
+        pattern = dict(CUT_POINTS)[point]
+        expect(snapshot is not None, f"the first boot never showed {pattern!r} ({first.ended})")
+        ctx.start_from(snapshot, first.lines[: first.snapshot_lines[point] + 1])
+        verdict = expected_verdict(ctx.dumps[-1])
         boot, dump = ctx.boot()
         if verdict is None or VERDICTS[verdict][1]:
             if dump["state"]["state"] == "complete" or verdict:
                 ctx.expect_provisioned(boot, dump)
         else:
             ctx.expect_stopped(boot, dump, "poisoned" if verdict != "already_complete" else "complete")
+        if then:
+            then(ctx)
     scenario.__doc__ = f"A power cut at {point}, then a boot judged by spec/STATES.md."
+    if then:
+        scenario.__doc__ += " " + " ".join(then.__doc__.split())
     return scenario
 
 
 def profile_scenarios(profile, prefix):
     def clean(ctx):
-        boot, dump = ctx.boot()
-        ctx.expect_provisioned(boot, dump)
+        first, boot, _ = completed(ctx, profile)
+        ctx.notes += first.notes
         conf = os.path.join(HERE, "../../dist/profiles", f"{profile.name}.conf")
-        status = ctx.tool("--journal", ctx.machine.journal_path(), "status",
+        status = ctx.tool("--journal", first.machine.journal_path(label="status"), "status",
                           env={"PROVISION_JOURNAL_CONF": conf})
         expect(status.returncode == 0 and "flatcar.first_boot" in status.stdout,
                f"status with the {profile.name} profile does not name its first-boot argument:\n"
                f"{status.stdout}{status.stderr}")
     clean.__doc__ = f"A clean first boot on the {profile.name} profile ({profile.fs} boot partition)."
     return {f"{prefix}clean": (clean, profile),
-            f"{prefix}cut-after-begin-disks": (cut_scenario("after-begin-disks"), profile),
-            f"{prefix}cut-during-kargs": (cut_scenario("during-kargs"), profile)}
+            f"{prefix}cut-after-begin-disks": (cut_scenario("after-begin-disks", profile), profile),
+            f"{prefix}cut-during-kargs": (cut_scenario("during-kargs", profile), profile)}
 
 
+# The cut points each profile's shared first boot snapshots (every one for
+# fcos, whose sweep uses them all).
+PROFILE_CUT_POINTS = {
+    FLATCAR.name: [(n, p) for n, p in CUT_POINTS if n in ("after-begin-disks", "during-kargs")],
+}
+
+# In the order they are started: those that boot a shared first boot come
+# first, so that the scenarios starting from its disks find it booted.
 SCENARIOS = {
     "clean": (scenario_clean, FCOS),
+    "vfat-clean": None,
     "invalid-config": (scenario_invalid_config, FCOS),
     "planned-reboot": (scenario_planned_reboot, FCOS),
-    "reset": (scenario_reset, FCOS),
     "mount-fails": (scenario_stage_fails("mount-fails.ign", "mount"), FCOS),
     "files-fails": (scenario_stage_fails("files-fails.ign", "files"), FCOS),
-    "rerun": (scenario_rerun, FCOS),
-    "check-after-udev": (scenario_check_waits_for_udev, FCOS),
-}
-SCENARIOS.update(profile_scenarios(FLATCAR, "vfat-"))
-SCENARIOS.update({
     "cache-planned-reboot": (scenario_cache(None), FCOS_CACHE),
     "cache-cut-during-kargs": (scenario_cache("during-kargs"), FCOS_CACHE),
-})
-SWEEP = {f"cut-{name}": (cut_scenario(name), FCOS) for name, _ in CUT_POINTS}
+    "rerun": (scenario_rerun, FCOS),
+}
+SCENARIOS.update(profile_scenarios(FLATCAR, "vfat-"))
+SWEEP = {f"cut-{name}": (cut_scenario(name, then=then_reset if name == "after-begin-disks" else None), FCOS)
+         for name, _ in CUT_POINTS}
 
 
-def run_one(assets, workroot, name, entry):
+def run_one(fixtures, workroot, name, entry):
     func, profile = entry
-    ctx = Context(assets, os.path.join(workroot, name), profile, name)
+    ctx = Context(fixtures, os.path.join(workroot, name), profile, name)
     started = time.monotonic()
     try:
         func(ctx)
@@ -481,10 +554,11 @@ def main():
 
     initrds = dict(item.split("=", 1) for item in args.initrd)
     assets = Assets(args.workdir, args.binary, initrds)
+    fixtures = Fixtures(assets, args.workdir)
     started = time.monotonic()
     results = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_one, assets, args.workdir, n, everything[n]) for n in chosen]
+        futures = [pool.submit(run_one, fixtures, args.workdir, n, everything[n]) for n in chosen]
         for future in futures:
             name, ok, error, wall, notes = future.result()
             results.append((name, ok))

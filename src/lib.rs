@@ -136,6 +136,7 @@ pub mod hooks;
 mod journal;
 pub mod kept;
 pub mod provisioning;
+pub mod recreated;
 pub mod report;
 mod scan;
 pub mod simulate;

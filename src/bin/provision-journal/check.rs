@@ -42,6 +42,9 @@ pub fn run(
     let mut store = copy_store(path);
     let (decision, removed) = kept::check(&mut journal, &mut store, &context, keeping, &mut clock)?;
     let verdict = decision.verdict;
+    if verdict.may_proceed() {
+        crate::recreated::note_check(path, inputs.boot_id);
+    }
     say_verdict(&verdict, inputs);
     for cause in removed {
         say_removed(path, Some(cause));

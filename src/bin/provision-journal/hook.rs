@@ -18,6 +18,7 @@ use provision_journal::{
 use crate::exit::{Exit, Failure};
 use crate::location::{journal_dir, require_directory};
 use crate::output::say;
+use crate::recreated;
 
 /// The failure of a hook whose record the journal refused, naming the
 /// command as it was typed rather than the event it records.
@@ -99,7 +100,9 @@ fn kept_refused(error: kept::KeptError, hook: &Hook) -> Failure {
 /// change the outcome. A record that poisons the attempt (a different
 /// config after a mutating stage) is [`Exit::RecordPoisoned`], so the unit
 /// fails; `fail`, which reports a failure that already happened, is not.
-/// A writer waits up to `lock_wait` for another hook's lock.
+/// A writer waits up to `lock_wait` for another hook's lock. A journal
+/// that is gone from a boot file system recreated during this boot is put
+/// back first from `recreated`'s saved copy (or the hook says it vanished).
 ///
 /// Around the record, the kept copy is brought in line with the journal
 /// (`kept::tidy`): `complete` removes it before its record, every hook
@@ -110,10 +113,14 @@ pub fn run(
     hook: &Hook,
     lock_wait: Duration,
     cache: Cache<'_>,
+    recreated: recreated::Settings<'_>,
 ) -> Result<Exit, Failure> {
     let boot_id = read_boot_id()?;
     require_directory(path)?;
     let mut journal = Journal::open(FsStorage::new(path).waiting_for_lock(lock_wait))?;
+    if !journal.exists() && !matches!(hook, Hook::Reset(_)) {
+        journal = recreated::take_back(journal, path, recreated, lock_wait, boot_id)?;
+    }
     if !matches!(hook, Hook::Reset(_)) && journal.progress().awaits_attempt() {
         let why = match journal.exists() {
             false => format!("there is no journal at `{path}` yet"),

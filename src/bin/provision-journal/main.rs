@@ -13,6 +13,7 @@ mod location;
 mod many;
 mod mount;
 mod output;
+mod recreated;
 mod restore;
 mod settings;
 mod simulate;
@@ -104,7 +105,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
                 keep: None,
             };
             return with_journal(cli, &config, Access::Write, |path| {
-                hook::run(path, &hook, lock_wait, cache)
+                hook::run(path, &hook, lock_wait, cache, Default::default())
             });
         }
         Command::Check => {
@@ -140,8 +141,12 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         keeping: config.cache.keep_config.value,
         keep: keep.as_deref(),
     };
+    let recreated = recreated::Settings {
+        saved_copy_dir: config.saved_copy_dir.value.as_deref(),
+        stamp: config.signals.firstboot_stamp.value.as_deref(),
+    };
     with_journal(cli, &config, Access::Write, |path| {
-        hook::run(path, &hook, lock_wait, cache)
+        hook::run(path, &hook, lock_wait, cache, recreated)
     })
 }
 

@@ -51,7 +51,7 @@ unshare --mount --propagation private bash -euo pipefail -c '
         --tmpdir "$scratch" \
         --add "systemd ignition provision-journal provision-journal-harness" \
         --omit "plymouth crypt lvm mdraid dm multipath iscsi nfs nbd fcoe fcoe-uefi btrfs resume" \
-        --drivers "virtio_blk virtio_pci qemu_fw_cfg ext4 crc32c_generic vfat nls_cp437 nls_iso8859_1" \
+        --drivers "virtio_blk virtio_pci qemu_fw_cfg ext4 crc32c_generic vfat nls_ascii nls_cp437 nls_iso8859_1" \
         --no-compress \
         "$output"
 '

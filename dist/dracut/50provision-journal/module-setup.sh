@@ -51,6 +51,7 @@ install() {
     for unit in \
         provision-journal-check.service \
         provision-journal-fetched.service \
+        provision-journal-disks.service \
         provision-journal-umount.service \
         provision-journal-complete.service; do
         inst_simple "$moddir/$unit" "$systemdsystemunitdir/$unit"
@@ -64,7 +65,8 @@ install() {
         ignition-disks.service \
         ignition-mount.service \
         ignition-files.service \
-        ignition-complete.target; do
+        ignition-complete.target \
+        coreos-kargs-reboot.service; do
         inst_simple "$moddir/$dropin.d/10-provision-journal.conf" \
             "$systemdsystemunitdir/$dropin.d/10-provision-journal.conf"
     done

@@ -20,10 +20,10 @@ install() {
     # replaces 30ignition's helper (which only says kargs are unsupported);
     # dracut's inst_* never overwrite, so it is copied in place.
     command install -D -m 0755 "$moddir/ignition-kargs-helper" "$initdir/usr/sbin/ignition-kargs-helper"
-    inst_simple "$moddir/harness-kargs-reboot.service" \
-        "$systemdsystemunitdir/harness-kargs-reboot.service"
+    inst_simple "$moddir/coreos-kargs-reboot.service" \
+        "$systemdsystemunitdir/coreos-kargs-reboot.service"
     mkdir -p "$initdir/$systemdsystemunitdir/ignition-complete.target.requires"
-    ln_r "$systemdsystemunitdir/harness-kargs-reboot.service" \
-        "$systemdsystemunitdir/ignition-complete.target.requires/harness-kargs-reboot.service"
-    inst_multiple systemctl sleep
+    ln_r "$systemdsystemunitdir/coreos-kargs-reboot.service" \
+        "$systemdsystemunitdir/ignition-complete.target.requires/coreos-kargs-reboot.service"
+    inst_multiple systemctl
 }

@@ -10,6 +10,7 @@ import subprocess
 import threading
 
 from machine import (
+    BLS_OPTIONS,
     BOOT_SECTORS,
     BOOT_START,
     DISK_SECTORS,
@@ -65,7 +66,8 @@ class Assets:
 
     def _root_part(self, d):
         tree = os.path.join(d, "root")
-        for sub in ("bin", "sbin", "etc/selinux", "proc", "sys", "dev", "mnt", "var/data", "run", "tmp"):
+        for sub in ("bin", "sbin", "etc/selinux", "proc", "sys", "dev", "mnt", "var/data", "run", "tmp",
+                    "boot"):
             os.makedirs(os.path.join(tree, sub), exist_ok=True)
         busybox = shutil.which("busybox")
         shutil.copy(busybox, os.path.join(tree, "bin/busybox"))
@@ -89,7 +91,16 @@ class Assets:
             stamp = os.path.join(tree, profile.stamp)
             os.makedirs(os.path.dirname(stamp), exist_ok=True)
             open(stamp, "w").close()
-            run("mkfs.ext4", "-q", "-F", "-L", profile.label, "-d", tree, part, f"{size_k}k")
+            uuid = ["-U", profile.uuid] if profile.uuid else []
+            if profile.bls:
+                # What GRUB boots: one BLS entry, as an ostree deployment's.
+                entries = os.path.join(tree, "loader/entries")
+                os.makedirs(entries)
+                with open(os.path.join(entries, "ostree-1-pj-harness.conf"), "w") as f:
+                    f.write("title provision-journal harness (ostree:0)\nversion 1\n"
+                            "linux /ostree/pj-harness/vmlinuz\ninitrd /ostree/pj-harness/initramfs.img\n"
+                            f"options {BLS_OPTIONS}\n")
+            run("mkfs.ext4", "-q", "-F", "-L", profile.label, *uuid, "-d", tree, part, f"{size_k}k")
         else:
             run("mkfs.vfat", "-n", profile.label, "-C", part, str(size_k))
             stamp_dir = os.path.dirname(profile.stamp)

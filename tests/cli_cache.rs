@@ -306,6 +306,53 @@ fn a_copy_of_the_same_size_with_other_bytes_is_refused_by_its_digest() {
 }
 
 #[test]
+fn a_restore_cut_off_leaves_a_temporary_file_that_status_shows_and_the_next_writer_removes() {
+    let setup = Setup::new("restore-leftover");
+    setup.first_boot_reboots_for_kargs();
+    let boot = Boot::first(2);
+    setup.run(&boot, &["check"]).expect(0);
+    // What a `check` killed between writing the restore and renaming it
+    // leaves: the config, beside the target.
+    let leftover = setup
+        .memory
+        .join("ignition/.user.ign.provision-journal.new");
+    let shown = leftover.display().to_string();
+    std::fs::write(&leftover, A).unwrap();
+    let status = setup.run(&boot, &["status"]).expect(0);
+    // The text form wraps long values under their field.
+    let unwrapped = status.stdout.replace("\n            ", "");
+    assert!(
+        unwrapped.contains(&format!("leftover:   `{shown}`")),
+        "{status:?}"
+    );
+    let json = setup.run(&boot, &["status", "--json"]).expect(0);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["restore_leftover"], shown.as_str());
+    // The next check of the same boot removes it (it restores nothing more).
+    let again = setup.run(&boot, &["check"]).expect(0);
+    assert!(
+        again.stdout.contains(&format!("removed `{shown}`")),
+        "{again:?}"
+    );
+    assert!(!leftover.exists());
+    let json = setup.run(&boot, &["status", "--json"]).expect(0);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["restore_leftover"], serde_json::Value::Null);
+    // And so does any other writer.
+    std::fs::write(&leftover, A).unwrap();
+    let restored = setup.config("../restored.json");
+    std::fs::copy(setup.restored(), &restored).unwrap();
+    let fetched = setup
+        .run(&boot, &["fetched", "--config", &restored])
+        .expect(0);
+    assert!(
+        fetched.stdout.contains(&format!("removed `{shown}`")),
+        "{fetched:?}"
+    );
+    assert!(!leftover.exists());
+}
+
+#[test]
 fn a_restore_target_on_a_persistent_file_system_is_refused() {
     let setup = Setup::new("persistent");
     setup.first_boot_reboots_for_kargs();

@@ -15,7 +15,7 @@ use crate::exit::{Exit, Failure};
 use crate::hook::{copy_path, copy_store, say_removed, warn_left};
 use crate::location::require_directory;
 use crate::output::{complain, say};
-use crate::restore::write_target;
+use crate::restore::{remove_leftover, write_target};
 
 /// Decides the boot described by `inputs` for the journal at `path`,
 /// records the decision durably, prints it, and returns the exit status.
@@ -62,6 +62,10 @@ pub fn run(
     let restore = keeping
         .then(|| kept_copy_to_restore(journal.progress(), &verdict))
         .flatten();
+    if keeping && restore.is_none() {
+        // A restore writes over a leftover itself.
+        remove_leftover(&cache.restore_to.value);
+    }
     if let Some(copy) = restore {
         let target = &cache.restore_to.value;
         let outcome = kept::restore(

@@ -17,6 +17,7 @@ use provision_journal::{
 use crate::exit::{Exit, Failure};
 use crate::location::{journal_dir, require_directory};
 use crate::output::{complain, say};
+use crate::restore::remove_leftover;
 
 /// The failure of a hook whose record the journal refused, naming the
 /// command as it was typed rather than the event it records.
@@ -37,13 +38,16 @@ fn refused(error: JournalError, hook: &Hook) -> Failure {
 }
 
 /// What a hook does about the kept copy of the config.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Cache<'a> {
     /// `[Cache] KeepConfig`.
     pub keeping: bool,
     /// For `fetched --config` with keeping on: the config's bytes, kept as
     /// the copy the record binds.
     pub keep: Option<&'a [u8]>,
+    /// `[Cache] RestoreTo`, beside which a restore that was cut off may
+    /// have left its temporary file.
+    pub restore_to: &'a Utf8Path,
 }
 
 /// The kept copy's path beside the journal at `path`.
@@ -190,6 +194,9 @@ pub fn run(
         say_removed(path, Some(cause));
     }
     warn_left(path, &format!("`{}`", hook.name()), tidied.left);
+    if cache.keeping {
+        remove_leftover(cache.restore_to);
+    }
     if hook.text_was_cut() {
         say(format_args!(
             "(the reason was cut to the {MAX_TEXT_LEN} bytes a record keeps)"

@@ -809,9 +809,11 @@ fn readable(path: &Utf8Path, stat: &rustix::fs::Stat) -> Result<bool, ConfigErro
 /// are followed (distributions and administrators link configuration
 /// files), but what they lead to must be a regular file: its type is
 /// checked before it is opened (opening a FIFO would wait for a writer, a
-/// device may act on being opened), and again on the descriptor, which is
-/// opened `O_NONBLOCK` so that a FIFO swapped in between cannot block
-/// either. At most [`MAX_FILE_SIZE`] bytes are read.
+/// device may act on being opened, as a watchdog does). Something swapped
+/// in between cannot block or flood the call either: the file is opened
+/// `O_NONBLOCK | O_NOCTTY`, and at most [`MAX_FILE_SIZE`] bytes are read,
+/// whatever it is. (An `fstat` of the descriptor would close that window
+/// for good, at one more system call on every hook.)
 fn read_file(path: &Utf8Path) -> Result<Option<Vec<u8>>, ConfigError> {
     let failed = |error: rustix::io::Errno| ConfigError::Read {
         path: path.to_owned(),
@@ -831,10 +833,6 @@ fn read_file(path: &Utf8Path) -> Result<Option<Vec<u8>>, ConfigError> {
         Mode::empty(),
     )
     .map_err(failed)?;
-    let stat = rustix::fs::fstat(&fd).map_err(failed)?;
-    if !readable(path, &stat)? {
-        return Ok(Some(Vec::new()));
-    }
     let too_large = || ConfigError::TooLarge {
         path: path.to_owned(),
         limit: MAX_FILE_SIZE,

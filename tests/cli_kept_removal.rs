@@ -210,3 +210,55 @@ fn a_copy_on_a_read_only_mount() {
         "Read-only file system",
     );
 }
+
+#[test]
+fn after_a_reset_no_attempt_starts_while_the_last_ones_copy_is_there() {
+    let scratch = Scratch::new("kept-reset");
+    let machine = Machine::new("kept-reset", &scratch.path);
+    let config = machine.scratch.path.join("a.json");
+    machine.run("keep", &["check"]).expect(0);
+    machine
+        .run("keep", &["fetched", "--config", config.to_str().unwrap()])
+        .expect(0);
+    machine.run("keep", &["begin", "disks"]).expect(0);
+    let copy = machine.copy();
+    std::fs::remove_file(&copy).unwrap();
+    std::fs::create_dir(&copy).unwrap();
+    let next = |n: u8, args: &[&str]| {
+        Run::from(
+            Boot::first(n)
+                .command(&machine.journal, args)
+                .env(
+                    "PROVISION_JOURNAL_CONF",
+                    machine.scratch.path.join("keep.conf"),
+                )
+                .output()
+                .unwrap(),
+        )
+    };
+    // The next boot poisons the attempt; the copy cannot go, which it says.
+    let check = next(2, &["check"]).expect(10);
+    assert!(check.stderr.contains("Is a directory"), "{check:#?}");
+    let reset = next(3, &["reset", "--reason", "disks verified"]).expect(0);
+    assert!(
+        reset.stderr.contains("Is a directory")
+            && reset.stderr.contains("starts a new attempt only once"),
+        "{reset:#?}"
+    );
+    // No new attempt while it is there, and nothing written.
+    let before = bytes(&machine.journal);
+    let check = next(4, &["check"]).expect(40);
+    assert!(
+        check.stderr.contains("`check` recorded no decision"),
+        "{check:#?}"
+    );
+    assert_eq!(bytes(&machine.journal), before);
+    std::fs::remove_dir(&copy).unwrap();
+    let check = next(4, &["check"]).expect(0);
+    assert!(check.stdout.contains("first run"), "{check:#?}");
+    let kinds = machine.kinds();
+    assert_eq!(
+        &kinds[kinds.len() - 2..],
+        ["kept_config_removed", "attempt_started"]
+    );
+}

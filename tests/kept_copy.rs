@@ -806,3 +806,18 @@ fn keeping_the_same_config_again_keeps_the_copy_as_it_is() {
         Some(digest(A))
     );
 }
+
+#[test]
+fn a_hook_with_keeping_off_and_no_copy_only_looks_once() {
+    // The hook path stays short: one `lstat` of the copy's name, no unlink
+    // of anything that cannot be there.
+    let mut machine = Machine::new();
+    started(&mut machine);
+    machine
+        .hook(&Hook::Fetched(digest(A)), None, false)
+        .unwrap();
+    machine
+        .hook(&Hook::Begin(Stage::Disks), None, false)
+        .unwrap();
+    assert_eq!(machine.store.ops(), [CopyStep::Inspect, CopyStep::Inspect]);
+}

@@ -193,7 +193,14 @@ pub fn run(
     for cause in tidied.removed {
         say_removed(path, Some(cause));
     }
-    warn_left(path, &format!("`{}`", hook.name()), tidied.left);
+    if matches!(hook, Hook::Reset(_)) && tidied.left.is_some() {
+        warn_left(path, "`reset`", tidied.left);
+        complain(format_args!(
+            "provision-journal: the next provisioning boot's `check` starts a new attempt only once the last attempt's kept copy is gone, and fails until then"
+        ));
+    } else {
+        warn_left(path, &format!("`{}`", hook.name()), tidied.left);
+    }
     if cache.keeping {
         remove_leftover(cache.restore_to);
     }

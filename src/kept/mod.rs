@@ -265,7 +265,19 @@ pub fn keep<S: Storage, C: CopyStore>(
         .and_then(|()| step(store, CopyStep::Sync, |store| store.sync()))
         .and_then(|()| step(store, CopyStep::SyncDir, |store| store.sync_dir()));
     if let Err(error) = written {
-        let _ = store.remove();
+        // What this call created no record names: it goes again. A name
+        // taken before the exclusive create is not this call's to remove.
+        let taken = matches!(
+            &error,
+            KeptError::Storage {
+                step: CopyStep::Write,
+                source: StorageError::Io(io),
+                ..
+            } if io.kind() == std::io::ErrorKind::AlreadyExists
+        );
+        if !taken {
+            let _ = store.remove();
+        }
         return Err(error);
     }
     journal.append(event, stamp)?;

@@ -127,7 +127,7 @@ pub fn warn_left(path: &Utf8Path, what: &str, left: Option<kept::KeptError>) {
             "provision-journal: warning: {what} is recorded, but the removal of the kept copy of the config `{copy}` could not be recorded: {error}. The next writer records it"
         )),
         other => complain(format_args!(
-            "provision-journal: warning: {what} is recorded, but the kept copy of the config could not be removed: {other}. Nothing was recorded for it (the journal is as that record left it), and the next writer tries again; until one can, the copy holds the config on the boot partition"
+            "provision-journal: warning: {what} is recorded, but the kept copy of the config could not be removed: {other}. Nothing was recorded for it (the journal is as that record left it), and the next writer tries again; until one can, it stays beside the journal"
         )),
     }
 }

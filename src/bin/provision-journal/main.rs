@@ -102,6 +102,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             let cache = hook::Cache {
                 keeping: config.cache.keep_config.value,
                 keep: None,
+                restore_to: &config.cache.restore_to.value,
             };
             return with_journal(cli, &config, Access::Write, |path| {
                 hook::run(path, &hook, lock_wait, cache)
@@ -139,6 +140,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
     let cache = hook::Cache {
         keeping: config.cache.keep_config.value,
         keep: keep.as_deref(),
+        restore_to: &config.cache.restore_to.value,
     };
     with_journal(cli, &config, Access::Write, |path| {
         hook::run(path, &hook, lock_wait, cache)

@@ -176,7 +176,9 @@ fn a_writer_waits_for_a_held_lock_up_to_its_bound_and_names_the_holder() {
     assert!(
         run.stderr
             .contains(&format!("(PID {})", std::process::id()))
-            && run.stderr.contains("ms this call waits"),
+            && run
+                .stderr
+                .contains("whole lock timeout of 1 s this call waits"),
         "{run:#?}"
     );
     // Released while the writer waits: it goes on.
@@ -208,6 +210,44 @@ fn concurrent_hooks_of_one_boot_all_succeed() {
     for child in children {
         let output = child.wait_with_output().unwrap();
         assert_eq!(output.status.code(), Some(0), "{output:?}");
+    }
+}
+
+#[test]
+fn concurrent_first_checks_all_succeed_and_start_one_attempt() {
+    // No journal yet: every `check` may try to create it. Creation waits
+    // for the lock like every other write, so none fails (exit 23) and
+    // exactly one starts the attempt; the others find it on the same boot.
+    for round in 0..10 {
+        let scratch = Scratch::new(&format!("create-race-{round}"));
+        let journal = scratch.path.join("provision-journal");
+        let children: Vec<_> = (0..8)
+            .map(|_| {
+                Boot::first(1)
+                    .command(&journal, &["check"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let mut first_runs = 0;
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            assert_eq!(output.status.code(), Some(0), "round {round}: {output:?}");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            if stdout.starts_with("first run") {
+                first_runs += 1;
+            }
+        }
+        assert_eq!(first_runs, 1, "round {round}");
+        let dump = Boot::first(1).run(&journal, &["dump", "--json"]).expect(0);
+        assert_eq!(
+            dump.stdout.matches("\"attempt_started\"").count(),
+            1,
+            "round {round}: {}",
+            dump.stdout
+        );
     }
 }
 

@@ -276,6 +276,11 @@ pub struct Status {
     /// a `check` that records would be refused; set by whoever knows where
     /// the journal lives (the library reads only the file).
     pub read_only: bool,
+    /// A temporary file that a `check` cut off during a restore left beside
+    /// `[Cache] RestoreTo` (it holds the config, in memory until
+    /// switch-root), by path; set by whoever knows where restores go (the
+    /// library reads only the journal).
+    pub restore_leftover: Option<String>,
     /// The record that poisoned the attempt, machine-readable
     /// (`json::poison_json`); `None` unless the attempt is poisoned.
     pub poisoned_by: Option<serde_json::Value>,
@@ -338,6 +343,7 @@ pub fn status<S: Storage + ?Sized>(
             policy: policy.clone(),
             check_records: next.records,
             read_only: false,
+            restore_leftover: None,
             poisoned_by: None,
         });
     }
@@ -377,6 +383,7 @@ pub fn status<S: Storage + ?Sized>(
         policy: policy.clone(),
         check_records: next.records,
         read_only: false,
+        restore_leftover: None,
         poisoned_by: progress
             .poison
             .as_ref()

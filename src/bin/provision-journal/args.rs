@@ -23,7 +23,8 @@ pub const ENVIRONMENT: &str = "\
 Configuration (systemd-style INI; later files win key by key):
   /usr/lib/provision-journal/provision-journal.conf   the distribution's default
   /etc/provision-journal.conf                         the administrator's
-  /etc/provision-journal.conf.d/*.conf                drop-ins, in lexical order
+  /etc/provision-journal.conf.d/*.conf                drop-ins, in lexical order (at most 64)
+  each a regular file (or /dev/null) of at most 256 KiB, lines of at most 4096 bytes
   [Boot] Device, DeviceTimeoutSec, LockTimeoutSec, FirstbootArguments, FirstbootStamp,
          LiveArguments
   [Policy] MaxRetries, MaxPlannedReboots

@@ -12,10 +12,10 @@ use provision_journal::kept::{self, Restored};
 use provision_journal::{Clock, FsStorage, Journal, NotApplicable, SystemClock, Verdict, hooks};
 
 use crate::exit::{Exit, Failure};
-use crate::hook::{copy_path, copy_store, say_removed};
+use crate::hook::{copy_path, copy_store, say_removed, warn_left};
 use crate::location::require_directory;
 use crate::output::{complain, say};
-use crate::restore::write_target;
+use crate::restore::{remove_leftover, write_target};
 
 /// Decides the boot described by `inputs` for the journal at `path`,
 /// records the decision durably, prints it, and returns the exit status.
@@ -40,18 +40,35 @@ pub fn run(
     let mut journal = Journal::open(FsStorage::new(path).waiting_for_lock(lock_wait))?;
     let keeping = cache.keep_config.value;
     let mut store = copy_store(path);
-    let (decision, removed) = kept::check(&mut journal, &mut store, &context, keeping, &mut clock)?;
+    let (decision, tidied) = kept::check(&mut journal, &mut store, &context, keeping, &mut clock)
+        .map_err(|error| {
+            // Before its decision, `check` touches the copy only to remove
+            // the last attempt's, which a new attempt must not find.
+            let removal = matches!(error, kept::KeptError::Storage { .. });
+            let mut failure = Failure::from(error);
+            if removal {
+                failure.message.push_str(
+                    "; `check` recorded no decision: a new attempt starts only once the last attempt's kept copy is removed",
+                );
+            }
+            failure
+        })?;
     let verdict = decision.verdict;
     if verdict.may_proceed() {
         crate::recreated::note_check(path, inputs.boot_id);
     }
     say_verdict(&verdict, inputs);
-    for cause in removed {
+    for cause in tidied.removed {
         say_removed(path, Some(cause));
     }
+    warn_left(path, "`check`'s decision", tidied.left);
     let restore = keeping
         .then(|| kept_copy_to_restore(journal.progress(), &verdict))
         .flatten();
+    if keeping && restore.is_none() {
+        // A restore writes over a leftover itself.
+        remove_leftover(&cache.restore_to.value);
+    }
     if let Some(copy) = restore {
         let target = &cache.restore_to.value;
         let outcome = kept::restore(
@@ -66,11 +83,19 @@ pub fn run(
                 "restored the kept config (SHA-256 {}, {} bytes) to `{target}` and recorded it: this boot applies exactly the config the attempt is bound to, without fetching it",
                 copy.sha256, copy.size
             )),
-            Restored::Discarded { cause, why } => complain(format_args!(
-                "provision-journal: {why}: it is not restored; it was removed and the removal recorded ({cause}). This boot fetches the config afresh, and the attempt stays bound to SHA-256 {}: a different config is accepted only while no stage has changed the machine (`{}`)",
-                copy.sha256,
-                copy_path(path)
-            )),
+            Restored::Discarded { cause, why, left } => {
+                let removed = match left {
+                    None => format!("it was removed and the removal recorded ({cause})"),
+                    Some(left) => format!(
+                        "it could not be removed ({left}): nothing was recorded for it, the journal still names it, and the next writer tries again"
+                    ),
+                };
+                complain(format_args!(
+                    "provision-journal: {why}: it is not restored; {removed}. This boot fetches the config afresh, and the attempt stays bound to SHA-256 {}: a different config is accepted only while no stage has changed the machine (`{}`)",
+                    copy.sha256,
+                    copy_path(path)
+                ))
+            }
         }
     }
     Ok(exit_for(&verdict))

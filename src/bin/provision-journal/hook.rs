@@ -7,18 +7,18 @@ use camino::Utf8Path;
 use provision_journal::boot_context::read_boot_id;
 use provision_journal::event::MAX_TEXT_LEN;
 use provision_journal::event::RemovalCause;
-use provision_journal::hooks::{self, Hook};
-use provision_journal::kept::{self, FsCopyStore, copy_name};
+use provision_journal::hooks::Hook;
+use provision_journal::kept::{self, CopyStep, FsCopyStore, copy_name};
 use provision_journal::report::{self, StopCause, describe_poison_cause, stop_advice};
 use provision_journal::{
-    BootContext, Clock, FsStorage, Journal, JournalError, State, SystemClock, TransitionError,
-    classify,
+    BootContext, FsStorage, Journal, JournalError, State, SystemClock, TransitionError, classify,
 };
 
 use crate::exit::{Exit, Failure};
 use crate::location::{journal_dir, require_directory};
-use crate::output::say;
+use crate::output::{complain, say};
 use crate::recreated;
+use crate::restore::remove_leftover;
 
 /// The failure of a hook whose record the journal refused, naming the
 /// command as it was typed rather than the event it records.
@@ -39,13 +39,16 @@ fn refused(error: JournalError, hook: &Hook) -> Failure {
 }
 
 /// What a hook does about the kept copy of the config.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Cache<'a> {
     /// `[Cache] KeepConfig`.
     pub keeping: bool,
     /// For `fetched --config` with keeping on: the config's bytes, kept as
     /// the copy the record binds.
     pub keep: Option<&'a [u8]>,
+    /// `[Cache] RestoreTo`, beside which a restore that was cut off may
+    /// have left its temporary file.
+    pub restore_to: &'a Utf8Path,
 }
 
 /// The kept copy's path beside the journal at `path`.
@@ -76,7 +79,7 @@ pub fn say_removed(path: &Utf8Path, cause: Option<RemovalCause>) {
             "the journal names it but it is gone; a retry fetches the config afresh, still bound to the attempt's digest"
         }
         RemovalCause::Mismatch => {
-            "it is not the copy the journal recorded (not a regular file, or another size); it is never restored, and a retry fetches the config afresh, still bound to the attempt's digest"
+            "it is not the copy the journal recorded (not a regular file, hard-linked to another name, or another size); it is never restored, and a retry fetches the config afresh, still bound to the attempt's digest"
         }
         RemovalCause::Replaced => "another config is kept in its place",
     };
@@ -87,11 +90,46 @@ pub fn say_removed(path: &Utf8Path, cause: Option<RemovalCause>) {
 }
 
 /// The failure of a hook whose copy or record failed: a refusal is told as
-/// [`refused`] tells it.
+/// [`refused`] tells it, and any other failure says that the hook's record
+/// was not written.
 fn kept_refused(error: kept::KeptError, hook: &Hook) -> Failure {
+    let removal = matches!(
+        error,
+        kept::KeptError::Storage {
+            step: CopyStep::Inspect | CopyStep::Remove | CopyStep::SyncDir,
+            ..
+        }
+    );
     match error {
         kept::KeptError::Journal(error) => refused(error, hook),
-        other => Failure::from(other),
+        other => {
+            let mut failure = Failure::from(other);
+            failure.message = match (hook, removal) {
+                (Hook::Complete, true) => format!(
+                    "{}; `complete` was not recorded: it records completion only once the kept copy is removed. Clear what keeps the copy (an immutable flag, a read-only mount, a directory in its place) and run `complete` again; a boot that goes on without it is taken for one interrupted past the red line",
+                    failure.message
+                ),
+                _ => format!("{}; `{}` was not recorded", failure.message, hook.name()),
+            };
+            failure
+        }
+    }
+}
+
+/// Warns that a removal after the writer's durable record failed, and what
+/// that leaves: the journal names the copy until a writer can remove it.
+pub fn warn_left(path: &Utf8Path, what: &str, left: Option<kept::KeptError>) {
+    let Some(error) = left else {
+        return;
+    };
+    let copy = copy_path(path);
+    match error {
+        kept::KeptError::Journal(error) => complain(format_args!(
+            "provision-journal: warning: {what} is recorded, but the removal of the kept copy of the config `{copy}` could not be recorded: {error}. The next writer records it"
+        )),
+        other => complain(format_args!(
+            "provision-journal: warning: {what} is recorded, but the kept copy of the config could not be removed: {other}. Nothing was recorded for it (the journal is as that record left it), and the next writer tries again; until one can, it stays beside the journal"
+        )),
     }
 }
 
@@ -105,9 +143,11 @@ fn kept_refused(error: kept::KeptError, hook: &Hook) -> Failure {
 /// back first from `recreated`'s saved copy (or the hook says it vanished).
 ///
 /// Around the record, the kept copy is brought in line with the journal
-/// (`kept::tidy`): `complete` removes it before its record, every hook
+/// (`kept::record`): `complete` removes it before its record, every hook
 /// after its own (a poisoning record, a reset). `fetched` with
-/// [`Cache::keep`] keeps the copy, then records `ConfigKept`.
+/// [`Cache::keep`] keeps the copy, then records `ConfigKept`. A removal
+/// that fails after the record is a warning: the exit status is the
+/// record's.
 pub fn run(
     path: &Utf8Path,
     hook: &Hook,
@@ -136,27 +176,15 @@ pub fn run(
     }
     let mut clock = SystemClock::new(boot_id);
     let mut store = copy_store(path);
-    if let Hook::Complete = hook {
-        let removed = kept::tidy(&mut journal, &mut store, cache.keeping, true, clock.stamp())
-            .map_err(|error| kept_refused(error, hook))?;
-        say_removed(path, removed);
-    }
-    match (hook, cache.keep) {
-        (Hook::Fetched(_), Some(bytes)) => {
-            kept::keep(&mut journal, &mut store, bytes, clock.stamp())
-                .map_err(|error| kept_refused(error, hook))?;
-        }
-        _ => {
-            hooks::record(&mut journal, hook, &mut clock).map_err(|error| refused(error, hook))?;
-        }
-    }
-    let removed = kept::tidy(
+    let tidied = kept::record(
         &mut journal,
         &mut store,
+        hook,
+        cache.keep,
         cache.keeping,
-        false,
-        clock.stamp(),
-    )?;
+        &mut clock,
+    )
+    .map_err(|error| kept_refused(error, hook))?;
     let progress = journal.progress();
     say(format_args!(
         "recorded `{}`: the attempt is now {}",
@@ -169,7 +197,20 @@ pub fn run(
             kept.size, kept.sha256
         ));
     }
-    say_removed(path, removed);
+    for cause in tidied.removed {
+        say_removed(path, Some(cause));
+    }
+    if matches!(hook, Hook::Reset(_)) && tidied.left.is_some() {
+        warn_left(path, "`reset`", tidied.left);
+        complain(format_args!(
+            "provision-journal: the next provisioning boot's `check` starts a new attempt only once the last attempt's kept copy is gone, and fails until then"
+        ));
+    } else {
+        warn_left(path, &format!("`{}`", hook.name()), tidied.left);
+    }
+    if cache.keeping {
+        remove_leftover(cache.restore_to);
+    }
     if hook.text_was_cut() {
         say(format_args!(
             "(the reason was cut to the {MAX_TEXT_LEN} bytes a record keeps)"

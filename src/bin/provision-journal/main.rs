@@ -103,6 +103,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             let cache = hook::Cache {
                 keeping: config.cache.keep_config.value,
                 keep: None,
+                restore_to: &config.cache.restore_to.value,
             };
             return with_journal(cli, &config, Access::Write, |path| {
                 hook::run(path, &hook, lock_wait, cache, Default::default())
@@ -140,6 +141,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
     let cache = hook::Cache {
         keeping: config.cache.keep_config.value,
         keep: keep.as_deref(),
+        restore_to: &config.cache.restore_to.value,
     };
     let recreated = recreated::Settings {
         saved_copy_dir: config.saved_copy_dir.value.as_deref(),

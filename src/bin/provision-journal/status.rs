@@ -12,6 +12,7 @@ use crate::dump::report_failure;
 use crate::exit::{Exit, Failure};
 use crate::location::{journal_dir, require_directory};
 use crate::output::Report;
+use crate::restore::leftover;
 
 /// How `status` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +48,7 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config) -> Result<Exit, Failure
     let mut status =
         report::status(&mut FsStorage::new(path), &config.policy).map_err(report_failure)?;
     status.read_only = journal_is_read_only(path, config.device.value.as_deref());
+    status.restore_leftover = leftover(&config.cache.restore_to.value).map(String::from);
     if status.read_only && status.check_records {
         // check would be refused when it writes its record (exit 42).
         status.may_proceed = false;
@@ -142,6 +144,15 @@ fn write_text(status: &Status, config: &Config, out: &mut dyn Write) -> io::Resu
             out,
             "note",
             "the journal is on vfat, which stores no file modes: who may read it is the mount's business, not the file's 0600 (spec/FORMAT.md, \"On a vfat boot partition\")",
+        )?;
+    }
+    if let Some(temp) = &status.restore_leftover {
+        field(
+            out,
+            "leftover",
+            &format!(
+                "`{temp}` is the temporary file of a restore of the kept config that was cut off: it holds the config, in memory until switch-root; the next writer of this boot with [Cache] KeepConfig=yes removes it"
+            ),
         )?;
     }
     let Some(outcome) = status.outcome else {

@@ -183,7 +183,10 @@ def scenario_mirror(ctx):
                                    check=check_mirrored)
     ctx.notes += first.notes
     ctx.start_from(final)
-    boot, dump = ctx.boot("mirror.ign")
+    # dracut assembles md arrays only when the command line names them
+    # (rd.md.uuid, which rdcore rootmap adds for a root on RAID) or allows
+    # all (rd.auto); here /boot is the only array.
+    boot, dump = ctx.boot("mirror.ign", extra=["rd.auto=1"])
     ctx.expect_stopped(boot, dump, "complete")
 
 

@@ -77,5 +77,5 @@ install() {
     # What those scripts run (FCOS's modules install most of these).
     inst_multiple jq chattr realpath tune2fs blkid blockdev mkfs.xfs xfs_info \
         find mv cp awk grep sed sort wc lsblk findmnt udevadm mdadm basename \
-        dirname mktemp touch mkdir umount mount modprobe ls head sync echo
+        dirname mktemp touch mkdir umount mount modprobe ls head sync echo rmdir
 }

@@ -323,6 +323,9 @@ impl Default for CacheSettings {
     }
 }
 
+/// The `schema` field of `config --json` (`spec/provision-journal.schema.json`).
+pub const CONFIG_SCHEMA: &str = "provision-journal/config/1";
+
 /// Everything the configuration decides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Config {

@@ -6,7 +6,7 @@
 #   make install DESTDIR=… PREFIX=/usr [PROFILE=fcos] [STATIC=1]
 #
 # install runs one target per artifact: install-bin, install-man,
-# install-dracut, install-config, install-completions. The dracut module,
+# install-dracut, install-config, install-completions, install-catalog. The dracut module,
 # the configuration file and the binary's own paths assume PREFIX=/usr
 # (dracut reads /usr/lib/dracut, the binary /usr/lib/provision-journal, the
 # module installs /usr/bin/provision-journal into the initramfs).
@@ -20,6 +20,7 @@ DRACUTMODDIR ?= $(PREFIX)/lib/dracut/modules.d/50provision-journal
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 
 # The configuration installed as $(CONFDIR)/provision-journal.conf: one of
 # dist/profiles/ (fcos: Fedora CoreOS and RHCOS; flatcar: Flatcar-style).
@@ -71,7 +72,7 @@ completions:
 	$(PACKAGING) completions $(GENERATED)/completions >/dev/null
 
 .PHONY: install
-install: install-bin install-man install-dracut install-config install-completions
+install: install-bin install-man install-dracut install-config install-completions install-catalog
 
 .PHONY: install-bin
 install-bin: $(BUILD)
@@ -103,3 +104,9 @@ install-completions: completions
 	install -D -m 0644 $(GENERATED)/completions/provision-journal.bash $(DESTDIR)$(BASHCOMPDIR)/provision-journal
 	install -D -m 0644 $(GENERATED)/completions/_provision-journal $(DESTDIR)$(ZSHCOMPDIR)/_provision-journal
 	install -D -m 0644 $(GENERATED)/completions/provision-journal.fish $(DESTDIR)$(FISHCOMPDIR)/provision-journal.fish
+
+# The journald message catalog (`journalctl -x` explains our MESSAGE_IDs once
+# `journalctl --update-catalog` has run, as a package's scriptlet does).
+.PHONY: install-catalog
+install-catalog:
+	install -D -m 0644 dist/catalog/provision-journal.catalog $(DESTDIR)$(CATALOGDIR)/provision-journal.catalog

@@ -134,6 +134,7 @@ mod frame;
 pub mod fuzzing;
 pub mod hooks;
 mod journal;
+pub mod journald;
 pub mod kept;
 pub mod provisioning;
 pub mod report;

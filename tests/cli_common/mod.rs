@@ -72,6 +72,9 @@ impl Boot {
             // No configuration file of the machine running the tests: the
             // built-in defaults (tests that need one set their own).
             .env("PROVISION_JOURNAL_CONF", "/dev/null")
+            // No journald entries into the journal of the machine running
+            // the tests (tests/journald.rs gives its own socket).
+            .env("PROVISION_JOURNAL_JOURNALD_SOCKET", "")
             .env_remove("PROVISION_JOURNAL_LIVE");
         command
     }

@@ -36,6 +36,8 @@ Environment:
   PROVISION_JOURNAL_LIVE     1: this is a live system (hooks record nothing); 0: it is not;
                              unset: live when the command line has one of LiveArguments
                              (by default coreos.liveiso or coreos.live.rootfs_url)
+  PROVISION_JOURNAL_JOURNALD_SOCKET  where check, the hooks and reset send their journald
+                             entries (default /run/systemd/journal/socket); empty: none
 
 Kernel command line:
   one of FirstbootArguments            a provisioning boot (by default ignition.firstboot;

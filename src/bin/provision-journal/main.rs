@@ -6,6 +6,7 @@
 mod args;
 mod check;
 mod dump;
+mod evidence;
 mod exit;
 mod fetched;
 mod hook;
@@ -32,10 +33,19 @@ use crate::location::{Access, with_journal};
 
 fn main() -> ExitCode {
     let cli = args::parse();
+    // The writers' outcomes are also journald entries; the reports' are not.
+    if let Some(name) = writer_name(&cli.command) {
+        evidence::set_command(name);
+    }
     match run(&cli) {
         Ok(exit) => exit.into(),
         Err(failure) => {
-            output::complain(format_args!("provision-journal: {}", failure.message));
+            match writer_name(&cli.command) {
+                Some(_) => {
+                    evidence::tell_failure(evidence::failure_entry(failure.exit, &failure.message))
+                }
+                None => output::complain(format_args!("provision-journal: {}", failure.message)),
+            }
             failure.exit.into()
         }
     }
@@ -143,6 +153,16 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
     with_journal(cli, &config, Access::Write, |path| {
         hook::run(path, &hook, lock_wait, cache)
     })
+}
+
+/// The name of a command that writes the journal (`check`, a hook,
+/// `reset`), or `None` for the reports, `config` and `simulate`.
+fn writer_name(command: &Command) -> Option<String> {
+    match command {
+        Command::Check => Some("check".to_owned()),
+        Command::Reset { .. } => Some("reset".to_owned()),
+        other => hook_name(other),
+    }
 }
 
 /// The name of a hook command as typed (`fetched`, `begin disks`), or

@@ -21,6 +21,11 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
+# Where sos 4.x loads its report plugins from: the sos package of the
+# Python that runs `sos` (its #! line; Debian:
+# /usr/lib/python3/dist-packages/sos/report/plugins).
+SOS_PYTHON ?= $(shell sed -n '1s/^#! *//p' "$$(command -v sos)" 2>/dev/null)
+SOSPLUGINDIR ?= $(shell $(SOS_PYTHON) -c 'import os, sos.report.plugins as p; print(os.path.dirname(p.__file__))' 2>/dev/null)
 
 # The configuration installed as $(CONFDIR)/provision-journal.conf: one of
 # dist/profiles/ (fcos: Fedora CoreOS and RHCOS; flatcar: Flatcar-style).
@@ -110,3 +115,10 @@ install-completions: completions
 .PHONY: install-catalog
 install-catalog:
 	install -D -m 0644 dist/catalog/provision-journal.catalog $(DESTDIR)$(CATALOGDIR)/provision-journal.catalog
+
+# The sos report plugin (not part of install: it goes into another
+# package's directory, where sos is installed).
+.PHONY: install-sos
+install-sos:
+	@test -n "$(SOSPLUGINDIR)" || { echo "cannot find where sos loads its plugins (is sos installed?): set SOSPLUGINDIR" >&2; exit 1; }
+	install -D -m 0644 dist/sos/provision_journal.py $(DESTDIR)$(SOSPLUGINDIR)/provision_journal.py

@@ -6,7 +6,8 @@
 #   make install DESTDIR=… PREFIX=/usr [PROFILE=fcos] [STATIC=1]
 #
 # install runs one target per artifact: install-bin, install-man,
-# install-dracut, install-config, install-completions, install-catalog. The dracut module,
+# install-dracut, install-config, install-completions, install-catalog,
+# install-units. The dracut module,
 # the configuration file and the binary's own paths assume PREFIX=/usr
 # (dracut reads /usr/lib/dracut, the binary /usr/lib/provision-journal, the
 # module installs /usr/bin/provision-journal into the initramfs).
@@ -21,6 +22,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 # Where sos 4.x loads its report plugins from: the sos package of the
 # Python that runs `sos` (its #! line; Debian:
 # /usr/lib/python3/dist-packages/sos/report/plugins).
@@ -77,7 +79,7 @@ completions:
 	$(PACKAGING) completions $(GENERATED)/completions >/dev/null
 
 .PHONY: install
-install: install-bin install-man install-dracut install-config install-completions install-catalog
+install: install-bin install-man install-dracut install-config install-completions install-catalog install-units
 
 .PHONY: install-bin
 install-bin: $(BUILD)
@@ -122,3 +124,10 @@ install-catalog:
 install-sos:
 	@test -n "$(SOSPLUGINDIR)" || { echo "cannot find where sos loads its plugins (is sos installed?): set SOSPLUGINDIR" >&2; exit 1; }
 	install -D -m 0644 dist/sos/provision_journal.py $(DESTDIR)$(SOSPLUGINDIR)/provision_journal.py
+
+# The real root's units (dist/real-root/): the metrics for node_exporter's
+# textfile collector, written at boot and every 15 minutes. Not enabled:
+# `systemctl enable --now provision-journal-metrics.timer`.
+.PHONY: install-units
+install-units:
+	install -D -m 0644 -t $(DESTDIR)$(SYSTEMDUNITDIR) dist/real-root/provision-journal-metrics.service dist/real-root/provision-journal-metrics.timer

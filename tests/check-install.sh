@@ -31,6 +31,8 @@ expected=$(
     echo "0644 share/zsh/site-functions/_provision-journal"
     echo "0644 share/fish/vendor_completions.d/provision-journal.fish"
     echo "0644 lib/systemd/catalog/provision-journal.catalog"
+    echo "0644 lib/systemd/system/provision-journal-metrics.service"
+    echo "0644 lib/systemd/system/provision-journal-metrics.timer"
 )
 [ -d "$root" ] || { echo "check-install: no $root" >&2; exit 1; }
 found=$(cd "$root" && find . -type f -printf '%m %P\n' | awk '{ printf "%04d %s\n", $1, $2 }' | sort -k2)

@@ -287,3 +287,52 @@ fn dump_reads_standard_input() {
         file.split_once('\n').unwrap().1
     );
 }
+
+#[test]
+fn status_prometheus_writes_the_metrics_file_atomically() {
+    let scratch = Scratch::new("prometheus");
+    let metrics = scratch.0.join("provision_journal.prom");
+    std::fs::write(&metrics, "stale\n").unwrap();
+    let (poisoned, torn) = (golden("interrupted-after-red-line"), golden("torn-tail"));
+    let metrics_arg = metrics.to_str().unwrap();
+    let output =
+        binary(&["status", "--prometheus", metrics_arg, &poisoned, &torn]).recorded_output();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(output.stdout.is_empty(), "{output:?}");
+    let text = std::fs::read_to_string(&metrics).unwrap();
+    assert!(!text.contains("stale"), "{text}");
+    let info = format!(
+        "provision_journal_info{{journal=\"{poisoned}\",state=\"mutating\",stage=\"mount\",step=\"running\",verdict=\"fatal_interruption\",outcome=\"clean\"}} 1"
+    );
+    assert!(text.lines().any(|line| line == info), "{text}");
+    assert!(
+        text.contains(&format!(
+            "provision_journal_last_record_timestamp_seconds{{journal=\"{poisoned}\"}} 1795593601.500"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!("journal=\"{torn}\"")), "{text}");
+    let names: Vec<_> = std::fs::read_dir(&scratch.0)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "a temporary file was left: {names:?}");
+    let mode = std::fs::metadata(&metrics).unwrap().permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o644
+    );
+
+    let missing = scratch.0.join("no-such-dir/provision_journal.prom");
+    let output = binary(&[
+        "status",
+        "--prometheus",
+        missing.to_str().unwrap(),
+        &poisoned,
+    ])
+    .recorded_output();
+    assert_eq!(output.status.code(), Some(41), "{output:?}");
+    let output =
+        binary(&["status", "--json", "--prometheus", metrics_arg, &poisoned]).recorded_output();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}

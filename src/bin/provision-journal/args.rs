@@ -175,6 +175,11 @@ pub enum Command {
         /// last stage (for `sort | uniq -c` over a fleet's journals).
         #[arg(long)]
         oneline: bool,
+        /// Write the status as Prometheus metrics to FILE, for
+        /// node_exporter's textfile collector (a `*.prom` file in its
+        /// directory), atomically: a temporary file renamed over it.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "oneline"])]
+        prometheus: Option<Utf8PathBuf>,
         /// Journals to read (default: --journal, or the boot device).
         paths: Vec<Utf8PathBuf>,
     },

@@ -12,6 +12,7 @@ mod fetched;
 mod hook;
 mod location;
 mod many;
+mod metrics;
 mod mount;
 mod output;
 mod restore;
@@ -90,9 +91,23 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             });
         }
         Command::Status {
+            prometheus: Some(file),
+            paths,
+            ..
+        } => {
+            if !paths.is_empty() {
+                let paths: Vec<&camino::Utf8Path> = paths.iter().map(|p| p.as_path()).collect();
+                return status::write_metrics(&paths, &config, file);
+            }
+            return with_journal(cli, &config, Access::Read, |path| {
+                status::write_metrics(&[path], &config, file)
+            });
+        }
+        Command::Status {
             json,
             oneline,
             paths,
+            ..
         } => {
             let form = status::Form::of(*json, *oneline);
             if !paths.is_empty() {

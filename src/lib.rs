@@ -129,6 +129,7 @@ mod codec;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod failure_log;
 mod frame;
 #[cfg(feature = "testing")]
 pub mod fuzzing;

@@ -26,6 +26,7 @@
 //! schema is `spec/DUMP.md`.
 
 pub(crate) mod escape;
+mod failure;
 mod human;
 mod json;
 mod salvage;
@@ -46,6 +47,7 @@ use crate::storage::{Access, Storage};
 
 use self::snapshot::Snapshot;
 
+pub use self::failure::{is_bound, stopped_on};
 pub use self::human::{count, write_wrapped};
 pub use self::time::Utc;
 pub use self::verdict::{

@@ -164,6 +164,17 @@ pub enum Command {
     },
     /// After the last stage: record that provisioning completed.
     Complete,
+    /// After a stage failed or check stopped provisioning: keep the end of
+    /// this boot's log (at most [FailureLog] MaxSize bytes, 64 KiB by
+    /// default) beside the journal as NAME.failure-log, for the record this
+    /// boot stopped on. Writes no record; dump shows the log, reset
+    /// removes it.
+    KeepLog {
+        /// The log, e.g. `journalctl -b -o short-monotonic` piped in (`-`:
+        /// standard input).
+        #[arg(value_name = "FILE", default_value = "-")]
+        log: Utf8PathBuf,
+    },
     /// Show the journal's state and what the next check would decide.
     /// With PATHs, each of those journals in turn (copies from support
     /// bundles, say); the exit status is the worst of them.

@@ -213,6 +213,13 @@ pub fn run(
         ));
     }
     if let Hook::Reset(_) = hook {
+        // The failure log belongs to the attempt the operator just closed.
+        if provision_journal::failure_log::remove(&mut crate::keep_log::store(path))? {
+            say(format_args!(
+                "removed the failure log `{}`: it belonged to the attempt before the reset",
+                crate::keep_log::log_path(path)
+            ));
+        }
         let next = BootContext {
             boot_id: None,
             firstboot: true,

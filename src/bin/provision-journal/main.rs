@@ -10,6 +10,7 @@ mod evidence;
 mod exit;
 mod fetched;
 mod hook;
+mod keep_log;
 mod location;
 mod many;
 mod metrics;
@@ -122,6 +123,21 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
                 status::run(path, form, &config)
             });
         }
+        Command::KeepLog { log } => {
+            if !config.failure_log.keep.value {
+                output::say(format_args!(
+                    "failure logs are switched off ([FailureLog] Keep=no, {}): nothing was kept",
+                    config.failure_log.keep.source
+                ));
+                return Ok(Exit::Ok);
+            }
+            // Read before the boot partition is mounted: the log may come
+            // from a pipe that is slow to end.
+            let input = keep_log::read_input(log, &config.failure_log)?;
+            return with_journal(cli, &config, Access::Write, |path| {
+                keep_log::run(path, input)
+            });
+        }
         Command::Reset { reason } => {
             let hook = Hook::Reset(reason.clone());
             let cache = hook::Cache {
@@ -190,6 +206,7 @@ fn hook_name(command: &Command) -> Option<String> {
         Command::Fail { stage, .. } => Some(format!("fail {stage}")),
         Command::Reboot { .. } => Some("reboot".to_owned()),
         Command::Complete => Some("complete".to_owned()),
+        Command::KeepLog { .. } => Some("keep-log".to_owned()),
         Command::Check
         | Command::Status { .. }
         | Command::Reset { .. }

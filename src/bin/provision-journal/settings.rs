@@ -141,6 +141,14 @@ fn rows(config: &Config) -> Vec<Row> {
             ToString::to_string,
         ),
         row("Cache.MaxSize", &config.cache.max_size, u64::to_string),
+        row("FailureLog.Keep", &config.failure_log.keep, |keep| {
+            if *keep { "yes" } else { "no" }.to_owned()
+        }),
+        row(
+            "FailureLog.MaxSize",
+            &config.failure_log.max_size,
+            u64::to_string,
+        ),
     ]
 }
 

@@ -23,7 +23,7 @@ expected=$(
         if [ -x "$file" ]; then mode=0755; else mode=0644; fi
         echo "$mode lib/dracut/modules.d/50provision-journal/${file#./}"
     done)
-    for page in provision-journal check fetched begin end fail reboot complete status reset dump config simulate; do
+    for page in provision-journal check fetched begin end fail reboot complete keep-log status reset dump config simulate; do
         [ "$page" = provision-journal ] || page="provision-journal-$page"
         echo "0644 share/man/man8/$page.8"
     done

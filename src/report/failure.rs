@@ -77,3 +77,80 @@ pub fn is_bound<S: Storage + ?Sized>(
     })?;
     Ok(bound)
 }
+
+/// A failure log found beside a journal, as the reports show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailureLogView {
+    /// The file's path.
+    pub file: String,
+    /// The log, or why it cannot be read as one.
+    pub log: Result<crate::failure_log::FailureLog, String>,
+    /// Whether its header names a trusted record of the journal.
+    pub bound: bool,
+}
+
+impl FailureLogView {
+    /// The log as JSON (`failure_log` of `dump --json`).
+    pub fn json(&self) -> serde_json::Value {
+        use serde_json::json;
+        match &self.log {
+            Ok(log) => json!({
+                "file": self.file,
+                "bound": self.bound,
+                "problem": null,
+                "seq": log.binding.seq,
+                "attempt": log.binding.attempt,
+                "boot_id": log.binding.boot.to_hex(),
+                "event": log.binding.event,
+                "stage": log.binding.stage,
+                "total_bytes": log.total,
+                "kept_bytes": log.text.len(),
+                "text": String::from_utf8_lossy(&log.text),
+            }),
+            Err(problem) => json!({
+                "file": self.file,
+                "bound": false,
+                "problem": problem,
+                "seq": null,
+                "attempt": null,
+                "boot_id": null,
+                "event": null,
+                "stage": null,
+                "total_bytes": null,
+                "kept_bytes": null,
+                "text": null,
+            }),
+        }
+    }
+
+    /// The heading sentence of the human report's FAILURE LOG part.
+    pub fn describe(&self) -> String {
+        match &self.log {
+            Err(problem) => format!(
+                "`{}` cannot be read as a failure log: {problem}.",
+                self.file
+            ),
+            Ok(log) => {
+                let binding = &log.binding;
+                let what = match binding.stage {
+                    Some(stage) => format!("{} ({stage})", binding.event.replace('_', " ")),
+                    None => binding.event.replace('_', " "),
+                };
+                let whose = if self.bound {
+                    "of this journal".to_owned()
+                } else {
+                    "which is NOT a record of this journal (a log left from another journal, or a journal replaced since)".to_owned()
+                };
+                format!(
+                    "`{}` keeps the last {} of the log of boot {} ({} in all), for record #{} {whose}: {what}, attempt {}.",
+                    self.file,
+                    super::count(log.text.len() as u64, "byte"),
+                    binding.boot.to_hex(),
+                    super::count(log.total, "byte"),
+                    binding.seq,
+                    binding.attempt,
+                )
+            }
+        }
+    }
+}

@@ -27,6 +27,7 @@ Configuration (systemd-style INI; later files win key by key):
   [Boot] Device, DeviceTimeoutSec, LockTimeoutSec, FirstbootArguments, FirstbootStamp,
          LiveArguments
   [Policy] MaxRetries, MaxPlannedReboots
+  [Cache] KeepConfig, RestoreTo, MaxSize      [FailureLog] Keep, MaxSize
   `provision-journal config` shows every value in force and where it came from.
 
 Environment:

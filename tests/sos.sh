@@ -86,4 +86,4 @@ if [ "$failures" -gt 0 ]; then
     (cd "$root" && find . -path ./sos_reports -prune -o -type f -print | grep -i provision) >&2 || true
     exit 1
 fi
-echo "sos.sh: sos $(sos --version 2>/dev/null | sed -n "s/.*version \([0-9.]*\).*/\1/p") collected the journal, its failure log, status, dump and config, and not the kept config"
+echo "sos.sh: sos $(sed -n 's/.*sosreport (version \([0-9.]*\)).*/\1/p' "$work/sos.log" | head -n 1) collected the journal, its failure log, status, dump and config, and not the kept config"

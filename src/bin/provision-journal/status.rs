@@ -43,6 +43,19 @@ impl Form {
 /// directory that does not exist is [`Exit::NotFound`], as for `check`: a
 /// wrong path is not an absent journal.
 pub fn run(path: &Utf8Path, form: Form, config: &Config) -> Result<Exit, Failure> {
+    let (status, exit) = read(path, config)?;
+    let mut out = Report::stdout();
+    let written = match form {
+        Form::Json => status.write_json(&mut out),
+        Form::Oneline => write_oneline(&status, &mut out),
+        Form::Text => write_text(&status, config, &mut out),
+    };
+    out.finish(written, exit)
+}
+
+/// The status of the journal at `path`, and the exit status it calls for
+/// (0, or 20 or 21 for a journal `check` cannot read).
+pub fn read(path: &Utf8Path, config: &Config) -> Result<(Status, Exit), Failure> {
     require_directory(path)?;
     crate::location::warn_if_hard_linked(path);
     let mut status =
@@ -64,13 +77,35 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config) -> Result<Exit, Failure
         Some(Outcome::Clean | Outcome::TornTail) | None => Exit::Ok,
         Some(_) => Exit::Corrupt,
     };
-    let mut out = Report::stdout();
-    let written = match form {
-        Form::Json => status.write_json(&mut out),
-        Form::Oneline => write_oneline(&status, &mut out),
-        Form::Text => write_text(&status, config, &mut out),
-    };
-    out.finish(written, exit)
+    Ok((status, exit))
+}
+
+/// `status --prometheus FILE`: the status of each journal at `paths` as
+/// node_exporter textfile metrics, written atomically to `file`. The exit
+/// status is the worst of the journals'; one that cannot be read at all is
+/// said on stderr and left out.
+pub fn write_metrics(
+    paths: &[&Utf8Path],
+    config: &Config,
+    file: &Utf8Path,
+) -> Result<Exit, Failure> {
+    let mut statuses = Vec::new();
+    let mut worst = Exit::Ok;
+    for path in paths {
+        match read(path, config) {
+            Ok((status, exit)) => {
+                statuses.push(status);
+                worst = crate::many::worse(worst, exit);
+            }
+            Err(failure) if paths.len() > 1 => {
+                crate::output::complain(format_args!("provision-journal: {}", failure.message));
+                worst = crate::many::worse(worst, failure.exit);
+            }
+            Err(failure) => return Err(failure),
+        }
+    }
+    crate::metrics::write_atomically(file, &crate::metrics::text(&statuses))?;
+    Ok(worst)
 }
 
 /// Whether `check` would find the journal read-only: the boot device's own

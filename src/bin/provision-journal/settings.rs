@@ -80,6 +80,8 @@ pub fn show(config: &Config, json: bool, get: Option<&str>) -> Result<Exit, Fail
 
 type Row = (&'static str, String, Source);
 
+/// Every setting as `config` prints it, in the order of
+/// [`provision_journal::config::KEYS`] (a test holds them to it).
 fn rows(config: &Config) -> Vec<Row> {
     fn row<T>(name: &'static str, setting: &Setting<T>, show: impl Fn(&T) -> String) -> Row {
         (name, show(&setting.value), setting.source.clone())
@@ -100,6 +102,11 @@ fn rows(config: &Config) -> Vec<Row> {
         row(
             "Boot.DeviceTimeoutSec",
             &config.device_timeout_sec,
+            u64::to_string,
+        ),
+        row(
+            "Boot.LockTimeoutSec",
+            &config.lock_timeout_sec,
             u64::to_string,
         ),
         row(

@@ -65,10 +65,12 @@ man:
 	rm -rf $(GENERATED)/man
 	$(PACKAGING) man $(GENERATED)/man >/dev/null
 
+# Regenerates the committed completions in completions/ from the command
+# line's clap definitions (a test fails while they differ).
 .PHONY: completions
 completions:
-	rm -rf $(GENERATED)/completions
-	$(PACKAGING) completions $(GENERATED)/completions >/dev/null
+	rm -rf completions
+	$(PACKAGING) completions completions >/dev/null
 
 .PHONY: install
 install: install-bin install-man install-dracut install-config install-completions
@@ -99,7 +101,7 @@ install-config:
 	install -D -m 0644 dist/profiles/$(PROFILE).conf $(DESTDIR)$(CONFDIR)/provision-journal.conf
 
 .PHONY: install-completions
-install-completions: completions
-	install -D -m 0644 $(GENERATED)/completions/provision-journal.bash $(DESTDIR)$(BASHCOMPDIR)/provision-journal
-	install -D -m 0644 $(GENERATED)/completions/_provision-journal $(DESTDIR)$(ZSHCOMPDIR)/_provision-journal
-	install -D -m 0644 $(GENERATED)/completions/provision-journal.fish $(DESTDIR)$(FISHCOMPDIR)/provision-journal.fish
+install-completions:
+	install -D -m 0644 completions/provision-journal.bash $(DESTDIR)$(BASHCOMPDIR)/provision-journal
+	install -D -m 0644 completions/_provision-journal $(DESTDIR)$(ZSHCOMPDIR)/_provision-journal
+	install -D -m 0644 completions/provision-journal.fish $(DESTDIR)$(FISHCOMPDIR)/provision-journal.fish

@@ -2,8 +2,9 @@
 # Checks the tree `make install DESTDIR=… PREFIX=…` produced: every file a
 # package ships is there with its mode, nothing else is, and each works as
 # far as it can outside a boot (the binary runs, the configuration names a
-# boot device, the man pages render, the bash completion loads). The units
-# themselves are verified by tests/verify-units.sh and booted by tests/boot/.
+# boot device, the man pages render, the bash completion completes a
+# stage). The units themselves are verified by tests/verify-units.sh and
+# booted by tests/boot/.
 #
 # usage: tests/check-install.sh DESTDIR [PREFIX]   (PREFIX: /usr)
 set -euo pipefail
@@ -72,19 +73,21 @@ done
 grep -q '^\.SH "EXIT STATUS"' "$root/share/man/man8/provision-journal.8" ||
     fail "provision-journal(8) has no EXIT STATUS section"
 
-# The bash completion loads and completes the subcommands.
-# shellcheck disable=SC2016
-words=$(bash --norc --noprofile -c '
-    set -e
-    source "$1"
-    spec=$(complete -p provision-journal)
-    function=${spec##* -F }
-    function=${function%% *}
-    COMP_WORDS=(provision-journal d); COMP_CWORD=1; COMP_LINE="provision-journal d"; COMP_POINT=${#COMP_LINE}
-    "$function" provision-journal d provision-journal
-    echo "${COMPREPLY[*]}"' _ "$root/share/bash-completion/completions/provision-journal" 2>&1) ||
-    fail "the bash completion does not load: $words"
-grep -qw dump <<<"$words" || fail "the bash completion does not complete \`d\` to dump: $words"
+# The completions are the committed ones (tests/completions.rs completes
+# with them in real shells), and bash-completion's loader finds the
+# installed bash script by the command's name and completes a stage.
+for file in provision-journal.bash:bash-completion/completions/provision-journal \
+    _provision-journal:zsh/site-functions/_provision-journal \
+    provision-journal.fish:fish/vendor_completions.d/provision-journal.fish; do
+    cmp -s "$top/completions/${file%%:*}" "$root/share/${file#*:}" ||
+        fail "$root/share/${file#*:} differs from completions/${file%%:*}"
+done
+if [ -e /usr/share/bash-completion/bash_completion ]; then
+    words=$(XDG_DATA_DIRS="$root/share" HOME=/nonexistent bash --norc --noprofile \
+        "$top/tests/completion/complete.bash" "provision-journal begin " 2>&1) ||
+        fail "the installed bash completion does not load: $words"
+    grep -qx disks <<<"$words" || fail "the installed bash completion does not complete \`begin \` to disks: $words"
+fi
 grep -q '^#compdef provision-journal' "$root/share/zsh/site-functions/_provision-journal" ||
     fail "the zsh completion has no #compdef line"
 grep -q '^complete -c provision-journal' "$root/share/fish/vendor_completions.d/provision-journal.fish" ||

@@ -31,7 +31,6 @@ CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 MUSL_TARGET ?= $(shell uname -m)-unknown-linux-musl
-GENERATED := $(TARGET_DIR)/packaging
 
 ifeq ($(STATIC),1)
 BUILD := static
@@ -60,10 +59,12 @@ static:
 check:
 	$(CARGO) test $(CARGO_FLAGS)
 
+# Regenerates the committed man pages in man/ from the command line's clap
+# definitions and the library's constants (a test fails while they differ).
 .PHONY: man
 man:
-	rm -rf $(GENERATED)/man
-	$(PACKAGING) man $(GENERATED)/man >/dev/null
+	rm -rf man
+	$(PACKAGING) man man >/dev/null
 
 # Regenerates the committed completions in completions/ from the command
 # line's clap definitions (a test fails while they differ).
@@ -80,9 +81,9 @@ install-bin: $(BUILD)
 	install -D -m 0755 $(BINARY) $(DESTDIR)$(BINDIR)/provision-journal
 
 .PHONY: install-man
-install-man: man
+install-man:
 	install -d -m 0755 $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 $(GENERATED)/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 # The dracut module: module-setup.sh and everything in dist/systemd/ (units,
 # drop-in directories, the two helper scripts), which module-setup.sh

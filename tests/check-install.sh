@@ -61,8 +61,10 @@ for file in "$top/dist/dracut/50provision-journal/module-setup.sh" $(find "$top/
     cmp -s "$file" "$installed" || fail "$installed differs from $file"
 done
 
-# Each man page is a page of its own command and renders without warnings.
+# Each man page is the committed one, a page of its own command, and
+# renders without warnings.
 for page in "$root"/share/man/man8/*.8; do
+    cmp -s "$page" "$top/man/${page##*/}" || fail "$page differs from man/${page##*/}"
     name=$(basename "$page" .8)
     head -n 20 "$page" | grep -q "^\.TH $name 8 " || fail "$page has no .TH $name 8 header"
     if command -v groff >/dev/null; then

@@ -274,3 +274,24 @@ fn a_subcommand_lists_its_own_options_before_the_global_ones() {
         }
     }
 }
+
+#[test]
+fn help_names_every_configuration_key() {
+    let text = help(&[]);
+    for key in provision_journal::config::KEYS {
+        let section = format!("[{}]", key.section());
+        let line = text
+            .lines()
+            .skip_while(|line| !line.trim_start().starts_with(&section))
+            .take_while(|line| {
+                line.trim_start().starts_with(&section) || line.starts_with("         ")
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            line.contains(key.key()),
+            "--help does not name {}:\n{text}",
+            key.name
+        );
+    }
+}

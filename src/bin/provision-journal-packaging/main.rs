@@ -20,6 +20,7 @@ mod completions;
 #[path = "../provision-journal/exit.rs"]
 mod exit;
 mod man;
+mod manual;
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -17,8 +17,8 @@ use crate::exit;
 pub const DEFAULT_JOURNAL: &str = "/boot/provision-journal";
 
 /// The configuration, environment and kernel arguments the commands read:
-/// the first part of the long help's epilogue, and the man pages' FILES AND
-/// ENVIRONMENT section.
+/// the first part of the long help's epilogue (`provision-journal(8)` says
+/// the same in its own sections).
 pub const ENVIRONMENT: &str = "\
 Configuration (systemd-style INI; later files win key by key):
   /usr/lib/provision-journal/provision-journal.conf   the distribution's default
@@ -27,6 +27,7 @@ Configuration (systemd-style INI; later files win key by key):
   [Boot] Device, DeviceTimeoutSec, LockTimeoutSec, FirstbootArguments, FirstbootStamp,
          LiveArguments
   [Policy] MaxRetries, MaxPlannedReboots
+  [Cache] KeepConfig, RestoreTo, MaxSize
   `provision-journal config` shows every value in force and where it came from.
 
 Environment:

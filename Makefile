@@ -3,10 +3,15 @@
 #   make                    the release binary (target/release/provision-journal)
 #   make static             the same, linked statically against musl
 #   make check              the tests (cargo test)
+#   make man completions    regenerate the committed man/ and completions/
 #   make install DESTDIR=… PREFIX=/usr [PROFILE=fcos] [STATIC=1]
 #
 # install runs one target per artifact: install-bin, install-man,
-# install-dracut, install-config, install-completions. The dracut module,
+# install-dracut, install-config, install-completions. They only copy:
+# install-bin installs the binary `make` (or `make static`) built, and fails
+# if there is none; the man pages and completions are the committed ones.
+# Nothing is compiled or generated at install time (often as root). The
+# dracut module,
 # the configuration file and the binary's own paths assume PREFIX=/usr
 # (dracut reads /usr/lib/dracut, the binary /usr/lib/provision-journal, the
 # module installs /usr/bin/provision-journal into the initramfs).
@@ -77,7 +82,8 @@ completions:
 install: install-bin install-man install-dracut install-config install-completions
 
 .PHONY: install-bin
-install-bin: $(BUILD)
+install-bin:
+	@test -f $(BINARY) || { echo "no $(BINARY): run \`make $(BUILD)\` first (install targets never compile)" >&2; exit 1; }
 	install -D -m 0755 $(BINARY) $(DESTDIR)$(BINDIR)/provision-journal
 
 .PHONY: install-man

@@ -95,6 +95,24 @@ grep -q '^#compdef provision-journal' "$root/share/zsh/site-functions/_provision
 grep -q '^complete -c provision-journal' "$root/share/fish/vendor_completions.d/provision-journal.fish" ||
     fail "the fish completion completes no provision-journal"
 
+# Install targets only copy what `make` built: a dry run of `make install`
+# runs no cargo, and without a built binary install-bin fails, saying so,
+# and builds nothing.
+dry_run=$(make -C "$top" --no-print-directory -n install DESTDIR=/nonexistent PREFIX="$prefix" 2>&1) ||
+    fail "make -n install fails: $dry_run"
+if grep -qw cargo <<<"$dry_run"; then
+    fail "make install would compile or generate: $(grep -w cargo <<<"$dry_run" | head -n 3)"
+fi
+unbuilt=$(mktemp -d)
+if CARGO_TARGET_DIR="$unbuilt/target" make -C "$top" --no-print-directory install-bin \
+    DESTDIR="$unbuilt/root" PREFIX="$prefix" >"$unbuilt/log" 2>&1; then
+    fail "make install-bin succeeded without a built binary"
+elif ! grep -q 'install targets never compile' "$unbuilt/log"; then
+    fail "make install-bin without a built binary does not say to run make first: $(cat "$unbuilt/log")"
+fi
+[ ! -e "$unbuilt/target" ] || fail "make install-bin without a built binary built one"
+rm -rf "$unbuilt"
+
 if [ "$failures" -gt 0 ]; then
     echo "check-install: $failures problem(s) in $destdir" >&2
     exit 1

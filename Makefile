@@ -4,7 +4,7 @@
 #   make static             the same, linked statically against musl
 #   make check              the tests (cargo test)
 #   make man completions    regenerate the committed man/ and completions/
-#   make install DESTDIR=… PREFIX=/usr [PROFILE=fcos] [STATIC=1]
+#   make install DESTDIR=… PREFIX=/usr [PROFILE=fcos] [STATIC=1] [STRIP=1]
 #
 # install runs one target per artifact: install-bin, install-man,
 # install-dracut, install-config, install-completions. They only copy:
@@ -31,6 +31,12 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 PROFILE ?= fcos
 # STATIC=1 installs the static musl build (make static) instead.
 STATIC ?= 0
+# The release build keeps its debug info (line tables) for a distribution's
+# debuginfo package: packaging tools split it off and strip the binary.
+# STRIP=1 strips the installed binary instead (install -s, with
+# $(STRIPPROG)), for an installation no packaging tool strips.
+STRIP ?= 0
+STRIPPROG ?= strip
 
 CARGO ?= cargo
 CARGO_FLAGS ?= --locked
@@ -84,7 +90,7 @@ install: install-bin install-man install-dracut install-config install-completio
 .PHONY: install-bin
 install-bin:
 	@test -f $(BINARY) || { echo "no $(BINARY): run \`make $(BUILD)\` first (install targets never compile)" >&2; exit 1; }
-	install -D -m 0755 $(BINARY) $(DESTDIR)$(BINDIR)/provision-journal
+	install -D -m 0755 $(if $(filter 1,$(STRIP)),-s --strip-program=$(STRIPPROG)) $(BINARY) $(DESTDIR)$(BINDIR)/provision-journal
 
 .PHONY: install-man
 install-man:

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Checks the tree `make install DESTDIR=… PREFIX=…` produced: every file a
 # package ships is there with its mode, nothing else is, and each works as
-# far as it can outside a boot (the binary runs, the configuration names a
-# boot device, the man pages render, the bash completion completes a
-# stage). The units themselves are verified by tests/verify-units.sh and
-# booted by tests/boot/.
+# far as it can outside a boot (the binary runs and carries its debug info,
+# the configuration names a boot device, the man pages render, the bash
+# completion completes a stage). The units themselves are verified by
+# tests/verify-units.sh and booted by tests/boot/.
 #
 # usage: tests/check-install.sh DESTDIR [PREFIX]   (PREFIX: /usr)
 set -euo pipefail
@@ -47,6 +47,18 @@ outside=$(cd "$destdir" && find . -type f -not -path ".$prefix/*" -printf '%P\n'
 # The binary runs and names the journal format it writes.
 "$root/bin/provision-journal" --version | grep -q '^journal format: writes version ' ||
     fail "bin/provision-journal --version does not name the journal format"
+
+# The binary keeps its debug info for a distribution's debuginfo package
+# (its packaging strips it), and STRIP=1 installs it stripped.
+sections() { readelf -S -W "$1" | awk '$2 ~ /^\./ { print $2 }'; }
+sections "$root/bin/provision-journal" | grep -qx '.debug_line' ||
+    fail "bin/provision-journal has no debug info: a debuginfo package would be empty"
+stripped=$(mktemp -d)
+make -C "$top" --no-print-directory -s install-bin STRIP=1 DESTDIR="$stripped" PREFIX="$prefix" ||
+    fail "make install-bin STRIP=1 fails"
+left=$(sections "$stripped$prefix/bin/provision-journal" | grep -E '^\.(debug_info|debug_line|symtab)$' || true)
+[ -z "$left" ] || fail "make install-bin STRIP=1 leaves $(echo $left) in the binary"
+rm -rf "$stripped"
 
 # The configuration is a profile the binary accepts, with a boot device.
 device=$(PROVISION_JOURNAL_CONF="$root/lib/provision-journal/provision-journal.conf" \

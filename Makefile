@@ -3,11 +3,15 @@
 #   make                    the release binary (target/release/provision-journal)
 #   make static             the same, linked statically against musl
 #   make check              the tests (cargo test)
-#   make install DESTDIR=… PREFIX=/usr [PROFILE=fcos] [STATIC=1]
+#   make man completions    regenerate the committed man/ and completions/
+#   make install DESTDIR=… PREFIX=/usr [PROFILE=fcos] [STATIC=1] [STRIP=1]
 #
 # install runs one target per artifact: install-bin, install-man,
 # install-dracut, install-config, install-completions, install-catalog,
-# install-units. The dracut module,
+# install-units. They only copy: install-bin installs the binary `make` (or
+# `make static`) built, and fails if there is none; the man pages and
+# completions are the committed ones. Nothing is compiled or generated at
+# install time (often as root). The dracut module,
 # the configuration file and the binary's own paths assume PREFIX=/usr
 # (dracut reads /usr/lib/dracut, the binary /usr/lib/provision-journal, the
 # module installs /usr/bin/provision-journal into the initramfs).
@@ -34,12 +38,17 @@ SOSPLUGINDIR ?= $(shell $(SOS_PYTHON) -c 'import os, sos.report.plugins as p; pr
 PROFILE ?= fcos
 # STATIC=1 installs the static musl build (make static) instead.
 STATIC ?= 0
+# The release build keeps its debug info (line tables) for a distribution's
+# debuginfo package: packaging tools split it off and strip the binary.
+# STRIP=1 strips the installed binary instead (install -s, with
+# $(STRIPPROG)), for an installation no packaging tool strips.
+STRIP ?= 0
+STRIPPROG ?= strip
 
 CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 MUSL_TARGET ?= $(shell uname -m)-unknown-linux-musl
-GENERATED := $(TARGET_DIR)/packaging
 
 ifeq ($(STATIC),1)
 BUILD := static
@@ -68,27 +77,32 @@ static:
 check:
 	$(CARGO) test $(CARGO_FLAGS)
 
+# Regenerates the committed man pages in man/ from the command line's clap
+# definitions and the library's constants (a test fails while they differ).
 .PHONY: man
 man:
-	rm -rf $(GENERATED)/man
-	$(PACKAGING) man $(GENERATED)/man >/dev/null
+	rm -rf man
+	$(PACKAGING) man man >/dev/null
 
+# Regenerates the committed completions in completions/ from the command
+# line's clap definitions (a test fails while they differ).
 .PHONY: completions
 completions:
-	rm -rf $(GENERATED)/completions
-	$(PACKAGING) completions $(GENERATED)/completions >/dev/null
+	rm -rf completions
+	$(PACKAGING) completions completions >/dev/null
 
 .PHONY: install
 install: install-bin install-man install-dracut install-config install-completions install-catalog install-units
 
 .PHONY: install-bin
-install-bin: $(BUILD)
-	install -D -m 0755 $(BINARY) $(DESTDIR)$(BINDIR)/provision-journal
+install-bin:
+	@test -f $(BINARY) || { echo "no $(BINARY): run \`make $(BUILD)\` first (install targets never compile)" >&2; exit 1; }
+	install -D -m 0755 $(if $(filter 1,$(STRIP)),-s --strip-program=$(STRIPPROG)) $(BINARY) $(DESTDIR)$(BINDIR)/provision-journal
 
 .PHONY: install-man
-install-man: man
+install-man:
 	install -d -m 0755 $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 $(GENERATED)/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 # The dracut module: module-setup.sh and everything in dist/systemd/ (units,
 # drop-in directories, the two helper scripts), which module-setup.sh
@@ -107,10 +121,10 @@ install-config:
 	install -D -m 0644 dist/profiles/$(PROFILE).conf $(DESTDIR)$(CONFDIR)/provision-journal.conf
 
 .PHONY: install-completions
-install-completions: completions
-	install -D -m 0644 $(GENERATED)/completions/provision-journal.bash $(DESTDIR)$(BASHCOMPDIR)/provision-journal
-	install -D -m 0644 $(GENERATED)/completions/_provision-journal $(DESTDIR)$(ZSHCOMPDIR)/_provision-journal
-	install -D -m 0644 $(GENERATED)/completions/provision-journal.fish $(DESTDIR)$(FISHCOMPDIR)/provision-journal.fish
+install-completions:
+	install -D -m 0644 completions/provision-journal.bash $(DESTDIR)$(BASHCOMPDIR)/provision-journal
+	install -D -m 0644 completions/_provision-journal $(DESTDIR)$(ZSHCOMPDIR)/_provision-journal
+	install -D -m 0644 completions/provision-journal.fish $(DESTDIR)$(FISHCOMPDIR)/provision-journal.fish
 
 # The journald message catalog (`journalctl -x` explains our MESSAGE_IDs once
 # `journalctl --update-catalog` has run, as a package's scriptlet does).

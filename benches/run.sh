@@ -88,6 +88,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The binaries as an initramfs carries them: stripped, as `make install
+# STRIP=1` installs them (the release build keeps its debug info for a
+# distribution's debuginfo package, and packaging tools and dracut strip it).
+strip -o "$work/provision-journal" "$bin"
+bin="$work/provision-journal"
+if [ -n "$static_bin" ]; then
+    strip -o "$work/provision-journal-static" "$static_bin"
+    static_bin="$work/provision-journal-static"
+fi
+
 gcc -O2 -static -o "$work/floor" benches/floor.c
 gcc -O2 -static -o "$work/floor_mount" benches/floor_mount.c
 

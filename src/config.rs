@@ -57,6 +57,10 @@ use serde::Serialize;
 use crate::classify::{DEFAULT_MAX_PLANNED_REBOOTS, DEFAULT_MAX_RETRIES, Policy};
 use crate::kept::{DEFAULT_MAX_SIZE, MAX_SIZE_CAP};
 
+mod keys;
+
+pub use keys::{KEYS, Key};
+
 /// The files read, in order, when `PROVISION_JOURNAL_CONF` is not set:
 /// the distribution's default, the administrator's file, then every
 /// `*.conf` in [`DROP_IN_DIR`] in lexical order.

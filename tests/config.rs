@@ -535,3 +535,90 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+// -- the list of keys: `config`, `config --get`, completion and the manual --
+
+/// `value` without the `source` of each setting and the files read.
+fn values_only(mut value: serde_json::Value) -> serde_json::Value {
+    if let serde_json::Value::Object(map) = &mut value {
+        map.remove("source");
+        map.remove("files");
+        for field in map.values_mut() {
+            *field = values_only(field.take());
+        }
+    }
+    value
+}
+
+#[test]
+fn every_listed_key_is_one_the_files_take_and_its_default_is_built_in() {
+    use provision_journal::config::KEYS;
+    let defaults = values_only(serde_json::to_value(Config::default()).unwrap());
+    for key in KEYS {
+        let text = format!("[{}]\n{}={}\n", key.section(), key.key(), key.default);
+        let config = parse(&text).unwrap_or_else(|error| panic!("{}: {error}", key.name));
+        assert_eq!(
+            values_only(serde_json::to_value(&config).unwrap()),
+            defaults,
+            "{} = {:?} is not the built-in default",
+            key.name,
+            key.default
+        );
+    }
+    let mut names: Vec<&str> = KEYS.iter().map(|key| key.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), KEYS.len(), "a key is listed twice");
+}
+
+#[test]
+fn config_prints_every_key_and_gets_each_one() {
+    use provision_journal::config::KEYS;
+    let scratch = Scratch::new("config-keys");
+    let journal = scratch.path.join("provision-journal");
+    let boot = Boot::first(1);
+    let env = [("PROVISION_JOURNAL_CONF", "/dev/null")];
+    let shown = run(&boot, &journal, &["config"], &env).expect(0).stdout;
+    let mut section = "";
+    let mut printed = Vec::new();
+    for line in shown.lines() {
+        if let Some(name) = line.strip_prefix('[') {
+            section = name.trim_end_matches(']');
+        } else if let Some((key, rest)) = line.split_once('=') {
+            let value = rest.split("  # ").next().unwrap();
+            printed.push((format!("{section}.{key}"), value.to_owned()));
+        }
+    }
+    let listed: Vec<(String, String)> = KEYS
+        .iter()
+        .map(|key| (key.name.to_owned(), key.default.to_owned()))
+        .collect();
+    assert_eq!(
+        printed, listed,
+        "`config` does not print every key:\n{shown}"
+    );
+    for key in KEYS {
+        let got = run(&boot, &journal, &["config", "--get", key.name], &env).expect(0);
+        assert_eq!(got.stdout, format!("{}\n", key.default), "{}", key.name);
+    }
+    let got = run(
+        &boot,
+        &journal,
+        &[
+            "--lock-timeout",
+            "9",
+            "config",
+            "--get",
+            "boot.locktimeoutsec",
+        ],
+        &env,
+    )
+    .expect(0);
+    assert_eq!(got.stdout, "9\n");
+    let unknown = run(&boot, &journal, &["config", "--get", "Boot.Lock"], &env).expect(2);
+    assert!(
+        unknown.stderr.contains("Boot.LockTimeoutSec"),
+        "{}",
+        unknown.stderr
+    );
+}

@@ -264,6 +264,42 @@ fn status_oneline_is_one_line_of_facts_per_journal() {
 }
 
 #[test]
+fn status_oneline_keeps_a_path_with_white_space_one_word() {
+    // A support bundle unpacked under a name with spaces, a tab, a
+    // backslash and a non-ASCII space.
+    let scratch = Scratch::new("oneline escapes");
+    let dir = scratch.0.join("bundle of m17\\t\tcopy\u{a0}2");
+    std::fs::create_dir_all(&dir).unwrap();
+    let odd = dir.join("provision-journal");
+    std::fs::copy(golden("clean-run"), &odd).unwrap();
+    let odd = odd.to_str().unwrap();
+    let plain = golden("clean-run");
+    let output = binary(&["status", "--oneline", odd, &plain])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = text.lines().map(|line| line.split(' ').collect()).collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(
+        lines[0].len(),
+        lines[1].len(),
+        "the path with white space is more than one field:\n{text}"
+    );
+    assert_eq!(lines[0][1..], lines[1][1..], "{text}");
+    let escaped = lines[0][0];
+    assert!(
+        escaped.ends_with("/bundle\\x20of\\x20m17\\\\t\\tcopy\\xc2\\xa02/provision-journal"),
+        "{escaped}"
+    );
+    // spec/CLI.md: `printf '%b'` turns the field back into the path.
+    let decoded = std::process::Command::new("bash")
+        .args(["-c", "printf %b \"$1\"", "_", escaped])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(decoded.stdout).unwrap(), odd);
+}
+
+#[test]
 fn dump_reads_standard_input() {
     use std::io::Write;
     let bytes = std::fs::read(golden("torn-tail")).unwrap();

@@ -93,6 +93,8 @@ struct ConfigDocument<'a> {
 
 type Row = (&'static str, String, Source);
 
+/// Every setting as `config` prints it, in the order of
+/// [`provision_journal::config::KEYS`] (a test holds them to it).
 fn rows(config: &Config) -> Vec<Row> {
     fn row<T>(name: &'static str, setting: &Setting<T>, show: impl Fn(&T) -> String) -> Row {
         (name, show(&setting.value), setting.source.clone())
@@ -113,6 +115,11 @@ fn rows(config: &Config) -> Vec<Row> {
         row(
             "Boot.DeviceTimeoutSec",
             &config.device_timeout_sec,
+            u64::to_string,
+        ),
+        row(
+            "Boot.LockTimeoutSec",
+            &config.lock_timeout_sec,
             u64::to_string,
         ),
         row(

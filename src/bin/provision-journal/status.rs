@@ -138,16 +138,7 @@ fn on_vfat(journal: &Utf8Path) -> bool {
 /// The one-line form: `PATH STATE DECISION LAST_BOOT LAST_STAGE`, `-`
 /// for what there is none of, the path escaped so that it is one word.
 fn write_oneline(status: &Status, out: &mut dyn Write) -> io::Result<()> {
-    let path: String = status
-        .journal
-        .chars()
-        .flat_map(|c| match c {
-            c if c.is_whitespace() || c.is_control() || c == '\\' => {
-                c.escape_default().collect::<Vec<_>>()
-            }
-            c => vec![c],
-        })
-        .collect();
+    let path = one_word(&status.journal);
     let state = status.state.unwrap_or("unreadable");
     let last_boot = status
         .last_record
@@ -158,6 +149,29 @@ fn write_oneline(status: &Status, out: &mut dyn Write) -> io::Result<()> {
         _ => "-".to_owned(),
     };
     writeln!(out, "{path} {state} {} {last_boot} {stage}", status.verdict)
+}
+
+/// `path` as one word that `printf '%b'` turns back into it: a backslash
+/// doubled, a tab, newline or carriage return as `\t`, `\n`, `\r`, and
+/// each byte of any other white space or control character as `\xHH`
+/// (a space is `\x20`).
+fn one_word(path: &str) -> String {
+    let mut word = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '\\' => word.push_str("\\\\"),
+            '\t' => word.push_str("\\t"),
+            '\n' => word.push_str("\\n"),
+            '\r' => word.push_str("\\r"),
+            c if c.is_whitespace() || c.is_control() => {
+                for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                    word.push_str(&format!("\\x{byte:02x}"));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    word
 }
 
 /// One `name: value` field of the text form, wrapped to 80 columns with its

@@ -23,6 +23,10 @@
 //! KeepConfig=no
 //! RestoreTo=/usr/lib/ignition/user.ign
 //! MaxSize=1048576
+//!
+//! [FailureLog]
+//! Keep=yes
+//! MaxSize=64K
 //! ```
 //!
 //! Files are read in [`SEARCH_PATH`] order, later ones winning key by key;
@@ -52,6 +56,10 @@ use serde::Serialize;
 
 use crate::classify::{DEFAULT_MAX_PLANNED_REBOOTS, DEFAULT_MAX_RETRIES, Policy};
 use crate::kept::{DEFAULT_MAX_SIZE, MAX_SIZE_CAP};
+
+mod keys;
+
+pub use keys::{KEYS, Key};
 
 /// The files read, in order, when `PROVISION_JOURNAL_CONF` is not set:
 /// the distribution's default, the administrator's file, then every
@@ -339,6 +347,30 @@ impl Default for CacheSettings {
     }
 }
 
+/// The failure log kept beside the journal (`[FailureLog]`), on by
+/// default (`crate::failure_log`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FailureLogSettings {
+    /// `[FailureLog] Keep`: whether `keep-log` keeps the end of a failed
+    /// boot's log beside the journal.
+    pub keep: Setting<bool>,
+    /// `[FailureLog] MaxSize`: the most log bytes kept, in bytes (at most
+    /// [`crate::failure_log::MAX_SIZE_CAP`]).
+    pub max_size: Setting<u64>,
+}
+
+impl Default for FailureLogSettings {
+    fn default() -> Self {
+        FailureLogSettings {
+            keep: Setting::default(true),
+            max_size: Setting::default(crate::failure_log::DEFAULT_MAX_SIZE),
+        }
+    }
+}
+
+/// The `schema` field of `config --json` (`spec/provision-journal.schema.json`).
+pub const CONFIG_SCHEMA: &str = "provision-journal/config/1";
+
 /// Everything the configuration decides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Config {
@@ -359,6 +391,8 @@ pub struct Config {
     pub policy: PolicySettings,
     /// The kept copy of the config.
     pub cache: CacheSettings,
+    /// The failure log.
+    pub failure_log: FailureLogSettings,
     /// The files read, in order.
     pub files: Vec<Utf8PathBuf>,
 }
@@ -373,6 +407,7 @@ impl Default for Config {
             signals: Signals::default(),
             policy: PolicySettings::default(),
             cache: CacheSettings::default(),
+            failure_log: FailureLogSettings::default(),
             files: Vec::new(),
         }
     }
@@ -556,7 +591,7 @@ impl Config {
                     error(
                         None,
                         format!(
-                            "malformed section header {content:?}: expected [Boot], [Policy] or [Cache]"
+                            "malformed section header {content:?}: expected [Boot], [Policy], [Cache] or [FailureLog]"
                         ),
                     )
                 })?;
@@ -564,11 +599,12 @@ impl Config {
                     "Boot" => "Boot",
                     "Policy" => "Policy",
                     "Cache" => "Cache",
+                    "FailureLog" => "FailureLog",
                     _ => {
                         return Err(error(
                             None,
                             format!(
-                                "unknown section [{name}]: the sections are [Boot], [Policy] and [Cache]"
+                                "unknown section [{name}]: the sections are [Boot], [Policy], [Cache] and [FailureLog]"
                             ),
                         ));
                     }
@@ -585,7 +621,7 @@ impl Config {
             let Some(section) = section else {
                 return Err(error(
                     Some(key.to_owned()),
-                    "a setting before any section: put it under [Boot], [Policy] or [Cache]"
+                    "a setting before any section: put it under [Boot], [Policy], [Cache] or [FailureLog]"
                         .to_owned(),
                 ));
             };
@@ -669,12 +705,24 @@ impl Config {
                 self.cache.restore_to.set(Utf8PathBuf::from(value), source);
             }
             ("Cache", "MaxSize") => self.cache.max_size.set(parse_size(value)?, source),
+            ("FailureLog", "Keep") => self.failure_log.keep.set(parse_bool(value)?, source),
+            ("FailureLog", "MaxSize") => {
+                let size = parse_size(value)?;
+                if size > crate::failure_log::MAX_SIZE_CAP {
+                    return Err(format!(
+                        "{value:?} is more than the {} bytes (1M) a failure log may keep",
+                        crate::failure_log::MAX_SIZE_CAP
+                    ));
+                }
+                self.failure_log.max_size.set(size, source);
+            }
             (_, _) => {
                 let known = match section {
                     "Boot" => {
                         "Device, DeviceTimeoutSec, LockTimeoutSec, SavedCopyDir, FirstbootArguments, FirstbootStamp, LiveArguments"
                     }
                     "Policy" => "MaxRetries, MaxPlannedReboots",
+                    "FailureLog" => "Keep, MaxSize",
                     _ => "KeepConfig, RestoreTo, MaxSize",
                 };
                 return Err(format!(

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Checks the tree `make install DESTDIR=… PREFIX=…` produced: every file a
 # package ships is there with its mode, nothing else is, and each works as
-# far as it can outside a boot (the binary runs, the configuration names a
-# boot device, the man pages render, the bash completion loads). The units
-# themselves are verified by tests/verify-units.sh and booted by tests/boot/.
+# far as it can outside a boot (the binary runs and carries its debug info,
+# the configuration names a boot device, the man pages render, the bash
+# completion completes a stage). The units themselves are verified by
+# tests/verify-units.sh and booted by tests/boot/.
 #
 # usage: tests/check-install.sh DESTDIR [PREFIX]   (PREFIX: /usr)
 set -euo pipefail
@@ -23,13 +24,16 @@ expected=$(
         if [ -x "$file" ]; then mode=0755; else mode=0644; fi
         echo "$mode lib/dracut/modules.d/50provision-journal/${file#./}"
     done)
-    for page in provision-journal check fetched begin end fail reboot complete status reset dump config simulate; do
+    for page in provision-journal check fetched begin end fail reboot complete keep-log status reset dump config simulate; do
         [ "$page" = provision-journal ] || page="provision-journal-$page"
         echo "0644 share/man/man8/$page.8"
     done
     echo "0644 share/bash-completion/completions/provision-journal"
     echo "0644 share/zsh/site-functions/_provision-journal"
     echo "0644 share/fish/vendor_completions.d/provision-journal.fish"
+    echo "0644 lib/systemd/catalog/provision-journal.catalog"
+    echo "0644 lib/systemd/system/provision-journal-metrics.service"
+    echo "0644 lib/systemd/system/provision-journal-metrics.timer"
 )
 [ -d "$root" ] || { echo "check-install: no $root" >&2; exit 1; }
 found=$(cd "$root" && find . -type f -printf '%m %P\n' | awk '{ printf "%04d %s\n", $1, $2 }' | sort -k2)
@@ -47,6 +51,18 @@ outside=$(cd "$destdir" && find . -type f -not -path ".$prefix/*" -printf '%P\n'
 "$root/bin/provision-journal" --version | grep -q '^journal format: writes version ' ||
     fail "bin/provision-journal --version does not name the journal format"
 
+# The binary keeps its debug info for a distribution's debuginfo package
+# (its packaging strips it), and STRIP=1 installs it stripped.
+sections() { readelf -S -W "$1" | awk '$2 ~ /^\./ { print $2 }'; }
+sections "$root/bin/provision-journal" | grep -qx '.debug_line' ||
+    fail "bin/provision-journal has no debug info: a debuginfo package would be empty"
+stripped=$(mktemp -d)
+make -C "$top" --no-print-directory -s install-bin STRIP=1 DESTDIR="$stripped" PREFIX="$prefix" ||
+    fail "make install-bin STRIP=1 fails"
+left=$(sections "$stripped$prefix/bin/provision-journal" | grep -E '^\.(debug_info|debug_line|symtab)$' || true)
+[ -z "$left" ] || fail "make install-bin STRIP=1 leaves $(echo $left) in the binary"
+rm -rf "$stripped"
+
 # The configuration is a profile the binary accepts, with a boot device.
 device=$(PROVISION_JOURNAL_CONF="$root/lib/provision-journal/provision-journal.conf" \
     "$root/bin/provision-journal" config --get Boot.Device) || fail "the installed configuration is refused"
@@ -60,8 +76,10 @@ for file in "$top/dist/dracut/50provision-journal/module-setup.sh" $(find "$top/
     cmp -s "$file" "$installed" || fail "$installed differs from $file"
 done
 
-# Each man page is a page of its own command and renders without warnings.
+# Each man page is the committed one, a page of its own command, and
+# renders without warnings.
 for page in "$root"/share/man/man8/*.8; do
+    cmp -s "$page" "$top/man/${page##*/}" || fail "$page differs from man/${page##*/}"
     name=$(basename "$page" .8)
     head -n 20 "$page" | grep -q "^\.TH $name 8 " || fail "$page has no .TH $name 8 header"
     if command -v groff >/dev/null; then
@@ -72,23 +90,54 @@ done
 grep -q '^\.SH "EXIT STATUS"' "$root/share/man/man8/provision-journal.8" ||
     fail "provision-journal(8) has no EXIT STATUS section"
 
-# The bash completion loads and completes the subcommands.
-# shellcheck disable=SC2016
-words=$(bash --norc --noprofile -c '
-    set -e
-    source "$1"
-    spec=$(complete -p provision-journal)
-    function=${spec##* -F }
-    function=${function%% *}
-    COMP_WORDS=(provision-journal d); COMP_CWORD=1; COMP_LINE="provision-journal d"; COMP_POINT=${#COMP_LINE}
-    "$function" provision-journal d provision-journal
-    echo "${COMPREPLY[*]}"' _ "$root/share/bash-completion/completions/provision-journal" 2>&1) ||
-    fail "the bash completion does not load: $words"
-grep -qw dump <<<"$words" || fail "the bash completion does not complete \`d\` to dump: $words"
+# The completions are the committed ones (tests/completions.rs completes
+# with them in real shells), and bash-completion's loader finds the
+# installed bash script by the command's name and completes a stage.
+for file in provision-journal.bash:bash-completion/completions/provision-journal \
+    _provision-journal:zsh/site-functions/_provision-journal \
+    provision-journal.fish:fish/vendor_completions.d/provision-journal.fish; do
+    cmp -s "$top/completions/${file%%:*}" "$root/share/${file#*:}" ||
+        fail "$root/share/${file#*:} differs from completions/${file%%:*}"
+done
+if [ -e /usr/share/bash-completion/bash_completion ]; then
+    words=$(XDG_DATA_DIRS="$root/share" HOME=/nonexistent bash --norc --noprofile \
+        "$top/tests/completion/complete.bash" "provision-journal begin " 2>&1) ||
+        fail "the installed bash completion does not load: $words"
+    grep -qx disks <<<"$words" || fail "the installed bash completion does not complete \`begin \` to disks: $words"
+fi
 grep -q '^#compdef provision-journal' "$root/share/zsh/site-functions/_provision-journal" ||
     fail "the zsh completion has no #compdef line"
 grep -q '^complete -c provision-journal' "$root/share/fish/vendor_completions.d/provision-journal.fish" ||
     fail "the fish completion completes no provision-journal"
+
+# The catalog is the one in dist/, and journalctl reads it.
+cmp -s "$top/dist/catalog/provision-journal.catalog" "$root/lib/systemd/catalog/provision-journal.catalog" ||
+    fail "the installed catalog differs from dist/catalog/provision-journal.catalog"
+if command -v journalctl >/dev/null; then
+    listed=$(journalctl --root="$destdir" --update-catalog 2>&1 && journalctl --root="$destdir" --list-catalog 2>&1) ||
+        fail "journalctl cannot read the installed catalog: $listed"
+    grep -q '^09804d0f20a143d1adc7e3e15e1e8094 ' <<<"$listed" ||
+        fail "journalctl --list-catalog does not list the catalog's IDs: $listed"
+    rm -rf "$destdir/var"
+fi
+
+# Install targets only copy what `make` built: a dry run of `make install`
+# runs no cargo, and without a built binary install-bin fails, saying so,
+# and builds nothing.
+dry_run=$(make -C "$top" --no-print-directory -n install DESTDIR=/nonexistent PREFIX="$prefix" 2>&1) ||
+    fail "make -n install fails: $dry_run"
+if grep -qw cargo <<<"$dry_run"; then
+    fail "make install would compile or generate: $(grep -w cargo <<<"$dry_run" | head -n 3)"
+fi
+unbuilt=$(mktemp -d)
+if CARGO_TARGET_DIR="$unbuilt/target" make -C "$top" --no-print-directory install-bin \
+    DESTDIR="$unbuilt/root" PREFIX="$prefix" >"$unbuilt/log" 2>&1; then
+    fail "make install-bin succeeded without a built binary"
+elif ! grep -q 'install targets never compile' "$unbuilt/log"; then
+    fail "make install-bin without a built binary does not say to run make first: $(cat "$unbuilt/log")"
+fi
+[ ! -e "$unbuilt/target" ] || fail "make install-bin without a built binary built one"
+rm -rf "$unbuilt"
 
 if [ "$failures" -gt 0 ]; then
     echo "check-install: $failures problem(s) in $destdir" >&2

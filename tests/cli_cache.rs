@@ -71,12 +71,10 @@ impl Setup {
     }
 
     fn run_at(&self, boot: &Boot, journal: &Path, args: &[&str]) -> Run {
-        Run::from(
+        Run::from(cli_common::json_samples::output(
             boot.command(journal, args)
-                .env("PROVISION_JOURNAL_CONF", &self.conf)
-                .output()
-                .unwrap(),
-        )
+                .env("PROVISION_JOURNAL_CONF", &self.conf),
+        ))
     }
 
     fn run(&self, boot: &Boot, args: &[&str]) -> Run {

@@ -6,6 +6,7 @@ mod cli_common;
 use std::os::fd::AsFd;
 use std::path::Path;
 
+use cli_common::json_samples::RecordedOutput;
 use cli_common::{Boot, Scratch, bytes};
 
 /// A journal holding `check` and `fetched` of one boot.
@@ -300,8 +301,7 @@ fn unreadable_inputs_are_named() {
     let run = Boot::first(1)
         .command(&journal, &["begin", "kargs"])
         .env("PROVISION_JOURNAL_BOOT_ID", "not-a-uuid")
-        .output()
-        .unwrap();
+        .recorded_output();
     assert_eq!(run.status.code(), Some(50));
     assert!(String::from_utf8_lossy(&run.stderr).contains("not-a-uuid"));
     assert_eq!(bytes(&journal), before);

@@ -223,3 +223,75 @@ fn simulate_neither_lists_nor_takes_the_journal_options() {
         assert!(output.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn read_only_commands_neither_list_nor_take_the_lock_timeout() {
+    for command in ["status", "dump"] {
+        let text = help(&[command]);
+        assert!(
+            !text.contains("--lock-timeout"),
+            "{command} --help lists --lock-timeout:\n{text}"
+        );
+        assert!(text.contains("--boot-device-timeout"), "{text}");
+        for args in [
+            &[command, "--lock-timeout", "3", "/tmp/j"][..],
+            &["--lock-timeout", "3", command, "/tmp/j"],
+        ] {
+            let output = Command::new(BIN).args(args).output().unwrap();
+            assert_eq!(output.status.code(), Some(2), "{args:?}");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                stderr.contains(&format!("`{command}` only reads")),
+                "{stderr}"
+            );
+        }
+    }
+    for writer in ["check", "begin", "reset"] {
+        assert!(help(&[writer]).contains("--lock-timeout"), "{writer}");
+    }
+}
+
+#[test]
+fn a_subcommand_lists_its_own_options_before_the_global_ones() {
+    for (command, own) in [
+        ("status", "--oneline"),
+        ("dump", "--json"),
+        ("fail", "--reason"),
+        ("config", "--get"),
+    ] {
+        let text = help(&[command]);
+        // Where the option's own line of the list starts.
+        let line = |option: &str| text.find(&format!("  {option} ")).unwrap();
+        let global_at = text
+            .find("Global options:")
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(line(own) < global_at, "{command}:\n{text}");
+        for global in ["--journal", "--boot-device", "--max-retries"] {
+            assert!(
+                line(global) > global_at,
+                "{command}: {global} before the global heading:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn help_names_every_configuration_key() {
+    let text = help(&[]);
+    for key in provision_journal::config::KEYS {
+        let section = format!("[{}]", key.section());
+        let line = text
+            .lines()
+            .skip_while(|line| !line.trim_start().starts_with(&section))
+            .take_while(|line| {
+                line.trim_start().starts_with(&section) || line.starts_with("         ")
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            line.contains(key.key()),
+            "--help does not name {}:\n{text}",
+            key.name
+        );
+    }
+}

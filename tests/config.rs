@@ -312,7 +312,7 @@ fn run(boot: &Boot, journal: &Path, args: &[&str], env: &[(&str, &str)]) -> Run 
     for (name, value) in env {
         command.env(name, value);
     }
-    Run::from(command.output().unwrap())
+    Run::from(cli_common::json_samples::output(&mut command))
 }
 
 #[test]
@@ -443,6 +443,47 @@ fn flags_beat_kernel_arguments_beat_files_beat_defaults() {
 }
 
 #[test]
+fn config_json_names_its_schema_and_every_setting_with_its_source() {
+    let scratch = Scratch::new("config-json");
+    let journal = scratch.path.join("provision-journal");
+    let boot = Boot::first(1);
+    let fcos = profile("fcos");
+    let flatcar = profile("flatcar");
+    let runs = [
+        (vec![("PROVISION_JOURNAL_CONF", "/dev/null")], vec![]),
+        (vec![("PROVISION_JOURNAL_CONF", fcos.as_str())], vec![]),
+        (
+            vec![
+                ("PROVISION_JOURNAL_CONF", flatcar.as_str()),
+                (
+                    "PROVISION_JOURNAL_CMDLINE",
+                    "provision_journal.max_retries=2",
+                ),
+            ],
+            vec!["--max-planned-reboots", "0", "--lock-timeout", "9"],
+        ),
+    ];
+    for (env, flags) in runs {
+        let mut args = flags.clone();
+        args.extend(["config", "--json"]);
+        let output = run(&boot, &journal, &args, &env).expect(0);
+        let config: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+        assert_eq!(config["schema"], "provision-journal/config/1", "{config}");
+        for key in ["max_retries", "max_planned_reboots"] {
+            let source = config["policy"][key]["source"].as_str().unwrap();
+            assert!(!source.is_empty(), "{config}");
+        }
+        if !flags.is_empty() {
+            assert_eq!(
+                config["policy"]["max_planned_reboots"]["source"],
+                "flag --max-planned-reboots 0"
+            );
+            assert_eq!(config["lock_timeout_sec"]["value"], 9);
+        }
+    }
+}
+
+#[test]
 fn the_budget_from_the_configuration_is_the_one_check_enforces() {
     let scratch = Scratch::new("config-budget");
     let journal = scratch.path.join("provision-journal");
@@ -493,4 +534,91 @@ fn tempdir() -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+// -- the list of keys: `config`, `config --get`, completion and the manual --
+
+/// `value` without the `source` of each setting and the files read.
+fn values_only(mut value: serde_json::Value) -> serde_json::Value {
+    if let serde_json::Value::Object(map) = &mut value {
+        map.remove("source");
+        map.remove("files");
+        for field in map.values_mut() {
+            *field = values_only(field.take());
+        }
+    }
+    value
+}
+
+#[test]
+fn every_listed_key_is_one_the_files_take_and_its_default_is_built_in() {
+    use provision_journal::config::KEYS;
+    let defaults = values_only(serde_json::to_value(Config::default()).unwrap());
+    for key in KEYS {
+        let text = format!("[{}]\n{}={}\n", key.section(), key.key(), key.default);
+        let config = parse(&text).unwrap_or_else(|error| panic!("{}: {error}", key.name));
+        assert_eq!(
+            values_only(serde_json::to_value(&config).unwrap()),
+            defaults,
+            "{} = {:?} is not the built-in default",
+            key.name,
+            key.default
+        );
+    }
+    let mut names: Vec<&str> = KEYS.iter().map(|key| key.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), KEYS.len(), "a key is listed twice");
+}
+
+#[test]
+fn config_prints_every_key_and_gets_each_one() {
+    use provision_journal::config::KEYS;
+    let scratch = Scratch::new("config-keys");
+    let journal = scratch.path.join("provision-journal");
+    let boot = Boot::first(1);
+    let env = [("PROVISION_JOURNAL_CONF", "/dev/null")];
+    let shown = run(&boot, &journal, &["config"], &env).expect(0).stdout;
+    let mut section = "";
+    let mut printed = Vec::new();
+    for line in shown.lines() {
+        if let Some(name) = line.strip_prefix('[') {
+            section = name.trim_end_matches(']');
+        } else if let Some((key, rest)) = line.split_once('=') {
+            let value = rest.split("  # ").next().unwrap();
+            printed.push((format!("{section}.{key}"), value.to_owned()));
+        }
+    }
+    let listed: Vec<(String, String)> = KEYS
+        .iter()
+        .map(|key| (key.name.to_owned(), key.default.to_owned()))
+        .collect();
+    assert_eq!(
+        printed, listed,
+        "`config` does not print every key:\n{shown}"
+    );
+    for key in KEYS {
+        let got = run(&boot, &journal, &["config", "--get", key.name], &env).expect(0);
+        assert_eq!(got.stdout, format!("{}\n", key.default), "{}", key.name);
+    }
+    let got = run(
+        &boot,
+        &journal,
+        &[
+            "--lock-timeout",
+            "9",
+            "config",
+            "--get",
+            "boot.locktimeoutsec",
+        ],
+        &env,
+    )
+    .expect(0);
+    assert_eq!(got.stdout, "9\n");
+    let unknown = run(&boot, &journal, &["config", "--get", "Boot.Lock"], &env).expect(2);
+    assert!(
+        unknown.stderr.contains("Boot.LockTimeoutSec"),
+        "{}",
+        unknown.stderr
+    );
 }

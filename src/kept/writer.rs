@@ -16,6 +16,7 @@ use crate::clock::Clock;
 use crate::event::RemovalCause;
 use crate::hooks::{self, Hook};
 use crate::journal::Journal;
+use crate::state::Progress;
 use crate::storage::Storage;
 
 /// What a writer did about the kept copy around its own record.
@@ -28,6 +29,9 @@ pub struct Tidied {
     /// failure is the journal's own (see [`KeptError`]), and the next
     /// writer tries again.
     pub left: Option<KeptError>,
+    /// For [`record`]: the sequence number of the writer's own record, and
+    /// the progress it led to (before any removal that followed it).
+    pub recorded: Option<(u64, Progress)>,
 }
 
 impl Tidied {
@@ -107,6 +111,7 @@ pub fn record<S: Storage, C: CopyStore>(
             hooks::record(journal, hook, clock)?;
         }
     }
+    tidied.recorded = Some((journal.record_count() - 1, journal.progress().clone()));
     tidied.after(tidy(journal, store, keeping, false, clock.stamp()));
     Ok(tidied)
 }

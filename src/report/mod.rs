@@ -26,6 +26,7 @@
 //! schema is `spec/DUMP.md`.
 
 pub(crate) mod escape;
+mod failure;
 mod human;
 mod json;
 mod salvage;
@@ -46,6 +47,7 @@ use crate::storage::{Access, Storage};
 
 use self::snapshot::Snapshot;
 
+pub use self::failure::{FailureLogView, is_bound, stopped_on};
 pub use self::human::{count, write_wrapped};
 pub use self::time::Utc;
 pub use self::verdict::{
@@ -102,9 +104,24 @@ pub fn dump_human<S: Storage + ?Sized>(
     policy: &PolicySettings,
     out: &mut dyn Write,
 ) -> Result<Outcome, ReportError> {
+    dump_human_with(storage, policy, None, out)
+}
+
+/// [`dump_human`], with the failure log found beside the journal shown in
+/// a FAILURE LOG part before NEXT CHECK.
+///
+/// # Errors
+///
+/// As [`dump_human`].
+pub fn dump_human_with<S: Storage + ?Sized>(
+    storage: &mut S,
+    policy: &PolicySettings,
+    failure_log: Option<&FailureLogView>,
+    out: &mut dyn Write,
+) -> Result<Outcome, ReportError> {
     require_journal(storage)?;
     let mut snapshot = take_snapshot(storage)?;
-    Ok(human::write(&mut snapshot, policy, out)?.outcome)
+    Ok(human::write(&mut snapshot, policy, failure_log, out)?.outcome)
 }
 
 /// Writes the JSON report (`spec/DUMP.md`) of the journal in `storage` (not
@@ -121,9 +138,24 @@ pub fn dump_json<S: Storage + ?Sized>(
     policy: &PolicySettings,
     out: &mut dyn Write,
 ) -> Result<Outcome, ReportError> {
+    dump_json_with(storage, policy, None, out)
+}
+
+/// [`dump_json`], with the failure log found beside the journal as the
+/// `failure_log` field (present only then).
+///
+/// # Errors
+///
+/// As [`dump_json`].
+pub fn dump_json_with<S: Storage + ?Sized>(
+    storage: &mut S,
+    policy: &PolicySettings,
+    failure_log: Option<&FailureLogView>,
+    out: &mut dyn Write,
+) -> Result<Outcome, ReportError> {
     require_journal(storage)?;
     let mut snapshot = take_snapshot(storage)?;
-    Ok(json::write(&mut snapshot, policy, out)?.outcome)
+    Ok(json::write(&mut snapshot, policy, failure_log, out)?.outcome)
 }
 
 /// How far the journal in `storage` (not yet opened) can be trusted, from

@@ -22,7 +22,8 @@ from assets import Assets  # noqa: E402
 from machine import FCOS, FCOS_CACHE, FLATCAR  # noqa: E402
 from oracle import VERDICTS, expected_verdict  # noqa: E402
 from scenario import (  # noqa: E402
-    CUT_POINTS, HERE, STAGE_LINE, Context, Fixtures, Failure, completed, expect, kinds,
+    CUT_POINTS, HERE, STAGE_LINE, Context, Fixtures, Failure, completed, expect, expect_entry,
+    journald_entries, kinds,
 )
 import fcos  # noqa: E402
 
@@ -70,10 +71,36 @@ def scenario_stage_fails(config, stage):
                f"the last record is not `fail {stage}`: {kinds(dump)}")
         expect(not boot.has("recorded `begin umount`"), "umount was recorded after a failed stage")
         expect(boot.has("nothing to complete"), "the completion unit did not say why it records nothing")
+        # The structured journald entries, dumped on the console in emergency mode.
+        entries = journald_entries(boot)
+        expect(entries is not None, "boot 1: the journald entries were not dumped on the console")
+        fail_seq = dump["records"][-1]["seq"]
+        expect_entry(boot, entries, "proceed", verdict="first_run", command="check")
+        expect_entry(boot, entries, "recorded", command="begin disks", stage="disks")
+        expect_entry(boot, entries, "stage_failed", command=f"fail {stage}", seq=fail_seq,
+                     state="poisoned")
+        expect_entry(boot, entries, "failure_log_kept", seq=fail_seq)
+        # The failure log, beside the journal on the image, bound to the record.
+        kept = dump.get("failure_log")
+        expect(kept is not None, "boot 1: no failure log beside the journal")
+        expect(kept["bound"] and kept["seq"] == fail_seq and kept["stage"] == stage,
+               f"boot 1: the failure log is not bound to `fail {stage}` (#{fail_seq}): "
+               f"{ {k: v for k, v in kept.items() if k != 'text'} }")
+        expect(f"ignition-{stage}" in (kept["text"] or ""),
+               f"boot 1: the failure log does not show the {stage} unit's lines")
+        ctx.notes.append(f"boot 1: {len(entries)} journald entries; failure log of "
+                         f"{kept['kept_bytes']} of {kept['total_bytes']} bytes")
         boot, dump = ctx.boot("a.ign")
         ctx.expect_stopped(boot, dump, "poisoned")
+        entries = journald_entries(boot)
+        expect(entries is not None, "boot 2: the journald entries were not dumped on the console")
+        expect_entry(boot, entries, "poisoned", verdict="poisoned", command="check")
+        # The refused boot does not replace the failure's log.
+        expect(dump.get("failure_log", {}).get("seq") == fail_seq,
+               f"boot 2: the failure log no longer belongs to `fail {stage}`")
     scenario.__doc__ = (f"Ignition's {stage} stage fails: `fail {stage}` poisons the attempt, the "
-                        "console shows no refused hook, and the next boot is refused (exit 11).")
+                        "console shows no refused hook, the journald entries and the failure log "
+                        "show it, and the next boot is refused (exit 11).")
     return scenario
 
 

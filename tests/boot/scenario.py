@@ -146,6 +146,12 @@ class Context:
         path = self.machine.journal_path()
         if path is None:
             return None, None
+        # The failure log beside it on the image goes beside the copy, where
+        # dump looks for it.
+        log = self.machine.read_file(self.machine.profile.journal + ".failure-log")
+        if log is not None:
+            with open(path + ".failure-log", "wb") as f:
+                f.write(log)
         result = self.tool("dump", "--json", path)
         expect(result.returncode in (0, 24),
                f"dump of the journal after boot {len(self.machine.boots)} exited "
@@ -274,6 +280,41 @@ class Context:
         expect(not boot.has(ROOT_MARKER), f"boot {boot.number}: reached the real root")
         expect(dump["state"]["state"] == state,
                f"boot {boot.number}: journal state {dump['state']['state']}, expected {state}")
+
+
+# The journald entries' MESSAGE_IDs (spec/EVIDENCE.md).
+MESSAGE_IDS = {
+    "proceed": "5ab8dd689a634ad4a222f35d1c6e184a",
+    "recorded": "3b6dc4d0e83c4a119732b4e74cde70a4",
+    "stage_failed": "1d76cfcfd4d445218bf53ace1a584f1e",
+    "poisoned": "92280bf30e684729a66d2211965ee409",
+    "failure_log_kept": "9f5df3134fa44984b5973788a01b21fb",
+}
+
+
+def journald_entries(boot):
+    """The entries harness-dump-journal printed on the console in emergency
+    mode (`journalctl -o json`), or None if it printed none."""
+    if not boot.has("PJ-HARNESS-ENTRY-END"):
+        return None
+    entries = []
+    for line in boot.lines:
+        at = line.find("PJ-HARNESS-ENTRY {")
+        if at >= 0:
+            try:
+                entries.append(json.loads(line[at + len("PJ-HARNESS-ENTRY "):]))
+            except ValueError:
+                pass  # a line the console interleaved with another
+    return entries
+
+
+def expect_entry(boot, entries, outcome, **fields):
+    """One of `entries` has the MESSAGE_ID of `outcome` and these fields."""
+    want = {"MESSAGE_ID": MESSAGE_IDS[outcome], "PROVISION_JOURNAL_OUTCOME": outcome}
+    want.update({f"PROVISION_JOURNAL_{k.upper()}": str(v) for k, v in fields.items()})
+    found = [e for e in entries if all(e.get(k) == v for k, v in want.items())]
+    expect(found, f"boot {boot.number}: no journald entry {want} among "
+                  f"{[(e.get('PROVISION_JOURNAL_OUTCOME'), e.get('PROVISION_JOURNAL_COMMAND')) for e in entries]}")
 
 
 def new_records(before, after):

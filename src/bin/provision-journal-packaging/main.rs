@@ -15,17 +15,15 @@
 #[allow(dead_code)]
 #[path = "../provision-journal/args.rs"]
 mod args;
+mod completions;
 #[allow(dead_code)]
 #[path = "../provision-journal/exit.rs"]
 mod exit;
 mod man;
+mod manual;
 
-use std::fs::File;
-use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
-
-use clap_complete::Shell;
 
 /// The name the commands are installed and completed under.
 const NAME: &str = "provision-journal";
@@ -36,7 +34,7 @@ fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let written = match arguments.as_slice() {
         [what, dir] if what == "man" => man::write_pages(Path::new(dir)),
-        [what, dir] if what == "completions" => write_completions(Path::new(dir)),
+        [what, dir] if what == "completions" => completions::write_all(Path::new(dir)),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -54,27 +52,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Writes the bash, zsh and fish completions into `dir`, under the names
-/// the Makefile installs them as (bash's without its suffix).
-fn write_completions(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
-    let mut written = Vec::new();
-    for (shell, file_name) in [
-        (Shell::Bash, format!("{NAME}.bash")),
-        (Shell::Zsh, format!("_{NAME}")),
-        (Shell::Fish, format!("{NAME}.fish")),
-    ] {
-        let path = dir.join(file_name);
-        let mut out = BufWriter::new(File::create(&path)?);
-        clap_complete::generate(shell, &mut args::documented_command(), NAME, &mut out);
-        out.into_inner()
-            .map_err(|error| error.into_error())?
-            .sync_all()?;
-        written.push(path);
-    }
-    Ok(written)
 }
 
 #[cfg(test)]

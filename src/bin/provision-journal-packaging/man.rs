@@ -1,6 +1,7 @@
 //! The man pages: `provision-journal(8)` and one page per subcommand
 //! (`provision-journal-check(8)` …), from the clap definitions, with the
-//! environment and the exit statuses from the same sources as `--help`.
+//! exit statuses from the same list as `--help` and the hand-written
+//! sections of [`crate::manual`].
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -10,8 +11,9 @@ use clap::Command;
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, roman};
 
-use crate::args::{self, ENVIRONMENT};
+use crate::args;
 use crate::exit::{Exit, PANIC};
+use crate::manual;
 
 /// The manual section: commands for the system administrator.
 const SECTION: &str = "8";
@@ -21,11 +23,12 @@ pub fn write_pages(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut top = args::documented_command().disable_help_subcommand(true);
     top.build();
-    let subcommands: Vec<Command> = top
+    let mut subcommands: Vec<Command> = top
         .get_subcommands()
         .filter(|subcommand| !subcommand.is_hide_set())
         .cloned()
         .collect();
+    subcommands.sort_by_key(Command::get_display_order);
     let see_also: Vec<String> = subcommands.iter().map(page_name).collect();
     let mut written = vec![write_page(dir, &top, &see_also)?];
     for subcommand in &subcommands {
@@ -42,7 +45,24 @@ fn page_name(command: &Command) -> String {
         .to_owned()
 }
 
+/// Which of the hand-written sections a page has.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `provision-journal(8)`: all of them.
+    Top,
+    /// `provision-journal-check(8)`: the environment, the kernel command
+    /// line and every exit status, which the units that run it act on.
+    Check,
+    /// Any other subcommand.
+    Other,
+}
+
 fn write_page(dir: &Path, command: &Command, see_also: &[String]) -> std::io::Result<PathBuf> {
+    let kind = match command.get_name() {
+        _ if command.has_subcommands() => Kind::Top,
+        "check" => Kind::Check,
+        _ => Kind::Other,
+    };
     let man = Man::new(command.clone())
         .section(SECTION)
         .manual("System Administration")
@@ -52,7 +72,13 @@ fn write_page(dir: &Path, command: &Command, see_also: &[String]) -> std::io::Re
     man.render_title(&mut out)?;
     man.render_name_section(&mut out)?;
     man.render_synopsis_section(&mut out)?;
-    man.render_description_section(&mut out)?;
+    if kind == Kind::Top {
+        let mut roff = Roff::new();
+        manual::description(&mut roff);
+        roff.to_writer(&mut out)?;
+    } else {
+        man.render_description_section(&mut out)?;
+    }
     if command
         .get_arguments()
         .any(|argument| !argument.is_hide_set())
@@ -63,10 +89,12 @@ fn write_page(dir: &Path, command: &Command, see_also: &[String]) -> std::io::Re
         man.render_subcommands_section(&mut out)?;
     }
     let mut roff = Roff::new();
-    // The commands whose --help carries the environment and the exit
-    // statuses (the top level and `check`) carry them here too.
-    if command.get_after_long_help().is_some() {
-        environment(&mut roff);
+    if kind == Kind::Top {
+        manual::configuration(&mut roff);
+        manual::files(&mut roff);
+    }
+    if kind != Kind::Other {
+        manual::environment(&mut roff);
         exit_statuses(&mut roff);
     } else {
         roff.control("SH", ["EXIT STATUS"]);
@@ -76,19 +104,36 @@ fn write_page(dir: &Path, command: &Command, see_also: &[String]) -> std::io::Re
             roman("(8)."),
         ]);
     }
-    roff.to_writer(&mut out)?;
-    if command.get_version().is_some() {
-        man.render_version_section(&mut out)?;
+    if kind == Kind::Top {
+        manual::examples(&mut roff);
     }
-    let mut roff = Roff::new();
+    if let Some(version) = command.get_version() {
+        // The release, then the journal format versions, a line each.
+        roff.control("SH", ["VERSION"]);
+        for (index, line) in version.lines().enumerate() {
+            if index > 0 {
+                roff.control("br", []);
+            }
+            roff.text([roman(line)]);
+        }
+    }
     roff.control("SH", ["SEE ALSO"]);
     let mut references = Vec::new();
-    for (index, page) in see_also.iter().enumerate() {
+    let others = if kind == Kind::Top {
+        &manual::OTHER_PAGES[..]
+    } else {
+        &[]
+    };
+    let pages = see_also
+        .iter()
+        .map(|page| (page.as_str(), SECTION))
+        .chain(others.iter().copied());
+    for (index, (page, section)) in pages.enumerate() {
         if index > 0 {
             references.push(roman(", "));
         }
-        references.push(bold(page.as_str()));
-        references.push(roman(format!("({SECTION})")));
+        references.push(bold(page));
+        references.push(roman(format!("({section})")));
     }
     roff.text(references);
     roff.to_writer(&mut out)?;
@@ -96,17 +141,6 @@ fn write_page(dir: &Path, command: &Command, see_also: &[String]) -> std::io::Re
         .map_err(|error| error.into_error())?
         .sync_all()?;
     Ok(path)
-}
-
-/// The configuration files, environment variables and kernel arguments, as
-/// `--help` lays them out.
-fn environment(roff: &mut Roff) {
-    roff.control("SH", ["FILES AND ENVIRONMENT"]);
-    roff.control("nf", []);
-    for line in ENVIRONMENT.lines() {
-        roff.text([roman(line)]);
-    }
-    roff.control("fi", []);
 }
 
 /// Every exit status and its meaning, from [`Exit::ALL`], then the status
@@ -122,5 +156,161 @@ fn exit_statuses(roff: &mut Roff) {
         roff.text([bold(status.to_string())]);
         let words: Vec<&str> = meaning.split_whitespace().collect();
         roff.text([roman(words.join(" "))]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pages written into a fresh temporary directory, by file name.
+    fn generated(label: &str) -> Vec<(String, Vec<u8>)> {
+        let dir =
+            std::env::temp_dir().join(format!("provision-journal-{label}.{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut pages: Vec<(String, Vec<u8>)> = write_pages(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|path| {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&path).unwrap())
+            })
+            .collect();
+        std::fs::remove_dir_all(&dir).unwrap();
+        pages.sort();
+        pages
+    }
+
+    /// A page's text as a reader sees it, without roff's font changes and
+    /// escapes.
+    fn plain(page: &[u8]) -> String {
+        String::from_utf8(page.to_vec())
+            .unwrap()
+            .replace("\\fB", "")
+            .replace("\\fI", "")
+            .replace("\\fR", "")
+            .replace("\\-", "-")
+            .replace("\\*(Aq", "'")
+    }
+
+    #[test]
+    fn the_committed_pages_are_the_generated_ones() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+        let mut committed: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|error| panic!("man/: {error}"))
+            .map(|entry| {
+                let entry = entry.unwrap();
+                let name = entry.file_name().into_string().unwrap();
+                (name, std::fs::read(entry.path()).unwrap())
+            })
+            .collect();
+        committed.sort();
+        let generated = generated("man-drift");
+        let names = |pages: &[(String, Vec<u8>)]| -> Vec<String> {
+            pages.iter().map(|(name, _)| name.clone()).collect()
+        };
+        assert_eq!(
+            names(&committed),
+            names(&generated),
+            "man/ does not hold the pages the command line generates: run `make man` and commit the result"
+        );
+        for ((name, committed), (_, generated)) in committed.iter().zip(&generated) {
+            assert!(
+                committed == generated,
+                "man/{name} is not what the command line generates: run `make man` and commit the result"
+            );
+        }
+    }
+
+    #[test]
+    fn the_top_page_has_what_a_man_page_of_its_kind_has() {
+        let pages = generated("man-top");
+        let (_, top) = pages
+            .iter()
+            .find(|(name, _)| name == "provision-journal.8")
+            .unwrap();
+        let top = plain(top);
+        let sections: Vec<&str> = top
+            .lines()
+            .filter_map(|line| line.strip_prefix(".SH "))
+            .map(|name| name.trim_matches('"'))
+            .collect();
+        assert_eq!(
+            sections,
+            [
+                "NAME",
+                "SYNOPSIS",
+                "DESCRIPTION",
+                "OPTIONS",
+                "GLOBAL OPTIONS",
+                "SUBCOMMANDS",
+                "CONFIGURATION",
+                "FILES",
+                "ENVIRONMENT",
+                "KERNEL COMMAND LINE",
+                "EXIT STATUS",
+                "EXAMPLES",
+                "VERSION",
+                "SEE ALSO",
+            ]
+        );
+        let section = |name: &str| -> &str {
+            let start = top.find(&format!(".SH {name}")).unwrap();
+            let end = top[start + 4..]
+                .find("\n.SH ")
+                .map_or(top.len(), |end| start + 4 + end);
+            &top[start..end]
+        };
+        assert!(
+            section("DESCRIPTION").contains(
+                "red line is the start of the disks stage, the first step that changes the machine's disks. A boot interrupted before it is retried safely"
+            ),
+            "{}",
+            section("DESCRIPTION")
+        );
+        for key in provision_journal::config::KEYS {
+            let entry = format!("[{}] {}=", key.section(), key.key());
+            assert!(
+                section("CONFIGURATION").contains(&entry),
+                "CONFIGURATION misses {entry}"
+            );
+        }
+        for file in [
+            "/boot/provision-journal\n",
+            "/boot/provision-journal.config\n",
+            "/boot/ignition.firstboot\n",
+            "/usr/lib/provision-journal/provision-journal.conf\n",
+        ] {
+            assert!(section("FILES").contains(file), "FILES misses {file}");
+        }
+        for example in [
+            "provision-journal status\n",
+            "provision-journal dump /mnt/provision-journal\n",
+            "provision-journal reset --reason",
+            "journalctl -b",
+        ] {
+            assert!(
+                section("EXAMPLES").contains(example),
+                "EXAMPLES misses {example}"
+            );
+        }
+        // Everything --help names in its epilogue is on the page too.
+        let mentioned = |text: &str| -> Vec<String> {
+            text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .filter(|word| {
+                    word.starts_with("PROVISION_JOURNAL_") || word.starts_with("provision_journal.")
+                })
+                .map(str::to_owned)
+                .collect()
+        };
+        for word in mentioned(args::ENVIRONMENT) {
+            assert!(top.contains(&word), "the page does not name {word}");
+        }
+        for page in ["provision-journal-check(8)", "dracut(8)"] {
+            assert!(
+                section("\"SEE ALSO\"").contains(page),
+                "SEE ALSO misses {page}"
+            );
+        }
     }
 }

@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 
 use camino::Utf8PathBuf;
-use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::builder::{PossibleValue, PossibleValuesParser, StringValueParser, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use provision_journal::config::{MAX_BUDGET, MAX_DEVICE_TIMEOUT_SEC, MAX_LOCK_TIMEOUT_SEC};
+use provision_journal::config::{KEYS, MAX_BUDGET, MAX_DEVICE_TIMEOUT_SEC, MAX_LOCK_TIMEOUT_SEC};
 use provision_journal::simulate::{CUT_POINTS, DEFAULT_CUT_POINT};
-use provision_journal::{Sha256, Stage};
+use provision_journal::{RebootReason, Sha256, Stage};
 
 use crate::exit;
 
@@ -17,17 +17,19 @@ use crate::exit;
 pub const DEFAULT_JOURNAL: &str = "/boot/provision-journal";
 
 /// The configuration, environment and kernel arguments the commands read:
-/// the first part of the long help's epilogue, and the man pages' FILES AND
-/// ENVIRONMENT section.
+/// the first part of the long help's epilogue (`provision-journal(8)` says
+/// the same in its own sections).
 pub const ENVIRONMENT: &str = "\
 Configuration (systemd-style INI; later files win key by key):
   /usr/lib/provision-journal/provision-journal.conf   the distribution's default
   /etc/provision-journal.conf                         the administrator's
   /etc/provision-journal.conf.d/*.conf                drop-ins, in lexical order (at most 64)
   each a regular file (or /dev/null) of at most 256 KiB, lines of at most 4096 bytes
-  [Boot] Device, DeviceTimeoutSec, LockTimeoutSec, FirstbootArguments, FirstbootStamp,
-         LiveArguments
+  [Boot] Device, DeviceTimeoutSec, LockTimeoutSec, SavedCopyDir, FirstbootArguments,
+         FirstbootStamp, LiveArguments
   [Policy] MaxRetries, MaxPlannedReboots
+  [Cache] KeepConfig, RestoreTo, MaxSize
+  [FailureLog] Keep, MaxSize
   `provision-journal config` shows every value in force and where it came from.
 
 Environment:
@@ -37,6 +39,10 @@ Environment:
   PROVISION_JOURNAL_LIVE     1: this is a live system (hooks record nothing); 0: it is not;
                              unset: live when the command line has one of LiveArguments
                              (by default coreos.liveiso or coreos.live.rootfs_url)
+  PROVISION_JOURNAL_RUNTIME_DIR  where check notes, for this boot's hooks, the journal it
+                             found (default /run/provision-journal)
+  PROVISION_JOURNAL_JOURNALD_SOCKET  where check, the hooks and reset send their journald
+                             entries (default /run/systemd/journal/socket); empty: none
 
 Kernel command line:
   one of FirstbootArguments            a provisioning boot (by default ignition.firstboot;
@@ -89,7 +95,7 @@ fn version() -> String {
 pub struct Cli {
     /// The journal file. Given explicitly, it is used as it is, and the
     /// configuration's [Boot] Device is not mounted.
-    #[arg(long, global = true, value_name = "PATH", default_value = DEFAULT_JOURNAL)]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, value_name = "PATH", default_value = DEFAULT_JOURNAL)]
     pub journal: Utf8PathBuf,
 
     /// Whether --journal was typed (rather than defaulted).
@@ -100,28 +106,28 @@ pub struct Cli {
     /// use the journal file of that name on it (for the initramfs, where
     /// /boot is not mounted). Default: the configuration's [Boot] Device.
     /// On a live system hooks record nothing and the device is not touched.
-    #[arg(long, global = true, value_name = "DEV")]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, value_name = "DEV")]
     pub boot_device: Option<Utf8PathBuf>,
 
     /// How long to wait for the boot device to appear. Default: the
     /// configuration's [Boot] DeviceTimeoutSec (30).
-    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(..=MAX_DEVICE_TIMEOUT_SEC))]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(..=MAX_DEVICE_TIMEOUT_SEC))]
     pub boot_device_timeout: Option<u64>,
 
     /// How long a writer waits for another writer's lock on the journal
     /// before it fails (exit 23). Default: [Boot] LockTimeoutSec (5).
-    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(..=MAX_LOCK_TIMEOUT_SEC))]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(..=MAX_LOCK_TIMEOUT_SEC))]
     pub lock_timeout: Option<u64>,
 
     /// Unplanned restarts one attempt may take before the red line.
     /// Default: provision_journal.max_retries=N, else [Policy] MaxRetries (5).
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(..=MAX_BUDGET as i64))]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, value_name = "N", value_parser = clap::value_parser!(u32).range(..=MAX_BUDGET as i64))]
     pub max_retries: Option<u32>,
 
     /// Planned reboots one attempt may take. Default:
     /// provision_journal.max_planned_reboots=N, else [Policy]
     /// MaxPlannedReboots (4).
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(..=MAX_BUDGET as i64))]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, value_name = "N", value_parser = clap::value_parser!(u32).range(..=MAX_BUDGET as i64))]
     pub max_planned_reboots: Option<u32>,
 
     #[command(subcommand)]
@@ -138,18 +144,21 @@ pub enum Command {
     Fetched(Fetched),
     /// Before a stage: record that it begins; returns once that is durable.
     Begin {
-        /// The stage: kargs, disks, mount, files or umount.
+        /// The stage (one that changes the machine).
+        #[arg(value_parser = stage_parser(&Stage::MUTATING))]
         stage: Stage,
     },
     /// After a stage succeeded: record that it ended.
     End {
-        /// The stage: kargs, disks, mount, files or umount.
+        /// The stage (one that changes the machine).
+        #[arg(value_parser = stage_parser(&Stage::MUTATING))]
         stage: Stage,
     },
     /// After a stage failed: record the failure (past the red line this
     /// stops provisioning until a reset).
     Fail {
-        /// The stage: fetch-offline, fetch, kargs, disks, mount, files or umount.
+        /// The stage.
+        #[arg(value_parser = stage_parser(&Stage::ALL))]
         stage: Stage,
         /// Why it failed, e.g. the unit's result and exit status.
         #[arg(long, value_name = "TEXT", default_value = "failed")]
@@ -158,11 +167,22 @@ pub enum Command {
     /// Before a planned reboot (only before the disks stage): record why.
     Reboot {
         /// kargs, fips, or any other reason in words.
-        #[arg(long, value_name = "kargs|fips|TEXT")]
+        #[arg(long, value_name = "kargs|fips|TEXT", value_parser = reboot_reason_parser(), hide_possible_values = true)]
         reason: String,
     },
     /// After the last stage: record that provisioning completed.
     Complete,
+    /// After a stage failed or check stopped provisioning: keep the end of
+    /// this boot's log (at most [FailureLog] MaxSize bytes, 64 KiB by
+    /// default) beside the journal as NAME.failure-log, for the record this
+    /// boot stopped on. Writes no record; dump shows the log, reset
+    /// removes it.
+    KeepLog {
+        /// The log, e.g. `journalctl -b -o short-monotonic` piped in (`-`:
+        /// standard input).
+        #[arg(value_name = "FILE", default_value = "-")]
+        log: Utf8PathBuf,
+    },
     /// Show the journal's state and what the next check would decide.
     /// With PATHs, each of those journals in turn (copies from support
     /// bundles, say); the exit status is the worst of them.
@@ -174,6 +194,11 @@ pub enum Command {
         /// last stage (for `sort | uniq -c` over a fleet's journals).
         #[arg(long)]
         oneline: bool,
+        /// Write the status as Prometheus metrics to FILE, for
+        /// node_exporter's textfile collector (a `*.prom` file in its
+        /// directory), atomically: a temporary file renamed over it.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "oneline"])]
+        prometheus: Option<Utf8PathBuf>,
         /// Journals to read (default: --journal, or the boot device).
         paths: Vec<Utf8PathBuf>,
     },
@@ -204,7 +229,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// Print only this setting's value (e.g. Boot.Device; empty for none).
-        #[arg(long, value_name = "SECTION.KEY", conflicts_with = "json")]
+        #[arg(
+            long,
+            value_name = "SECTION.KEY",
+            conflicts_with = "json",
+            ignore_case = true,
+            value_parser = PossibleValuesParser::new(
+                KEYS.map(|key| PossibleValue::new(key.name).help(key.value)),
+            ),
+        )]
         get: Option<String>,
     },
     /// Run a whole first boot against a journal in memory, cut the power at
@@ -223,31 +256,12 @@ pub enum Command {
             ),
         )]
         cut_at: String,
-        /// The global options that locate a journal, which `simulate` does
-        /// not use: taken over here only to leave them out of its help.
-        #[command(flatten)]
-        hidden: HiddenFromSimulate,
     },
 }
 
-/// The global journal options under the same ids, hidden: a subcommand's
-/// own argument keeps a global one out of its help. Their values are those
-/// of the globals, which [`parse`] refuses for `simulate`.
-#[derive(Debug, Args)]
-pub struct HiddenFromSimulate {
-    #[arg(long = "journal", id = "journal", hide = true)]
-    _journal: Option<Utf8PathBuf>,
-    #[arg(long = "boot-device", id = "boot_device", hide = true)]
-    _boot_device: Option<Utf8PathBuf>,
-    #[arg(long = "boot-device-timeout", id = "boot_device_timeout", hide = true)]
-    _boot_device_timeout: Option<u64>,
-    #[arg(long = "lock-timeout", id = "lock_timeout", hide = true)]
-    _lock_timeout: Option<u64>,
-    #[arg(long = "max-retries", id = "max_retries", hide = true)]
-    _max_retries: Option<u32>,
-    #[arg(long = "max-planned-reboots", id = "max_planned_reboots", hide = true)]
-    _max_planned_reboots: Option<u32>,
-}
+/// The heading of the global options in every `--help`, after the
+/// command's own options.
+const GLOBAL_OPTIONS: &str = "Global options";
 
 /// The global options that locate a journal or set its policy: ids and how
 /// they are typed.
@@ -260,13 +274,62 @@ const JOURNAL_OPTIONS: [(&str, &str); 6] = [
     ("max_planned_reboots", "--max-planned-reboots"),
 ];
 
+/// The global options a subcommand does not take, by id, and why: they are
+/// left out of its help, its man page and the shell completions, and giving
+/// one is a usage error rather than silently ignored.
+const NOT_TAKEN: [(&str, &[&str], &str); 3] = [
+    (
+        "simulate",
+        &[
+            "journal",
+            "boot_device",
+            "boot_device_timeout",
+            "lock_timeout",
+            "max_retries",
+            "max_planned_reboots",
+        ],
+        "runs in memory and in a temporary directory",
+    ),
+    (
+        "status",
+        &["lock_timeout"],
+        "only reads, without taking the writers' lock",
+    ),
+    (
+        "dump",
+        &["lock_timeout"],
+        "only reads, without taking the writers' lock",
+    ),
+];
+
+/// The command line as it parses: [`Cli`], with each subcommand's
+/// [`NOT_TAKEN`] global options declared again on it, hidden, under the
+/// same id. A subcommand's own argument keeps the global one out of its
+/// help; [`parse`] refuses it when given.
+fn command() -> clap::Command {
+    let mut command = Cli::command();
+    let globals: Vec<clap::Arg> = command.get_arguments().cloned().collect();
+    for (subcommand, ids, _) in NOT_TAKEN {
+        command = command.mut_subcommand(subcommand, |mut subcommand| {
+            for global in globals
+                .iter()
+                .filter(|arg| ids.contains(&arg.get_id().as_str()))
+            {
+                subcommand = subcommand.arg(global.clone().global(false).hide(true));
+            }
+            subcommand
+        });
+    }
+    command
+}
+
 /// Parses the command line; a usage error exits with status 2.
 ///
 /// `simulate` runs in memory and in a temporary directory, so giving it an
 /// option that locates a journal is a usage error rather than silently
 /// ignored.
 pub fn parse() -> Cli {
-    let mut command = Cli::command();
+    let mut command = command();
     let matches = match command.try_get_matches_from_mut(std::env::args_os()) {
         Ok(matches) => matches,
         Err(error)
@@ -282,18 +345,18 @@ pub fn parse() -> Cli {
         }
         Err(error) => error.exit(),
     };
-    if let Some(("simulate", simulate)) = matches.subcommand() {
+    if let Some((name, subcommand)) = matches.subcommand()
+        && let Some((_, ids, why)) = NOT_TAKEN.iter().find(|(refusing, ..)| *refusing == name)
+    {
         let given = |matches: &ArgMatches, id: &str| {
             matches.value_source(id) == Some(ValueSource::CommandLine)
         };
         for (id, option) in JOURNAL_OPTIONS {
-            if given(&matches, id) || given(simulate, id) {
+            if ids.contains(&id) && (given(&matches, id) || given(subcommand, id)) {
                 command
                     .error(
                         ErrorKind::ArgumentConflict,
-                        format!(
-                            "`simulate` runs in memory and in a temporary directory: it takes no {option}"
-                        ),
+                        format!("`{name}` {why}: it takes no {option}"),
                     )
                     .exit();
             }
@@ -312,7 +375,7 @@ pub fn parse() -> Cli {
 /// `check`). [`parse`] builds it only to show one of them, so a hook does
 /// not pay for formatting them.
 pub fn documented_command() -> clap::Command {
-    Cli::command()
+    command()
         .version(version())
         .after_long_help(after_long_help())
         .mut_subcommand("check", |check| check.after_long_help(after_long_help()))
@@ -328,6 +391,62 @@ pub struct Fetched {
     /// The config's SHA-256, as 64 hex digits.
     #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
     pub sha256: Option<Sha256>,
+}
+
+/// A value parser that parses as `parser` does and offers `values` to
+/// `--help` and the shell completions, without limiting what it accepts to
+/// them: `begin fetch` reaches the rules, which say why it is refused, and
+/// a reboot's reason may be any text.
+#[derive(Clone)]
+struct Offering<P> {
+    parser: P,
+    values: Vec<PossibleValue>,
+}
+
+impl<P: TypedValueParser> TypedValueParser for Offering<P> {
+    type Value = P::Value;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        argument: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        self.parser.parse_ref(command, argument, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.values.iter().cloned()))
+    }
+}
+
+/// Any stage's name, offering the `stages` the command records.
+fn stage_parser(stages: &[Stage]) -> impl TypedValueParser<Value = Stage> {
+    Offering {
+        parser: StringValueParser::new().try_map(|name| name.parse::<Stage>()),
+        values: stages
+            .iter()
+            .map(|stage| PossibleValue::new(stage.name()))
+            .collect(),
+    }
+}
+
+/// Any text, offering the reasons the rules know by name.
+fn reboot_reason_parser() -> impl TypedValueParser<Value = String> {
+    let named = [
+        (
+            RebootReason::Kargs,
+            "the kargs stage changed the kernel arguments",
+        ),
+        (RebootReason::Fips, "FIPS mode is switched on after fetch"),
+    ];
+    Offering {
+        parser: StringValueParser::new(),
+        values: named
+            .into_iter()
+            .map(|(reason, help)| PossibleValue::new(reason.to_string()).help(help))
+            .collect(),
+    }
 }
 
 fn parse_reason(text: &str) -> Result<String, String> {

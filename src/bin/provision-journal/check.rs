@@ -8,13 +8,17 @@ use camino::Utf8Path;
 use provision_journal::boot_context::BootInputs;
 use provision_journal::classify::kept_copy_to_restore;
 use provision_journal::config::CacheSettings;
+use provision_journal::journald::{Entry, Field, MessageId};
 use provision_journal::kept::{self, Restored};
-use provision_journal::{Clock, FsStorage, Journal, NotApplicable, SystemClock, Verdict, hooks};
+use provision_journal::report::describe_poison_cause;
+use provision_journal::{
+    Clock, Event, FsStorage, Journal, NotApplicable, Progress, SystemClock, Verdict, hooks,
+};
 
+use crate::evidence;
 use crate::exit::{Exit, Failure};
-use crate::hook::{copy_path, copy_store, say_removed, warn_left};
+use crate::hook::{copy_path, copy_store, say_removed, say_tail_repaired, warn_left};
 use crate::location::require_directory;
-use crate::output::{complain, say};
 use crate::restore::{remove_leftover, write_target};
 
 /// Decides the boot described by `inputs` for the journal at `path`,
@@ -32,7 +36,7 @@ pub fn run(
     let context = inputs.context();
     if context.live || cache.is_none() {
         let verdict = decide_at(path, inputs, &mut clock, lock_wait)?;
-        say_verdict(&verdict, inputs);
+        say_verdict(&verdict, inputs, None);
         return Ok(exit_for(&verdict));
     }
     let cache = cache.expect("checked above");
@@ -40,6 +44,8 @@ pub fn run(
     let mut journal = Journal::open(FsStorage::new(path).waiting_for_lock(lock_wait))?;
     let keeping = cache.keep_config.value;
     let mut store = copy_store(path);
+    let torn = journal.torn_tail();
+    let no_attempt_open = journal.progress().awaits_attempt();
     let (decision, tidied) = kept::check(&mut journal, &mut store, &context, keeping, &mut clock)
         .map_err(|error| {
             // Before its decision, `check` touches the copy only to remove
@@ -53,12 +59,26 @@ pub fn run(
             }
             failure
         })?;
+    let removed = tidied.removed;
     let verdict = decision.verdict;
+    // The decision's record is the last one, unless removals of the kept
+    // copy followed it: they come after it except when no attempt was open
+    // (then the removal comes first, `kept::check`).
+    let after = if no_attempt_open {
+        0
+    } else {
+        removed.len() as u64
+    };
+    let recorded = decision
+        .record
+        .as_ref()
+        .map(|event| (event.clone(), journal.record_count() - 1 - after));
     if verdict.may_proceed() {
         crate::recreated::note_check(path, inputs.boot_id);
     }
-    say_verdict(&verdict, inputs);
-    for cause in tidied.removed {
+    say_verdict(&verdict, inputs, Some((recorded, journal.progress())));
+    say_tail_repaired(torn.filter(|_| journal.torn_tail().is_none()));
+    for cause in removed {
         say_removed(path, Some(cause));
     }
     warn_left(path, "`check`'s decision", tidied.left);
@@ -79,10 +99,15 @@ pub fn run(
             clock.stamp(),
         )?;
         match outcome {
-            Restored::Applied(copy) => say(format_args!(
-                "restored the kept config (SHA-256 {}, {} bytes) to `{target}` and recorded it: this boot applies exactly the config the attempt is bound to, without fetching it",
-                copy.sha256, copy.size
-            )),
+            Restored::Applied(copy) => evidence::tell(
+                Entry::new(MessageId::ConfigRestored, format!(
+                    "restored the kept config (SHA-256 {}, {} bytes) to `{target}` and recorded it: this boot applies exactly the config the attempt is bound to, without fetching it",
+                    copy.sha256, copy.size
+                ))
+                .with(Field::ConfigSha256, copy.sha256)
+                .with(Field::Seq, journal.record_count() - 1)
+                .with(Field::File, target),
+            ),
             Restored::Discarded { cause, why, left } => {
                 let removed = match left {
                     None => format!("it was removed and the removal recorded ({cause})"),
@@ -90,27 +115,62 @@ pub fn run(
                         "it could not be removed ({left}): nothing was recorded for it, the journal still names it, and the next writer tries again"
                     ),
                 };
-                complain(format_args!(
-                    "provision-journal: {why}: it is not restored; {removed}. This boot fetches the config afresh, and the attempt stays bound to SHA-256 {}: a different config is accepted only while no stage has changed the machine (`{}`)",
-                    copy.sha256,
-                    copy_path(path)
-                ))
+                evidence::tell_failure(
+                    Entry::new(MessageId::KeptConfigRemoved, format!(
+                        "{why}: it is not restored; {removed}. This boot fetches the config afresh, and the attempt stays bound to SHA-256 {}: a different config is accepted only while no stage has changed the machine (`{}`)",
+                        copy.sha256,
+                        copy_path(path)
+                    ))
+                    .with(Field::Reason, cause)
+                    .with(Field::Seq, journal.record_count() - 1)
+                    .with(Field::File, copy_path(path)),
+                )
             }
         }
     }
     Ok(exit_for(&verdict))
 }
 
-fn say_verdict(verdict: &Verdict, inputs: &BootInputs) {
-    match verdict {
+/// Tells the verdict: its sentence, and an entry whose kind says whether
+/// provisioning goes on, and why not. `journal` is the decision's record
+/// (with its sequence number), if it wrote one, and the state after the
+/// call; `None` on a live system, where no journal is read.
+fn say_verdict(
+    verdict: &Verdict,
+    inputs: &BootInputs,
+    journal: Option<(Option<(Event, u64)>, &Progress)>,
+) {
+    let message = match verdict {
         Verdict::NotApplicable {
             why: NotApplicable::NotFirstBoot,
-        } => say(format_args!(
+        } => format!(
             "not a provisioning boot (this system marks one with {}): nothing to do",
             inputs.signals.describe_firstboot()
-        )),
-        _ => say(verdict),
+        ),
+        _ => verdict.to_string(),
+    };
+    let id = match verdict {
+        Verdict::FatalInterruption { .. } => MessageId::FatalInterruption,
+        Verdict::Poisoned { .. } => MessageId::Poisoned,
+        Verdict::AlreadyComplete { .. } => MessageId::AlreadyComplete,
+        other if other.may_proceed() => MessageId::Proceed,
+        _ => MessageId::FatalInterruption,
+    };
+    let mut entry = Entry::new(id, message)
+        .with(Field::Verdict, verdict.name())
+        .with(Field::ExitStatus, exit_for(verdict).status());
+    if let Some((record, progress)) = journal {
+        if let Some((event, seq)) = record {
+            entry = entry
+                .with(Field::Event, event.kind().replace('-', "_"))
+                .with(Field::Seq, seq);
+        }
+        entry = evidence::with_progress(entry, progress);
+        if let Some(poison) = &progress.poison {
+            entry = entry.with(Field::Reason, describe_poison_cause(poison, None));
+        }
     }
+    evidence::tell(entry);
 }
 
 /// Decides the boot described by `inputs` for the journal at `path` and

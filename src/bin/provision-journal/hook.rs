@@ -8,12 +8,15 @@ use provision_journal::boot_context::read_boot_id;
 use provision_journal::event::MAX_TEXT_LEN;
 use provision_journal::event::RemovalCause;
 use provision_journal::hooks::Hook;
+use provision_journal::journald::{Entry, Field, MessageId};
 use provision_journal::kept::{self, CopyStep, FsCopyStore, copy_name};
 use provision_journal::report::{self, StopCause, describe_poison_cause, stop_advice};
 use provision_journal::{
-    BootContext, FsStorage, Journal, JournalError, State, SystemClock, TransitionError, classify,
+    BootContext, Event, FsStorage, Journal, JournalError, State, SystemClock, TornTail,
+    TransitionError, classify,
 };
 
+use crate::evidence;
 use crate::exit::{Exit, Failure};
 use crate::location::{journal_dir, require_directory};
 use crate::output::{complain, say};
@@ -83,9 +86,29 @@ pub fn say_removed(path: &Utf8Path, cause: Option<RemovalCause>) {
         }
         RemovalCause::Replaced => "another config is kept in its place",
     };
-    say(format_args!(
-        "removed the kept copy of the config `{}` ({cause}: {why}) and recorded it",
-        copy_path(path)
+    let file = copy_path(path);
+    let message =
+        format!("removed the kept copy of the config `{file}` ({cause}: {why}) and recorded it");
+    evidence::tell(
+        Entry::new(MessageId::KeptConfigRemoved, message)
+            .with(Field::Reason, cause)
+            .with(Field::File, file),
+    );
+}
+
+/// Tells that the writer cut off `torn`, a torn tail an interrupted append
+/// left, and recorded it (`TailRepaired`, spec/FORMAT.md).
+pub fn say_tail_repaired(torn: Option<TornTail>) {
+    let Some(torn) = torn else {
+        return;
+    };
+    evidence::tell(Entry::new(
+        MessageId::TailRepaired,
+        format!(
+            "cut off a torn tail of {} at offset {} (an append a crash interrupted) and recorded it",
+            report::count(torn.len, "byte"),
+            torn.offset
+        ),
     ));
 }
 
@@ -174,6 +197,7 @@ pub fn run(
             ),
         ));
     }
+    let torn = journal.torn_tail();
     let mut clock = SystemClock::new(boot_id);
     let mut store = copy_store(path);
     let tidied = kept::record(
@@ -186,11 +210,34 @@ pub fn run(
     )
     .map_err(|error| kept_refused(error, hook))?;
     let progress = journal.progress();
-    say(format_args!(
+    let (seq, recorded_progress) = tidied
+        .recorded
+        .clone()
+        .unwrap_or_else(|| (journal.record_count() - 1, progress.clone()));
+    let id = match hook {
+        Hook::Fail(..) => MessageId::StageFailed,
+        _ => MessageId::Recorded,
+    };
+    let message = format!(
         "recorded `{}`: the attempt is now {}",
         hook.command(),
         progress.state
+    );
+    let event = match (hook, recorded_progress.kept) {
+        (Hook::Fetched(sha256), Some(kept)) if cache.keep.is_some() => Event::ConfigKept {
+            sha256: *sha256,
+            size: kept.size,
+        },
+        _ => hook.event(),
+    };
+    evidence::tell(evidence::record_entry(
+        id,
+        message,
+        &event,
+        seq,
+        &recorded_progress,
     ));
+    say_tail_repaired(torn);
     if let (Some(kept), Some(_)) = (progress.kept, cache.keep) {
         say(format_args!(
             "kept a copy of the config beside the journal ({} bytes, SHA-256 {}) for a retry of this attempt",
@@ -217,6 +264,13 @@ pub fn run(
         ));
     }
     if let Hook::Reset(_) = hook {
+        // The failure log belongs to the attempt the operator just closed.
+        if provision_journal::failure_log::remove(&mut crate::keep_log::store(path))? {
+            say(format_args!(
+                "removed the failure log `{}`: it belonged to the attempt before the reset",
+                crate::keep_log::log_path(path)
+            ));
+        }
         let next = BootContext {
             boot_id: None,
             firstboot: true,

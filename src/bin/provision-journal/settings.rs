@@ -4,7 +4,8 @@
 
 use std::io::{self, Write};
 
-use provision_journal::config::{Config, Setting, Source};
+use provision_journal::config::{CONFIG_SCHEMA, Config, Setting, Source};
+use serde::Serialize;
 
 use crate::args::Cli;
 use crate::exit::{Exit, Failure};
@@ -69,7 +70,11 @@ pub fn show(config: &Config, json: bool, get: Option<&str>) -> Result<Exit, Fail
     }
     let mut out = Report::stdout();
     let written = if json {
-        serde_json::to_writer(&mut out, config)
+        let document = ConfigDocument {
+            schema: CONFIG_SCHEMA,
+            config,
+        };
+        serde_json::to_writer(&mut out, &document)
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out))
     } else {
@@ -78,8 +83,18 @@ pub fn show(config: &Config, json: bool, get: Option<&str>) -> Result<Exit, Fail
     out.finish(written, Exit::Ok)
 }
 
+/// `config --json`: the settings, named by their schema.
+#[derive(Serialize)]
+struct ConfigDocument<'a> {
+    schema: &'static str,
+    #[serde(flatten)]
+    config: &'a Config,
+}
+
 type Row = (&'static str, String, Source);
 
+/// Every setting as `config` prints it, in the order of
+/// [`provision_journal::config::KEYS`] (a test holds them to it).
 fn rows(config: &Config) -> Vec<Row> {
     fn row<T>(name: &'static str, setting: &Setting<T>, show: impl Fn(&T) -> String) -> Row {
         (name, show(&setting.value), setting.source.clone())
@@ -100,6 +115,11 @@ fn rows(config: &Config) -> Vec<Row> {
         row(
             "Boot.DeviceTimeoutSec",
             &config.device_timeout_sec,
+            u64::to_string,
+        ),
+        row(
+            "Boot.LockTimeoutSec",
+            &config.lock_timeout_sec,
             u64::to_string,
         ),
         row("Boot.SavedCopyDir", &config.saved_copy_dir, path),
@@ -129,6 +149,14 @@ fn rows(config: &Config) -> Vec<Row> {
             ToString::to_string,
         ),
         row("Cache.MaxSize", &config.cache.max_size, u64::to_string),
+        row("FailureLog.Keep", &config.failure_log.keep, |keep| {
+            if *keep { "yes" } else { "no" }.to_owned()
+        }),
+        row(
+            "FailureLog.MaxSize",
+            &config.failure_log.max_size,
+            u64::to_string,
+        ),
     ]
 }
 

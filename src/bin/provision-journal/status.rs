@@ -43,6 +43,19 @@ impl Form {
 /// directory that does not exist is [`Exit::NotFound`], as for `check`: a
 /// wrong path is not an absent journal.
 pub fn run(path: &Utf8Path, form: Form, config: &Config) -> Result<Exit, Failure> {
+    let (status, exit) = read(path, config)?;
+    let mut out = Report::stdout();
+    let written = match form {
+        Form::Json => status.write_json(&mut out),
+        Form::Oneline => write_oneline(&status, &mut out),
+        Form::Text => write_text(&status, config, &mut out),
+    };
+    out.finish(written, exit)
+}
+
+/// The status of the journal at `path`, and the exit status it calls for
+/// (0, or 20 or 21 for a journal `check` cannot read).
+pub fn read(path: &Utf8Path, config: &Config) -> Result<(Status, Exit), Failure> {
     require_directory(path)?;
     crate::location::warn_if_hard_linked(path);
     let mut status =
@@ -64,13 +77,35 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config) -> Result<Exit, Failure
         Some(Outcome::Clean | Outcome::TornTail) | None => Exit::Ok,
         Some(_) => Exit::Corrupt,
     };
-    let mut out = Report::stdout();
-    let written = match form {
-        Form::Json => status.write_json(&mut out),
-        Form::Oneline => write_oneline(&status, &mut out),
-        Form::Text => write_text(&status, config, &mut out),
-    };
-    out.finish(written, exit)
+    Ok((status, exit))
+}
+
+/// `status --prometheus FILE`: the status of each journal at `paths` as
+/// node_exporter textfile metrics, written atomically to `file`. The exit
+/// status is the worst of the journals'; one that cannot be read at all is
+/// said on stderr and left out.
+pub fn write_metrics(
+    paths: &[&Utf8Path],
+    config: &Config,
+    file: &Utf8Path,
+) -> Result<Exit, Failure> {
+    let mut statuses = Vec::new();
+    let mut worst = Exit::Ok;
+    for path in paths {
+        match read(path, config) {
+            Ok((status, exit)) => {
+                statuses.push(status);
+                worst = crate::many::worse(worst, exit);
+            }
+            Err(failure) if paths.len() > 1 => {
+                crate::output::complain(format_args!("provision-journal: {}", failure.message));
+                worst = crate::many::worse(worst, failure.exit);
+            }
+            Err(failure) => return Err(failure),
+        }
+    }
+    crate::metrics::write_atomically(file, &crate::metrics::text(&statuses))?;
+    Ok(worst)
 }
 
 /// Whether `check` would find the journal read-only: the boot device's own
@@ -103,16 +138,7 @@ fn on_vfat(journal: &Utf8Path) -> bool {
 /// The one-line form: `PATH STATE DECISION LAST_BOOT LAST_STAGE`, `-`
 /// for what there is none of, the path escaped so that it is one word.
 fn write_oneline(status: &Status, out: &mut dyn Write) -> io::Result<()> {
-    let path: String = status
-        .journal
-        .chars()
-        .flat_map(|c| match c {
-            c if c.is_whitespace() || c.is_control() || c == '\\' => {
-                c.escape_default().collect::<Vec<_>>()
-            }
-            c => vec![c],
-        })
-        .collect();
+    let path = one_word(&status.journal);
     let state = status.state.unwrap_or("unreadable");
     let last_boot = status
         .last_record
@@ -123,6 +149,29 @@ fn write_oneline(status: &Status, out: &mut dyn Write) -> io::Result<()> {
         _ => "-".to_owned(),
     };
     writeln!(out, "{path} {state} {} {last_boot} {stage}", status.verdict)
+}
+
+/// `path` as one word that `printf '%b'` turns back into it: a backslash
+/// doubled, a tab, newline or carriage return as `\t`, `\n`, `\r`, and
+/// each byte of any other white space or control character as `\xHH`
+/// (a space is `\x20`).
+fn one_word(path: &str) -> String {
+    let mut word = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '\\' => word.push_str("\\\\"),
+            '\t' => word.push_str("\\t"),
+            '\n' => word.push_str("\\n"),
+            '\r' => word.push_str("\\r"),
+            c if c.is_whitespace() || c.is_control() => {
+                for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                    word.push_str(&format!("\\x{byte:02x}"));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    word
 }
 
 /// One `name: value` field of the text form, wrapped to 80 columns with its

@@ -11,7 +11,8 @@
 # distribution's configuration file, as a package would. Each DROP-IN (a
 # configuration file) is appended to it, later keys winning, as an
 # administrator's /etc/provision-journal.conf.d/ would (the fcos-cache image
-# is the fcos profile with tests/boot/cache.conf).
+# is the fcos profile with tests/boot/cache.conf). PROFILE `none` installs
+# no configuration at all (tests/boot/fail-closed.sh: such a build fails).
 #
 # HARNESS_UNITS says whose units surround Ignition: `debian` (the default:
 # Debian's Ignition with the harness's stand-ins for Fedora CoreOS's kargs
@@ -23,7 +24,7 @@ top=$(cd "$here/../.." && pwd)
 binary=$(realpath "$1")
 profile=$top/dist/profiles/$2.conf
 output=$(realpath -m "$3")
-[ -f "$profile" ] || { echo "no profile $profile" >&2; exit 1; }
+[ "$2" = none ] || [ -f "$profile" ] || { echo "no profile $profile" >&2; exit 1; }
 
 kver=$(cat "$here/.kver" 2>/dev/null || true)
 [ -n "$kver" ] || kver=$(find /lib/modules -mindepth 1 -maxdepth 1 -name '*-amd64' -printf '%f\n' | sort -V | tail -n 1)
@@ -35,8 +36,12 @@ upper="$scratch/upper"
 install -D -m 0755 "$binary" "$upper/bin/provision-journal"
 # The module and the configuration exactly as a package installs them; the
 # upper layer stands for /usr, so PREFIX is empty.
-make -C "$top" --silent install-dracut install-config DESTDIR="$upper" PREFIX= PROFILE="$2"
+make -C "$top" --silent install-dracut DESTDIR="$upper" PREFIX=
+if [ "$2" != none ]; then
+    make -C "$top" --silent install-config DESTDIR="$upper" PREFIX= PROFILE="$2"
+fi
 for dropin in "${@:4}"; do
+    install -d "$upper/lib/provision-journal"
     cat "$dropin" >> "$upper/lib/provision-journal/provision-journal.conf"
 done
 mkdir -p "$upper/lib/dracut/modules.d"

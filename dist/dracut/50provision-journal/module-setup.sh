@@ -8,8 +8,36 @@
 #
 # Like afterburn's module, it is never pulled in by default: a distribution
 # that ships Ignition adds it explicitly (add_dracutmodules+=" provision-journal ").
+#
+# It fails closed: asked for and unable to protect the boot (no
+# configuration, a configuration the binary refuses, a binary that cannot
+# run here), its check() fails, and dracut, for a module it was asked to
+# add, stops with an error and writes no image. An image built without the
+# module would run Ignition unprotected, and nothing at boot would say so.
+
+# Prints the boot device the configuration names; or, failing, why it
+# cannot be used.
+configured_device() {
+    local out
+    if ! out=$(/usr/bin/provision-journal config --get Boot.Device 2>&1); then
+        echo "provision-journal: the configuration cannot be used, so no initramfs is built with this module: $out"
+        return 1
+    fi
+    if [ -z "$out" ]; then
+        echo "provision-journal: no [Boot] Device configured, so no initramfs is built with this module (install one of dist/profiles/ as /usr/lib/provision-journal/provision-journal.conf)"
+        return 1
+    fi
+    echo "$out"
+}
 
 check() {
+    local requested=" $dracutmodules $add_dracutmodules $force_add_dracutmodules "
+    [[ $requested == *" provision-journal "* ]] || return 255
+    local why
+    if ! why=$(configured_device); then
+        derror "$why"
+        return 1
+    fi
     return 255
 }
 
@@ -31,9 +59,9 @@ install() {
     # The device every call mounts, named once in the configuration. check
     # waits for it as a systemd job rather than polling on its own.
     local device
-    if ! device=$(/usr/bin/provision-journal config --get Boot.Device) || [ -z "$device" ]; then
-        derror "provision-journal: no [Boot] Device configured (install one of dist/profiles/ as /usr/lib/provision-journal/provision-journal.conf)"
-        return 1
+    if ! device=$(configured_device); then
+        dfatal "$device"
+        exit 1
     fi
     local unit
     unit=$(systemd-escape --path --suffix=device "$device")

@@ -20,6 +20,7 @@ from machine import (
 )
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SELINUX_FILE_CONTEXTS = "/etc/selinux/default/contexts/files"
 
 
 def run(*argv, **kwargs):
@@ -77,8 +78,12 @@ class Assets:
         os.chmod(os.path.join(tree, "sbin/init"), 0o755)
         with open(os.path.join(tree, "etc/os-release"), "w") as f:
             f.write('NAME="provision-journal real-boot harness"\nID=pj-harness\n')
+        # A real policy's file contexts (Debian's selinux-policy-default),
+        # which Ignition's setfiles and our relabel unit label by; the
+        # kernel runs without SELinux, as the harness's always does.
         with open(os.path.join(tree, "etc/selinux/config"), "w") as f:
-            f.write("SELINUX=disabled\nSELINUXTYPE=targeted\n")
+            f.write("SELINUX=disabled\nSELINUXTYPE=default\n")
+        shutil.copytree(SELINUX_FILE_CONTEXTS, os.path.join(tree, "etc/selinux/default/contexts/files"))
         part = os.path.join(d, "root.part")
         run("mkfs.ext4", "-q", "-F", "-L", "root", "-d", tree, part, f"{ROOT_SECTORS // 2}k")
         return part

@@ -22,7 +22,7 @@ import subprocess
 from machine import FCOS_IMAGE_BOOT_UUID, FCOS_UNITS, FCOS_UNITS_CACHE, Machine
 from oracle import expected_verdict
 from scenario import (
-    CONFIGS, completed, expect, expect_apart, expect_before, kinds,
+    CONFIGS, completed, expect, expect_apart, expect_before, expect_labelled, kinds,
 )
 
 ENV = "PJ_FCOS_CONFIG"
@@ -62,6 +62,7 @@ def check_first_boot_order(ctx, boot, dump):
            "the boot file system still has the image's UUID")
     expect(ctx.machine.read_file(".root_uuid") is not None,
            "coreos-boot-edit's .root_uuid is not on the boot partition beside the journal")
+    expect_labelled(ctx, boot)
 
 
 def scenario_clean(ctx):

@@ -347,6 +347,17 @@ class Machine:
         m = re.search(r"Filesystem UUID:\s+(\S+)", out.stdout)
         return m.group(1) if m else None
 
+    def label(self, name, disk=None):
+        """The SELinux label (`security.selinux`) of `name` on the boot
+        partition (ext4), or None without one."""
+        part = self.boot_partition(disk)
+        if part is None:
+            return None
+        out = subprocess.run(["debugfs", "-R", f"ea_get -V /{name} security.selinux", part],
+                             capture_output=True, text=True)
+        value = out.stdout.strip().rstrip("\x00").strip()
+        return value if out.returncode == 0 and value and "not found" not in out.stderr else None
+
     def write_file(self, name, data):
         """Writes `data` as `name` (a path under the boot partition's root,
         whose directories are made) into disk.img's boot partition, as an

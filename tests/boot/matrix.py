@@ -23,7 +23,7 @@ from machine import FCOS, FCOS_CACHE, FLATCAR  # noqa: E402
 from oracle import VERDICTS, expected_verdict  # noqa: E402
 from scenario import (  # noqa: E402
     CUT_POINTS, HERE, STAGE_LINE, Context, Fixtures, Failure, completed, expect, expect_entry,
-    journald_entries, kinds,
+    expect_labelled, journald_entries, kinds,
 )
 import fcos  # noqa: E402
 
@@ -32,8 +32,9 @@ import fcos  # noqa: E402
 def scenario_clean(ctx):
     """A clean first boot completes, with `check` ordered after udev (it
     starts only once udev has the boot device, so none of its own device
-    budget is spent polling); the completed disk booted again as a first
-    boot is refused (exit 12) without running a stage."""
+    budget is spent polling) and the journal labelled for SELinux by the
+    real root's policy; the completed disk booted again as a first boot is
+    refused (exit 12) without running a stage."""
     first, boot, final = completed(ctx)
     ctx.notes += first.notes
     dump = first.dumps[-1]
@@ -42,6 +43,7 @@ def scenario_clean(ctx):
     udev = boot.first("Started systemd-udevd.service")
     expect(started is not None and udev is not None and udev < started,
            f"check started at {started}s, before udevd ({udev}s)")
+    expect_labelled(first, boot)
     ctx.start_from(final)
     boot, dump = ctx.boot()
     ctx.expect_stopped(boot, dump, "complete")

@@ -344,6 +344,21 @@ def completed(ctx, profile=FCOS, **first_boot):
     return first, boot, first.machine.snapshot_now("completed first boot")
 
 
+# The label Debian's selinux-policy-default gives a file on /boot (the
+# harness's real root carries its file contexts).
+BOOT_LABEL = "system_u:object_r:boot_t:s0"
+
+
+def expect_labelled(ctx, boot):
+    """Our files on /boot carry the real root's label, which
+    provision-journal-relabel.service set once the root's policy was known
+    (made in the initramfs before, they had none)."""
+    expect(boot.has("provision-journal: labelled"), f"boot {boot.number}: the relabel unit did not run")
+    label = ctx.machine.label(ctx.machine.profile.journal)
+    expect(label == BOOT_LABEL,
+           f"boot {boot.number}: the journal's SELinux label is {label!r}, not {BOOT_LABEL!r}")
+
+
 def unit_span(boot, unit):
     """The console lines (indices) where systemd started and finished
     `unit`, or None if it never started; the end is None if it did not

@@ -76,6 +76,12 @@ install() {
     inst_script "$moddir/record-failure" /usr/lib/provision-journal/record-failure
     inst_script "$moddir/umount-bracket" /usr/lib/provision-journal/umount-bracket
     inst_script "$moddir/keep-failure-log" /usr/lib/provision-journal/keep-failure-log
+    # SELinux labels from the real root's policy (provision-journal-relabel):
+    # setfiles where the distribution has it; without it, a real root with
+    # file contexts fails the unit, which says so.
+    inst_script "$moddir/relabel" /usr/lib/provision-journal/relabel
+    inst_multiple sed mount umount
+    inst_multiple -o setfiles
     # The failure log comes from the journal; systemd's module usually
     # brings journalctl already.
     inst_multiple -o journalctl
@@ -84,6 +90,7 @@ install() {
         provision-journal-check.service \
         provision-journal-fetched.service \
         provision-journal-disks.service \
+        provision-journal-relabel.service \
         provision-journal-umount.service \
         provision-journal-complete.service; do
         inst_simple "$moddir/$unit" "$systemdsystemunitdir/$unit"

@@ -12,9 +12,10 @@ depends() {
 }
 
 install() {
-    # Ignition 2.14 runs setfiles after the files stage; the harness's real
-    # root has SELinux disabled, so relabeling is a no-op.
-    inst_script "$moddir/setfiles" /usr/sbin/setfiles
+    # Ignition 2.14 labels what it wrote with setfiles and the real root's
+    # file contexts (Debian's selinux-policy-default in the harness's root),
+    # as our relabel unit labels the journal: the real setfiles.
+    inst_multiple setfiles
     inst_multiple journalctl
     # On emergency, the journald entries go to the console for the oracle.
     inst_script "$moddir/harness-dump-journal" /usr/lib/provision-journal/harness-dump-journal

@@ -5,6 +5,7 @@ files, `sgdisk` and `dd` put them in a GPT disk)."""
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -76,6 +77,7 @@ class Assets:
             os.symlink("busybox", os.path.join(tree, "bin", applet))
         shutil.copy(os.path.join(HERE, "root/init"), os.path.join(tree, "sbin/init"))
         os.chmod(os.path.join(tree, "sbin/init"), 0o755)
+        self._install_tool(tree)
         with open(os.path.join(tree, "etc/os-release"), "w") as f:
             f.write('NAME="provision-journal real-boot harness"\nID=pj-harness\n')
         # A real policy's file contexts (Debian's selinux-policy-default),
@@ -87,6 +89,22 @@ class Assets:
         part = os.path.join(d, "root.part")
         run("mkfs.ext4", "-q", "-F", "-L", "root", "-d", tree, part, f"{ROOT_SECTORS // 2}k")
         return part
+
+    def _install_tool(self, tree):
+        """Our binary in the real root, as a package installs it (with the
+        shared libraries it links, and the fcos profile), for what an
+        operator runs there (`reset` with /boot mounted read-only)."""
+        target = os.path.join(tree, "usr/bin/provision-journal")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy(self.binary, target)
+        linked = subprocess.run(["ldd", self.binary], check=True, capture_output=True, text=True).stdout
+        for library in re.findall(r"(/\S+) \(0x", linked):
+            copy = os.path.join(tree, library.lstrip("/"))
+            os.makedirs(os.path.dirname(copy), exist_ok=True)
+            shutil.copy(os.path.realpath(library), copy)
+        conf = os.path.join(tree, "usr/lib/provision-journal/provision-journal.conf")
+        os.makedirs(os.path.dirname(conf), exist_ok=True)
+        shutil.copy(os.path.join(HERE, "../../dist/profiles/fcos.conf"), conf)
 
     def _boot_part(self, d, profile):
         part = os.path.join(d, "boot.part")

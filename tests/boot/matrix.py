@@ -124,14 +124,20 @@ def scenario_planned_reboot(ctx):
 
 
 def then_reset(ctx):
-    """After a fatal boot: an operator runs `reset` on the image from the
-    host; the boot after that provisions a new attempt and completes."""
-    path = ctx.machine.journal_path()
-    result = ctx.tool("--journal", path, "reset", "--reason", "data disk wiped by hand",
-                      env={"PROVISION_JOURNAL_BOOT_ID": "0f" * 16})
-    expect(result.returncode == 0, f"reset exited {result.returncode}: {result.stderr}")
-    ctx.machine.write_back(ctx.machine.profile.journal, path)
-    ctx.dumps.append(ctx.dump()[0])
+    """After a fatal boot: an operator runs `reset` in the real root, where
+    /boot is mounted read-only, as on Fedora CoreOS (a boot without the
+    first-boot argument, so Ignition does not run); the boot after that
+    provisions a new attempt and completes."""
+    boot, _ = ctx.boot(firstboot=False, extra=["pj_harness.reset"])
+    expect(boot.has("PJ-HARNESS: /boot mounted ro before reset"),
+           f"boot {boot.number}: /boot was not mounted read-only in the real root ({boot.ended})")
+    expect(boot.has("PJ-HARNESS: reset exited 0"),
+           f"boot {boot.number}: reset in the real root failed: "
+           f"{[line for line in boot.lines if 'provision-journal' in line or 'reset exited' in line]}")
+    expect(boot.has("PJ-HARNESS: /boot mounted ro after reset"),
+           f"boot {boot.number}: /boot is no longer read-only after reset")
+    records = kinds(ctx.dumps[-1])
+    expect(records[-1] == "reset", f"boot {boot.number}: the journal does not end in the reset: {records}")
     boot, dump = ctx.boot()
     ctx.expect_provisioned(boot, dump)
     expect(dump["state"]["epoch"] == 2, f"the new attempt is not attempt 2: {dump['state']}")

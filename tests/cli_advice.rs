@@ -53,3 +53,84 @@ fn a_mistyped_stage_lists_only_what_the_command_takes_and_the_closest() {
     assert!(run.stderr.contains("'fetch-offline'"), "{run:#?}");
     assert!(!journal.exists(), "a usage error writes nothing");
 }
+
+fn golden(name: &str) -> String {
+    format!("{}/tests/golden/{name}.journal", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn status_of_a_named_journal_that_is_missing_is_an_error() {
+    let scratch = Scratch::new("missing");
+    let missing = scratch.path.join("provision-journal");
+    let path = missing.to_str().unwrap();
+    for args in [&["status", path][..], &["status", "--json", path]] {
+        let run = Boot::first(1).run(&scratch.path.join("unused"), args);
+        let run = run.expect(41);
+        assert!(
+            run.stderr
+                .contains(&format!("there is no journal at `{path}`")),
+            "{args:?}: {run:#?}"
+        );
+        assert!(run.stdout.is_empty(), "{args:?}: {run:#?}");
+    }
+    // The journal's own location holds no journal before the first boot.
+    let run = Boot::first(1).run(&missing, &["status"]).expect(0);
+    assert!(run.stdout.contains("absent (no journal yet)"), "{run:#?}");
+}
+
+#[test]
+fn status_oneline_says_how_far_each_journal_can_be_trusted() {
+    let scratch = Scratch::new("oneline-outcome");
+    let missing = scratch.path.join("missing");
+    let paths = [
+        golden("clean-run"),
+        golden("torn-tail"),
+        golden("mid-file-corruption"),
+        missing.to_str().unwrap().to_owned(),
+        scratch.path.to_str().unwrap().to_owned(),
+    ];
+    let mut args = vec!["status", "--oneline"];
+    args.extend(paths.iter().map(String::as_str));
+    let run = Boot::first(1).run(&scratch.path.join("unused"), &args);
+    let run = run.expect(41);
+    let lines: Vec<Vec<&str>> = run
+        .stdout
+        .lines()
+        .map(|line| line.split(' ').collect())
+        .collect();
+    assert_eq!(lines.len(), paths.len(), "one line per path: {run:#?}");
+    let outcomes: Vec<&str> = lines.iter().map(|fields| fields[5]).collect();
+    assert_eq!(
+        outcomes,
+        ["clean", "torn_tail", "corrupt", "absent", "unreadable"],
+        "{run:#?}"
+    );
+    assert_eq!(lines[3][1..5], ["absent", "-", "-", "-"], "{run:#?}");
+    assert_eq!(lines[4][1..5], ["unreadable", "-", "-", "-"], "{run:#?}");
+    assert!(run.stderr.contains("there is no journal at"), "{run:#?}");
+    assert!(run.stderr.contains("directory"), "{run:#?}");
+}
+
+/// What `status` exits with for a torn tail is said alike by both specs,
+/// and is what the binary does.
+#[test]
+fn status_exits_0_for_a_torn_tail_as_both_specs_say() {
+    let scratch = Scratch::new("torn-status");
+    let (torn, clean) = (golden("torn-tail"), golden("clean-run"));
+    for args in [
+        &["status", torn.as_str()][..],
+        &["status", "--json", torn.as_str()],
+        &["status", "--oneline", torn.as_str(), clean.as_str()],
+    ] {
+        Boot::first(1).run(&scratch.path, args).expect(0);
+    }
+    let sentence = "`status` exits 0 for a journal that ends in a torn tail";
+    for spec in ["spec/CLI.md", "spec/DUMP.md"] {
+        let text = std::fs::read_to_string(format!("{}/{spec}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(text.contains(sentence), "{spec} does not say: {sentence}");
+    }
+}

@@ -242,9 +242,9 @@ fn status_oneline_is_one_line_of_facts_per_journal() {
     let text = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<Vec<&str>> = text.lines().map(|line| line.split(' ').collect()).collect();
     assert_eq!(lines.len(), 3, "{text}");
-    assert!(lines.iter().all(|fields| fields.len() == 5), "{text}");
+    assert!(lines.iter().all(|fields| fields.len() == 6), "{text}");
     assert_eq!(
-        lines[0][1..],
+        lines[0][1..5],
         [
             "complete",
             "already_complete",
@@ -253,7 +253,7 @@ fn status_oneline_is_one_line_of_facts_per_journal() {
         ]
     );
     assert_eq!(
-        lines[1][1..],
+        lines[1][1..5],
         [
             "mutating",
             "fatal_interruption",

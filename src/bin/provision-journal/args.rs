@@ -173,10 +173,14 @@ pub enum Command {
         #[arg(long, conflicts_with = "oneline")]
         json: bool,
         /// Print one line per journal: path, state, decision, last boot,
-        /// last stage (for `sort | uniq -c` over a fleet's journals).
+        /// last stage, outcome (clean, torn_tail, corrupt,
+        /// unsupported_version, absent, unreadable), for `sort | uniq -c`
+        /// over a fleet's journals.
         #[arg(long)]
         oneline: bool,
-        /// Journals to read (default: --journal, or the boot device).
+        /// Journals to read (default: --journal, or the boot device, where
+        /// no journal yet is the state `absent`); a PATH that names no file
+        /// is an error (41).
         paths: Vec<Utf8PathBuf>,
     },
     /// Allow a new provisioning attempt after a poisoned or completed one,

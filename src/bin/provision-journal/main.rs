@@ -89,12 +89,14 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
                 let headers = form == status::Form::Text;
                 return Ok(many::each(
                     paths,
-                    |path| status::run(path, form, &config),
+                    |path| status::run(path, form, &config, true),
                     headers,
                 ));
             }
+            // The journal's location (`--journal`, the boot device) may
+            // hold no journal yet: that is the state `absent`.
             return with_journal(cli, &config, Access::Read, |path| {
-                status::run(path, form, &config)
+                status::run(path, form, &config, false)
             });
         }
         Command::Reset { reason } => {

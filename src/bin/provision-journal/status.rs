@@ -40,22 +40,31 @@ impl Form {
 /// `spec/DUMP.md`, or one line), from one streaming, read-only pass. A journal `check`
 /// cannot read is still described; the exit status then says why. A journal
 /// directory that does not exist is [`Exit::NotFound`], as for `check`: a
-/// wrong path is not an absent journal.
-pub fn run(path: &Utf8Path, form: Form, config: &Config) -> Result<Exit, Failure> {
-    require_directory(path)?;
-    crate::location::warn_if_hard_linked(path);
-    let mut status =
-        report::status(&mut FsStorage::new(path), &config.policy).map_err(report_failure)?;
-    status.read_only = journal_is_read_only(path, config.device.value.as_deref());
-    if status.read_only && status.check_records {
-        // check would be refused when it writes its record (exit 42).
-        status.may_proceed = false;
-        status.explanation = format!(
-            "the journal's file system is read-only, so `check` cannot record its decision and stops provisioning (exit 42); with a writable journal it would decide: {}",
-            status.explanation
-        );
-        status.advice = "Make the boot partition writable (a read-only mount, a write-protected device or a file system the kernel set read-only after errors), then boot again.".to_owned();
-    }
+/// wrong path is not an absent journal. So is a missing journal that was
+/// `named` (a `PATH` operand, such as a copy from a support bundle, rather
+/// than the journal's location), as for `dump`: only where the machine
+/// keeps its journal does a missing file mean that no attempt has begun. The one-line form prints
+/// its line for a journal it cannot read too (outcome `absent` or
+/// `unreadable`), before the failure is said on stderr.
+pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<Exit, Failure> {
+    let status = match read(path, config, named) {
+        Ok(status) => status,
+        Err(failure) if form == Form::Oneline => {
+            let (state, outcome) = match failure.exit {
+                Exit::NotFound => ("absent", "absent"),
+                _ => ("unreadable", "unreadable"),
+            };
+            let mut out = Report::stdout();
+            let written = writeln!(
+                out,
+                "{} {state} - - - {outcome}",
+                oneline_path(path.as_str())
+            );
+            out.finish(written, Exit::Ok)?;
+            return Err(failure);
+        }
+        Err(failure) => return Err(failure),
+    };
     let exit = match status.outcome {
         Some(Outcome::Corrupt) => Exit::Corrupt,
         Some(Outcome::UnsupportedVersion) => Exit::UnsupportedVersion,
@@ -69,6 +78,32 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config) -> Result<Exit, Failure
         Form::Text => write_text(&status, config, &mut out),
     };
     out.finish(written, exit)
+}
+
+/// The status of the journal at `path`, with what only the binary knows
+/// (whether its file system is read-only) folded in.
+fn read(path: &Utf8Path, config: &Config, named: bool) -> Result<Status, Failure> {
+    require_directory(path)?;
+    crate::location::warn_if_hard_linked(path);
+    let mut status =
+        report::status(&mut FsStorage::new(path), &config.policy).map_err(report_failure)?;
+    if named && status.outcome.is_none() {
+        return Err(Failure::new(
+            Exit::NotFound,
+            format!("there is no journal at `{path}`"),
+        ));
+    }
+    status.read_only = journal_is_read_only(path, config.device.value.as_deref());
+    if status.read_only && status.check_records {
+        // check would be refused when it writes its record (exit 42).
+        status.may_proceed = false;
+        status.explanation = format!(
+            "the journal's file system is read-only, so `check` cannot record its decision and stops provisioning (exit 42); with a writable journal it would decide: {}",
+            status.explanation
+        );
+        status.advice = "Make the boot partition writable (a read-only mount, a write-protected device or a file system the kernel set read-only after errors), then boot again.".to_owned();
+    }
+    Ok(status)
 }
 
 /// Whether `check` would find the journal read-only: the boot device's own
@@ -98,19 +133,10 @@ fn on_vfat(journal: &Utf8Path) -> bool {
     rustix::fs::statfs(dir.as_std_path()).is_ok_and(|fs| fs.f_type as u64 == MSDOS_SUPER_MAGIC)
 }
 
-/// The one-line form: `PATH STATE DECISION LAST_BOOT LAST_STAGE`, `-`
-/// for what there is none of, the path escaped so that it is one word.
+/// The one-line form: `PATH STATE DECISION LAST_BOOT LAST_STAGE OUTCOME`,
+/// `-` for what there is none of, the path escaped so that it is one word.
 fn write_oneline(status: &Status, out: &mut dyn Write) -> io::Result<()> {
-    let path: String = status
-        .journal
-        .chars()
-        .flat_map(|c| match c {
-            c if c.is_whitespace() || c.is_control() || c == '\\' => {
-                c.escape_default().collect::<Vec<_>>()
-            }
-            c => vec![c],
-        })
-        .collect();
+    let path = oneline_path(&status.journal);
     let state = status.state.unwrap_or("unreadable");
     let last_boot = status
         .last_record
@@ -120,7 +146,24 @@ fn write_oneline(status: &Status, out: &mut dyn Write) -> io::Result<()> {
         (Some(stage), Some(step)) => format!("{stage}/{step}"),
         _ => "-".to_owned(),
     };
-    writeln!(out, "{path} {state} {} {last_boot} {stage}", status.verdict)
+    let outcome = status.outcome.map_or("absent", Outcome::name);
+    writeln!(
+        out,
+        "{path} {state} {} {last_boot} {stage} {outcome}",
+        status.verdict
+    )
+}
+
+/// A path as one word of the one-line form.
+fn oneline_path(path: &str) -> String {
+    path.chars()
+        .flat_map(|c| match c {
+            c if c.is_whitespace() || c.is_control() || c == '\\' => {
+                c.escape_default().collect::<Vec<_>>()
+            }
+            c => vec![c],
+        })
+        .collect()
 }
 
 /// One `name: value` field of the text form, wrapped to 80 columns with its

@@ -134,3 +134,39 @@ fn status_exits_0_for_a_torn_tail_as_both_specs_say() {
         assert!(text.contains(sentence), "{spec} does not say: {sentence}");
     }
 }
+
+/// Runs `check` and the hooks named on `boot`, each expected to succeed.
+fn run_all(boot: &Boot, journal: &std::path::Path, hooks: &[&[&str]]) {
+    for hook in hooks {
+        boot.run(journal, hook).expect(0);
+    }
+}
+
+const CONFIG: &[&str] = &[
+    "fetched",
+    "--sha256",
+    "c0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ff",
+];
+
+#[test]
+fn a_failed_stage_is_looked_up_in_the_log_of_the_boot_it_failed_on() {
+    let scratch = Scratch::new("failed-stage");
+    let journal = scratch.path.join("journal");
+    let boot = Boot::first(7);
+    run_all(
+        &boot,
+        &journal,
+        &[
+            &["check"],
+            CONFIG,
+            &["begin", "disks"],
+            &["fail", "disks", "--reason", "exit status 1"],
+        ],
+    );
+    let wanted = format!("journalctl -b {} -u ignition-disks.service", boot.id);
+    for args in [&["status"][..], &["dump"]] {
+        let run = Boot::first(8).run(&journal, args);
+        let flat = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(&wanted), "{args:?}: {flat}");
+    }
+}

@@ -68,8 +68,8 @@ const RESET: &str = "provision-journal reset --reason \"...\"";
 pub enum StopCause<'a> {
     /// `check`'s verdict, about to be recorded.
     Verdict(&'a PoisonReason),
-    /// The record that poisoned the attempt.
-    Recorded(&'a PoisonCause),
+    /// The record that poisoned the attempt (with the boot that wrote it).
+    Recorded(&'a Poison),
 }
 
 /// What the operator can do about a stopped attempt, per cause: what
@@ -84,22 +84,33 @@ pub fn stop_advice(cause: StopCause<'_>, mutated_stage: Option<Stage>) -> String
             "The attempt never began the disks stage, so the disks were not touched.".to_owned()
         }
     };
-    let body = match cause {
-        StopCause::Verdict(reason) | StopCause::Recorded(PoisonCause::Recorded(reason)) => {
-            recorded_advice(reason, mutated_stage, touched)
+    let recorded = match cause {
+        StopCause::Verdict(reason) => {
+            return stopped(recorded_advice(reason, mutated_stage, touched));
         }
-        StopCause::Recorded(PoisonCause::StageFailed { stage, reason }) => format!(
-            "Stage {stage} failed (reason {}) past the red line. {} \
-Read that stage's log on the failing boot (`journalctl -u ignition-{stage}.service`, or the console), fix the config or the machine, and verify or wipe the disks; then run `{RESET}`.",
+        StopCause::Recorded(poison) => poison,
+    };
+    let body = match &recorded.cause {
+        PoisonCause::Recorded(reason) => recorded_advice(reason, mutated_stage, touched),
+        PoisonCause::StageFailed { stage, reason } => format!(
+            "Stage {stage} failed (reason {}) past the red line, on boot {}. {} \
+Read that stage's log of that boot (`journalctl -b {} -u ignition-{stage}.service` on that machine, if its journal survived, or the console), fix the config or the machine, and verify or wipe the disks; then run `{RESET}`.",
             quoted(reason),
-            touched(mutated_stage.or(Some(*stage)))
+            recorded.boot.to_hex(),
+            touched(mutated_stage.or(Some(*stage))),
+            recorded.boot.to_hex()
         ),
-        StopCause::Recorded(PoisonCause::ConfigChanged { .. }) => format!(
+        PoisonCause::ConfigChanged { .. } => format!(
             "A different config was served on a later boot of the same attempt, after stages had already run under the first one. {} \
 Find out why the config changed, and what the stages that ran under the first one left on the machine (kernel arguments, for kargs); once it is verified, run `{RESET}`.",
             touched(mutated_stage)
         ),
     };
+    stopped(body)
+}
+
+/// The advice on a stopped attempt, opened by what it means for the boots.
+fn stopped(body: String) -> String {
     format!("Provisioning stays stopped on every boot. {body}")
 }
 
@@ -242,7 +253,7 @@ the next provisioning boot then starts a new attempt.",
             stop_advice(StopCause::Verdict(reason), summary.mutated_stage)
         }
         Verdict::Poisoned { .. } => match &summary.progress.poison {
-            Some(poison) => stop_advice(StopCause::Recorded(&poison.cause), summary.mutated_stage),
+            Some(poison) => stop_advice(StopCause::Recorded(poison), summary.mutated_stage),
             None => format!(
                 "Provisioning stays stopped on every boot. Once the disks are verified, run `{RESET}`."
             ),

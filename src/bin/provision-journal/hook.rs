@@ -199,7 +199,7 @@ pub fn run(
                 "this record stopped provisioning: the attempt in `{path}` is poisoned: {cause}. {}",
                 poison
                     .as_ref()
-                    .map(|poison| stop_advice(StopCause::Recorded(&poison.cause), None))
+                    .map(|poison| stop_advice(StopCause::Recorded(poison), None))
                     .unwrap_or_default()
             ),
         ));

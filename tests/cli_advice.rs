@@ -170,3 +170,17 @@ fn a_failed_stage_is_looked_up_in_the_log_of_the_boot_it_failed_on() {
         assert!(flat.contains(&wanted), "{args:?}: {flat}");
     }
 }
+
+#[test]
+fn a_truncated_copy_is_not_told_only_as_a_power_cut() {
+    let scratch = Scratch::new("truncated");
+    let whole = std::fs::read(golden("clean-run")).unwrap();
+    let copy = scratch.path.join("copy");
+    std::fs::write(&copy, &whole[..whole.len() - 17]).unwrap();
+    let copy = copy.to_str().unwrap();
+    for args in [&["dump", copy][..], &["status", copy]] {
+        let run = Boot::first(1).run(&scratch.path, args);
+        let flat = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("the copy is incomplete"), "{args:?}: {flat}");
+    }
+}

@@ -259,7 +259,7 @@ fn write_text(status: &Status, config: &Config, out: &mut dyn Write) -> io::Resu
             out,
             "torn tail",
             &format!(
-                "{} at offset {} (cut off by the next write)",
+                "{} at offset {}: an interrupted append (the next write cuts it off), or the copy is incomplete",
                 count(torn.len, "byte"),
                 torn.offset
             ),

@@ -184,3 +184,48 @@ fn a_truncated_copy_is_not_told_only_as_a_power_cut() {
         assert!(flat.contains("the copy is incomplete"), "{args:?}: {flat}");
     }
 }
+
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn refused_boots_after_completion_are_told_as_a_leftover_first_boot_marker() {
+    let scratch = Scratch::new("complete-refused");
+    let journal = scratch.path.join("journal");
+    cli_common::provision(&Boot::first(1), &journal);
+    // Before any refusal, there is nothing to do.
+    let run = Boot::first(2).run(&journal, &["status"]).expect(0);
+    assert!(flat(&run.stdout).contains("Nothing to do"), "{run:#?}");
+
+    let run = Boot::first(2).run(&journal, &["check"]).expect(12);
+    assert!(
+        flat(&run.stdout).contains("the kernel argument `ignition.firstboot` still marks it"),
+        "{run:#?}"
+    );
+    std::fs::write(scratch.path.join("ignition.firstboot"), "").unwrap();
+    let plain = Boot::with_cmdline(3, "BOOT_IMAGE=/vmlinuz");
+    let run = plain.run(&journal, &["check"]).expect(12);
+    assert!(
+        flat(&run.stdout)
+            .contains("the stamp `ignition.firstboot` beside the journal still marks it"),
+        "{run:#?}"
+    );
+    for args in [&["status"][..], &["dump"], &["status", "--json"]] {
+        let run = Boot::first(4).run(&journal, args);
+        let text = flat(&run.stdout);
+        assert!(!text.contains("Nothing to do"), "{args:?}: {text}");
+        for says in [
+            "2 later boots",
+            "emergency mode",
+            "first-boot marker",
+            "delete the stamp",
+            "Do not run `reset`",
+        ] {
+            assert!(
+                text.contains(says),
+                "{args:?} does not say {says:?}: {text}"
+            );
+        }
+    }
+}

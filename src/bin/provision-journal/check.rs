@@ -81,6 +81,13 @@ fn say_verdict(verdict: &Verdict, inputs: &BootInputs) {
             "not a provisioning boot (this system marks one with {}): nothing to do",
             inputs.signals.describe_firstboot()
         )),
+        Verdict::AlreadyComplete { .. } => {
+            say(verdict);
+            let markers = inputs.firstboot_markers().join(" and ");
+            say(format_args!(
+                "this boot stops here because {markers} still marks it as a provisioning boot, although provisioning completed: remove that marker, and the next boot is an ordinary one (`provision-journal reset` would provision the machine again; `provision-journal status` says more)"
+            ));
+        }
         _ => say(verdict),
     }
 }

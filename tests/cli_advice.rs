@@ -229,3 +229,83 @@ fn refused_boots_after_completion_are_told_as_a_leftover_first_boot_marker() {
         }
     }
 }
+
+/// Overwrites three bytes inside the second record (`fetched`, at offset
+/// 88), so that only the first record is trusted and the rest is salvaged.
+fn damage_second_record(journal: &std::path::Path) {
+    let mut bytes = std::fs::read(journal).unwrap();
+    bytes[100..103].copy_from_slice(&[0xff; 3]);
+    std::fs::write(journal, bytes).unwrap();
+}
+
+fn advice(journal: &std::path::Path) -> String {
+    let run = Boot::first(99)
+        .run(journal, &["status", "--json"])
+        .expect(20);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    status["advice"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_damaged_journal_whose_salvage_says_completed_is_never_moved_away() {
+    let scratch = Scratch::new("salvaged-complete");
+    let journal = scratch.path.join("journal");
+    cli_common::provision(&Boot::first(1), &journal);
+    Boot::first(2).run(&journal, &["check"]).expect(12);
+    Boot::first(3).run(&journal, &["check"]).expect(12);
+    damage_second_record(&journal);
+
+    let text = advice(&journal);
+    assert!(
+        text.contains("salvaged and not trusted but whole, says that provisioning completed"),
+        "{text}"
+    );
+    assert!(text.contains("2 boots were refused after it"), "{text}");
+    assert!(text.contains("do not move the journal away"), "{text}");
+    assert!(text.contains("first-boot marker"), "{text}");
+    // Moving it away is named only as the way to provision again on purpose.
+    let (before, after) = text
+        .split_once("Only to provision the machine again on purpose")
+        .unwrap();
+    assert!(!before.contains("move it away"), "{text}");
+    assert!(after.contains("move it away"), "{text}");
+    let dump = flat(&Boot::first(99).run(&journal, &["dump"]).expect(20).stdout);
+    assert!(dump.contains("do not move the journal away"), "{dump}");
+
+    let run = Boot::first(4).run(&journal, &["check"]).expect(20);
+    assert!(run.stderr.contains("Do not move the file away"), "{run:#?}");
+    assert!(!run.stderr.contains("and move it away"), "{run:#?}");
+}
+
+#[test]
+fn a_damaged_journal_is_moved_away_only_once_the_machine_shows_it_was_not_provisioned() {
+    let scratch = Scratch::new("salvaged-open");
+    // Past the red line by a salvaged record, no completion read.
+    let journal = scratch.path.join("past");
+    let boot = Boot::first(1);
+    run_all(
+        &boot,
+        &journal,
+        &[&["check"], CONFIG, &["begin", "disks"], &["end", "disks"]],
+    );
+    damage_second_record(&journal);
+    let text = advice(&journal);
+    assert!(
+        text.contains("began stage disks, past the red line"),
+        "{text}"
+    );
+    assert!(text.contains("If it was provisioned"), "{text}");
+    assert!(text.contains("/etc/.ignition-result.json"), "{text}");
+    assert!(text.contains("do not move the journal away"), "{text}");
+
+    // Nothing read past the red line: the damage may still hide it.
+    let journal = scratch.path.join("before");
+    run_all(&boot, &journal, &[&["check"], CONFIG, &["begin", "kargs"]]);
+    damage_second_record(&journal);
+    let text = advice(&journal);
+    assert!(text.contains("the damage may hide records"), "{text}");
+    assert!(text.contains("If it was provisioned"), "{text}");
+    let (before, after) = text.split_once("Only if it was not").unwrap();
+    assert!(!before.contains("move it away"), "{text}");
+    assert!(after.contains("move it away"), "{text}");
+}

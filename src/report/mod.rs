@@ -312,6 +312,7 @@ pub fn status<S: Storage + ?Sized>(
             salvaged_records: 0,
             anomalies: 0,
             mutated_stage: None,
+            evidence: Default::default(),
         };
         let next = next_check(&summary, context);
         return Ok(Status {

@@ -4,14 +4,12 @@
 //! The decision is the classifier's own ([`classify`]), asked about "the
 //! next provisioning boot"; this module only puts it into words.
 
-use crate::classify::{
-    BootContext, Policy, REFUSED_BOOTS_RECORDED, Verdict, classify, describe_poison,
-};
+use crate::classify::{BootContext, Policy, Verdict, classify, describe_poison};
 use crate::config::PolicySettings;
 use crate::error::Corruption;
 use crate::event::PoisonReason;
 use crate::stage::Stage;
-use crate::state::{Poison, PoisonCause, Progress};
+use crate::state::{Poison, PoisonCause};
 
 use super::escape::quoted;
 use super::time::Utc;
@@ -60,8 +58,21 @@ pub struct NextCheck {
     pub records: bool,
 }
 
+mod complete;
+mod damaged;
+
 /// The command that allows a new attempt, as the operator types it.
 const RESET: &str = "provision-journal reset --reason \"...\"";
+
+/// What marks a provisioning boot, in words that hold for any
+/// configuration (the report may be read far from the machine's own).
+const FIRSTBOOT_MARKER: &str = "the first-boot marker (the kernel argument or the stamp file beside the journal that makes a boot a provisioning boot: \
+`[Boot] FirstbootArguments` and `FirstbootStamp`; on Fedora CoreOS the stamp `ignition.firstboot` on the boot partition, \
+for which GRUB adds the kernel argument `ignition.firstboot`)";
+
+/// How the first-boot marker is removed, and what that changes.
+const REMOVE_MARKER: &str = "delete the stamp from the boot partition (mounted read-write, or from another system), \
+or take the argument out of the boot loader's entry; the next boot is then an ordinary one, which does not run `check`";
 
 /// Why provisioning stopped, for the operator's advice: the poisoning that
 /// `check` is about to record, or the one already recorded.
@@ -141,40 +152,6 @@ fn recorded_advice(
     }
 }
 
-/// What the operator can do about a completed attempt: nothing, unless
-/// boots were refused since, which means the first-boot marker outlived
-/// the first boot and every boot stops in emergency mode. Never `reset`
-/// for that: with the marker in place, it would provision the machine a
-/// second time.
-fn complete_advice(progress: &Progress) -> String {
-    let refused = progress.refused_boots;
-    if refused == 0 {
-        return format!(
-            "Nothing to do. To provision again, run `{RESET}`, or boot once with the kernel argument `provision_journal.rerun=TOKEN`."
-        );
-    }
-    let recorded = match refused >= REFUSED_BOOTS_RECORDED {
-        true => format!(" (only the first {REFUSED_BOOTS_RECORDED} are recorded)"),
-        false => String::new(),
-    };
-    let last = progress
-        .refused_boot
-        .map(|boot| format!(", the last on boot {}", boot.to_hex()))
-        .unwrap_or_default();
-    format!(
-        "Provisioning completed, and nothing needs to run again; but {}{last} were refused since{recorded}. \
-Each of them stopped in emergency mode, and every boot will, as long as the first-boot marker is still there: \
-the kernel argument or the stamp file beside the journal that makes a boot a provisioning boot \
-(`[Boot] FirstbootArguments` and `FirstbootStamp`; on Fedora CoreOS the stamp `ignition.firstboot` on the boot partition, \
-for which GRUB adds the kernel argument `ignition.firstboot`). \
-The first boot removes it once it completed (on Fedora CoreOS from the real root, by `coreos-ignition-firstboot-complete.service`), \
-unless a power cut or a failure comes first. Remove it: delete the stamp from the boot partition (mounted read-write, or from another system), \
-or take the argument out of the boot loader's entry; the next boot is then an ordinary one. \
-Do not run `reset` for this: with the marker still there, the next boot would provision the machine a second time.",
-        super::human::count(refused, "later boot")
-    )
-}
-
 /// Says why an attempt is poisoned, from the record that poisoned it;
 /// `mutated_stage` is the furthest mutating stage the attempt had begun
 /// (`Summary::mutated_stage`), which a config change came after.
@@ -232,32 +209,7 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
             }
             _ => "",
         };
-        let advice = match summary.trusted_records {
-            0 => {
-                let salvaged = match summary.salvaged_records {
-                    0 => "",
-                    _ => {
-                        " (the records shown after the damage are salvaged: not trusted, but they may hint at it)"
-                    }
-                };
-                format!(
-                    "{check_the_file}No record can be trusted, so the journal cannot tell how far provisioning got{salvaged}: \
-find that out on the machine itself. Once the disks are verified, keep a copy of the file and move it away: \
-the next provisioning boot then starts a new attempt."
-                )
-            }
-            records => format!(
-                "{check_the_file}{} before offset {offset} {} intact and {} in state {} of attempt {}; \
-anything shown after it is salvaged and not trusted. \
-Find out from them how far provisioning got; once the disks are verified, keep a copy of the file and move it away: \
-the next provisioning boot then starts a new attempt.",
-                super::human::the_records(records),
-                if records == 1 { "is" } else { "are" },
-                if records == 1 { "ends" } else { "end" },
-                summary.progress.state,
-                summary.progress.epoch
-            ),
-        };
+        let advice = format!("{check_the_file}{}", damaged::advice(summary, offset));
         return NextCheck {
             records: false,
             verdict: None,
@@ -294,7 +246,7 @@ the next provisioning boot then starts a new attempt.",
                 "Provisioning stays stopped on every boot. Once the disks are verified, run `{RESET}`."
             ),
         },
-        Verdict::AlreadyComplete { .. } => complete_advice(&summary.progress),
+        Verdict::AlreadyComplete { .. } => complete::advice(&summary.progress),
         Verdict::SafeRetry { .. } | Verdict::ResumeAfterPlannedReboot { .. } => {
             "Nothing to do: the next boot goes on by itself.".to_owned()
         }

@@ -71,14 +71,14 @@ Only to provision the machine again on purpose, {MOVE_AWAY}.",
     if let Some((stage, trust)) = evidence.crossed_red_line() {
         return format!(
             "A record{} says the attempt began stage {stage}, past the red line: the disks were changed, and provisioning may have finished after it (the damage may hide its later records). \
-Look at the machine. If it was provisioned ({PROVISIONED}), do not move the journal away: remove {FIRSTBOOT_MARKER} instead ({REMOVE_MARKER}). \
-If it was not, wipe or finish the disks by hand, or reinstall; then {MOVE_AWAY}.",
+Look at the machine. If it was provisioned ({PROVISIONED}), do not move the journal away: remove {FIRSTBOOT_MARKER} instead; \
+to remove it, {REMOVE_MARKER}. If it was not, wipe or finish the disks by hand, or reinstall; then {MOVE_AWAY}.",
             untrusted(trust)
         );
     }
     format!(
         "No record read says the attempt began the disks stage, but the damage may hide records that would. \
-Look at the machine. If it was provisioned ({PROVISIONED}), do not move the journal away: remove {FIRSTBOOT_MARKER} instead ({REMOVE_MARKER}). \
-Only if it was not, {MOVE_AWAY}."
+Look at the machine. If it was provisioned ({PROVISIONED}), do not move the journal away: remove {FIRSTBOOT_MARKER} instead; \
+to remove it, {REMOVE_MARKER}. Only if it was not, {MOVE_AWAY}."
     )
 }

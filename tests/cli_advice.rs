@@ -309,3 +309,141 @@ fn a_damaged_journal_is_moved_away_only_once_the_machine_shows_it_was_not_provis
     assert!(!before.contains("move it away"), "{text}");
     assert!(after.contains("move it away"), "{text}");
 }
+
+fn status_json(journal: &std::path::Path) -> serde_json::Value {
+    let run = Boot::first(99).run(journal, &["status", "--json"]);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+/// `check` refuses to restore the kept config (exit 54) on every retry:
+/// each boot records why it stopped, and once the retry budget is spent the
+/// advice names that call, not the console, the config source or the
+/// network.
+#[test]
+fn a_boot_stopped_by_a_failed_call_says_so_in_the_journal() {
+    let scratch = Scratch::new("call-failed");
+    let journal = scratch.path.join("provision-journal");
+    let memory = std::path::PathBuf::from(format!(
+        "/dev/shm/provision-journal-test.{}.call-failed",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&memory);
+    std::fs::create_dir_all(&memory).unwrap();
+    // The restore target's directory is a regular file: `check` exits 54.
+    std::fs::write(memory.join("ignition"), "not a directory").unwrap();
+    let conf = scratch.path.join("cache.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[Cache]\nKeepConfig=yes\nRestoreTo={}\n",
+            memory.join("ignition/user.ign").display()
+        ),
+    )
+    .unwrap();
+    let config = scratch.path.join("config.json");
+    std::fs::write(&config, r#"{"ignition":{"version":"3.4.0"}}"#).unwrap();
+    let run = |boot: &Boot, args: &[&str]| {
+        cli_common::Run::from(
+            boot.command(&journal, args)
+                .env("PROVISION_JOURNAL_CONF", &conf)
+                .output()
+                .unwrap(),
+        )
+    };
+    let first = Boot::first(1);
+    for hook in [
+        &["check"][..],
+        &["fetched", "--config", config.to_str().unwrap()],
+        &["begin", "kargs"],
+        &["end", "kargs"],
+        &["reboot", "--reason", "kargs"],
+    ] {
+        run(&first, hook).expect(0);
+    }
+    let failed = run(&Boot::first(2), &["check"]).expect(54);
+    assert!(
+        failed.stderr.contains("recorded in the journal"),
+        "{failed:#?}"
+    );
+    let status = status_json(&journal);
+    assert_eq!(status["call_failed"]["call"], "check", "{status}");
+    assert_eq!(status["call_failed"]["status"], 54, "{status}");
+    let explanation = status["explanation"].as_str().unwrap();
+    assert!(
+        explanation.contains("stopped when `check` failed (exit status 54)"),
+        "{explanation}"
+    );
+    let advice = status["advice"].as_str().unwrap();
+    assert!(
+        advice.contains("stops the same way unless that is fixed"),
+        "{advice}"
+    );
+    let dump = Boot::first(99).run(&journal, &["dump"]).expect(0).stdout;
+    assert!(dump.contains("FAILED: check"), "{dump}");
+    assert!(
+        flat(&dump).contains("`check` failed with exit status 54"),
+        "{dump}"
+    );
+
+    for boot in 3..=7 {
+        run(&Boot::first(boot), &["check"]).expect(54);
+    }
+    run(&Boot::first(8), &["check"]).expect(10);
+    let advice = status_json(&journal)["advice"].as_str().unwrap().to_owned();
+    assert!(
+        advice.contains("`check` failed with exit status 54"),
+        "{advice}"
+    );
+    assert!(
+        !advice.contains("the console, the config source, the network"),
+        "{advice}"
+    );
+    let _ = std::fs::remove_dir_all(&memory);
+}
+
+#[test]
+fn fetched_and_refused_hooks_record_why_their_boot_stopped() {
+    let scratch = Scratch::new("hook-failed");
+    let journal = scratch.path.join("journal");
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    let missing = scratch.path.join("ignition.json");
+    let run = boot
+        .run(
+            &journal,
+            &["fetched", "--config", missing.to_str().unwrap()],
+        )
+        .expect(53);
+    assert!(run.stderr.contains("recorded in the journal"), "{run:#?}");
+    let status = status_json(&journal);
+    assert_eq!(status["call_failed"]["call"], "fetched", "{status}");
+    assert_eq!(status["call_failed"]["status"], 53, "{status}");
+    assert!(
+        status["call_failed"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("No such file or directory reading `"),
+        "{status}"
+    );
+    // A second failure on the same boot is not recorded: the first stopped it.
+    let before = std::fs::read(&journal).unwrap();
+    boot.run(&journal, &["begin", "kargs"]).expect(30);
+    assert_eq!(std::fs::read(&journal).unwrap(), before);
+
+    // A hook the rules refuse, on the next boot.
+    let next = Boot::first(2);
+    run_all(&next, &journal, &[&["check"], CONFIG, &["begin", "kargs"]]);
+    let run = next.run(&journal, &["begin", "disks"]).expect(30);
+    assert!(run.stderr.contains("recorded in the journal"), "{run:#?}");
+    let status = status_json(&journal);
+    assert_eq!(status["call_failed"]["call"], "begin disks", "{status}");
+    assert_eq!(
+        status["call_failed"]["reason"], "the previous stage has not ended",
+        "{status}"
+    );
+
+    // A boot that did not run `check` cannot speak for the attempt.
+    let before = std::fs::read(&journal).unwrap();
+    Boot::first(3).run(&journal, &["begin", "disks"]).expect(30);
+    assert_eq!(std::fs::read(&journal).unwrap(), before);
+}

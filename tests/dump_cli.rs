@@ -129,7 +129,7 @@ fn an_undecodable_record_is_described_in_words_by_dump_and_check() {
     payload[32] = 42;
     raw.frame(&payload);
     let path = scratch.journal(&raw.bytes);
-    let words = "record 1 has unknown record kind 42 (this version knows 0\u{2013}14)";
+    let words = "record 1 has unknown record kind 42 (this version knows 0\u{2013}15)";
 
     let output = run(&["dump"], &path);
     let stdout = String::from_utf8(output.stdout).unwrap();

@@ -16,7 +16,7 @@ use crate::event::{Event, PoisonReason, RebootReason, Trigger};
 use crate::frame::Header;
 use crate::scan::Scanner;
 use crate::stage::Stage;
-use crate::state::{Poison, PoisonCause, State, Step};
+use crate::state::{CallFailure, Poison, PoisonCause, State, Step};
 use crate::storage::Storage;
 
 use super::escape::{excerpt_total, hex_excerpt, write_json};
@@ -102,6 +102,11 @@ pub fn event_json(body: &Body) -> Value {
         Event::KeptConfigRemoved { sha256, cause } => {
             json!({ "sha256": sha256.to_hex(), "cause": cause.name() })
         }
+        Event::CallFailed {
+            call,
+            status,
+            reason,
+        } => json!({ "call": call.to_string(), "status": status, "reason": reason }),
         Event::BootRefused | Event::Completed => json!({}),
     };
     let object = fields.as_object_mut().expect("fields are an object");
@@ -188,6 +193,21 @@ pub fn boot_json(boot: &BootSummary) -> Value {
         "more_stages": boot.more_stages,
         "stopped_mid_stage": boot.stopped_in(),
         "stopped_after_stage": boot.stopped_after(),
+        "call_failed": boot.call_failure.as_ref().map(call_failure_json),
+    })
+}
+
+/// A recorded call failure as JSON: the `call` as typed (`check`, `begin
+/// disks`), its exit `status`, the recorded `reason`, and the record
+/// (`seq`, `boot_id`, `wall`).
+pub fn call_failure_json(failure: &CallFailure) -> Value {
+    json!({
+        "call": failure.call.to_string(),
+        "status": failure.status,
+        "reason": failure.reason,
+        "seq": failure.seq,
+        "boot_id": failure.boot.to_hex(),
+        "wall": wall(failure.wall_ms),
     })
 }
 
@@ -314,6 +334,10 @@ pub fn progress_json(summary: &Summary) -> Value {
         json!(progress.config.map(|config| config.to_hex())),
     );
     object.insert("kept_config".into(), json!(super::KeptConfig::of(progress)));
+    object.insert(
+        "call_failed".into(),
+        json!(progress.call_failure.as_ref().map(call_failure_json)),
+    );
     object.insert(
         "poisoned_by".into(),
         json!(

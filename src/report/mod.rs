@@ -279,6 +279,9 @@ pub struct Status {
     /// The record that poisoned the attempt, machine-readable
     /// (`json::poison_json`); `None` unless the attempt is poisoned.
     pub poisoned_by: Option<serde_json::Value>,
+    /// The last call of the attempt that failed after its boot's `check`
+    /// and recorded it (`json::call_failure_json`), if any.
+    pub call_failed: Option<serde_json::Value>,
 }
 
 /// The `schema` field of `status --json`.
@@ -340,6 +343,7 @@ pub fn status<S: Storage + ?Sized>(
             check_records: next.records,
             read_only: false,
             poisoned_by: None,
+            call_failed: None,
         });
     }
     let summary = walk(storage, &mut |_| Ok(()))?;
@@ -382,6 +386,7 @@ pub fn status<S: Storage + ?Sized>(
             .poison
             .as_ref()
             .map(|poison| json::poison_json(poison, summary.mutated_stage)),
+        call_failed: progress.call_failure.as_ref().map(json::call_failure_json),
     })
 }
 

@@ -7,6 +7,7 @@
 
 use crate::event::{BootId, Event, Sha256};
 use crate::stage::Stage;
+use crate::state::CallFailure;
 
 use super::walk::{Body, Entry, Trust};
 
@@ -66,8 +67,11 @@ pub struct BootSummary {
     pub stages: Vec<StageSpan>,
     /// Stages beyond [`MAX_STAGES_PER_BOOT`], not kept.
     pub more_stages: u64,
-    /// Its last record's event.
+    /// Its last record's event, leaving out a failed call's record (which
+    /// says why the boot stopped, not where).
     pub last: Body,
+    /// The call whose failure it recorded, if one did.
+    pub call_failure: Option<CallFailure>,
 }
 
 impl BootSummary {
@@ -136,6 +140,7 @@ impl Timeline {
                     stages: Vec::new(),
                     more_stages: 0,
                     last: Body::Unreadable,
+                    call_failure: None,
                 },
                 stamp.mono_ns,
             ));
@@ -146,7 +151,23 @@ impl Timeline {
         boot.last_seq = entry.seq;
         boot.span_ns = rel_ns;
         boot.salvaged |= entry.trust == Trust::Salvaged;
-        boot.last = entry.body.clone();
+        match &entry.body {
+            Body::Known(Event::CallFailed {
+                call,
+                status,
+                reason,
+            }) => {
+                boot.call_failure = Some(CallFailure {
+                    seq: entry.seq,
+                    boot: stamp.boot_id,
+                    wall_ms: stamp.wall_ms,
+                    call: *call,
+                    status: *status,
+                    reason: reason.clone(),
+                });
+            }
+            body => boot.last = body.clone(),
+        }
         if let Some((epoch, _)) = entry.after {
             boot.attempt = Some(epoch);
         }

@@ -9,7 +9,7 @@ use crate::config::PolicySettings;
 use crate::error::Corruption;
 use crate::event::PoisonReason;
 use crate::stage::Stage;
-use crate::state::{Poison, PoisonCause};
+use crate::state::{CallFailure, Poison, PoisonCause};
 
 use super::escape::quoted;
 use super::time::Utc;
@@ -60,6 +60,7 @@ pub struct NextCheck {
 
 mod complete;
 mod damaged;
+mod failed_call;
 
 /// The command that allows a new attempt, as the operator types it.
 const RESET: &str = "provision-journal reset --reason \"...\"";
@@ -89,6 +90,16 @@ pub enum StopCause<'a> {
 /// happened, whether the disks were touched, and the command to run.
 /// `mutated_stage` is the furthest mutating stage the attempt had begun.
 pub fn stop_advice(cause: StopCause<'_>, mutated_stage: Option<Stage>) -> String {
+    advise_stop(cause, mutated_stage, None)
+}
+
+/// [`stop_advice`], told the last call failure the attempt recorded (what
+/// stopped the boots that spent a retry budget, say).
+fn advise_stop(
+    cause: StopCause<'_>,
+    mutated_stage: Option<Stage>,
+    call_failure: Option<&CallFailure>,
+) -> String {
     let touched = |stage: Option<Stage>| match stage {
         Some(stage) if stage.is_past_red_line() => format!(
             "The attempt got as far as stage {stage}, so the disks were changed and may be half-provisioned."
@@ -99,12 +110,19 @@ pub fn stop_advice(cause: StopCause<'_>, mutated_stage: Option<Stage>) -> String
     };
     let recorded = match cause {
         StopCause::Verdict(reason) => {
-            return stopped(recorded_advice(reason, mutated_stage, touched));
+            return stopped(recorded_advice(
+                reason,
+                mutated_stage,
+                call_failure,
+                touched,
+            ));
         }
         StopCause::Recorded(poison) => poison,
     };
     let body = match &recorded.cause {
-        PoisonCause::Recorded(reason) => recorded_advice(reason, mutated_stage, touched),
+        PoisonCause::Recorded(reason) => {
+            recorded_advice(reason, mutated_stage, call_failure, touched)
+        }
         PoisonCause::StageFailed { stage, reason } => format!(
             "Stage {stage} failed (reason {}) past the red line, on boot {}. {} \
 Read that stage's log of that boot (`journalctl -b {} -u ignition-{stage}.service` on that machine, if its journal survived, or the console), fix the config or the machine, and verify or wipe the disks; then run `{RESET}`.",
@@ -131,6 +149,7 @@ fn stopped(body: String) -> String {
 fn recorded_advice(
     reason: &PoisonReason,
     mutated_stage: Option<Stage>,
+    call_failure: Option<&CallFailure>,
     touched: impl Fn(Option<Stage>) -> String,
 ) -> String {
     match reason {
@@ -143,9 +162,15 @@ fn recorded_advice(
         PoisonReason::TornTailAtRedLine { offset, len } => format!(
             "A power cut tore the journal's last append ({len} bytes at offset {offset}). The whole records before it never began the disks stage, but the torn bytes could have been its start, so the journal cannot prove the disks untouched. Check whether the disks were partitioned (most likely they were not: a torn append of the record before it, such as `begin kargs` or `reboot`, looks the same); then run `{RESET}`."
         ),
-        PoisonReason::RetriesExhausted { restarts, limit } => format!(
-            "The attempt was interrupted {restarts} times before the red line (more than the {limit} allowed): every boot stopped before the disks stage. The disks were not touched. Find out why those boots stop (the console, the config source, the network; `provision-journal dump` lists each boot); once that is fixed, run `{RESET}`. Nothing on the disks needs checking."
-        ),
+        PoisonReason::RetriesExhausted { restarts, limit } => match call_failure {
+            None => format!(
+                "The attempt was interrupted {restarts} times before the red line (more than the {limit} allowed): every boot stopped before the disks stage. The disks were not touched. Find out why those boots stop (the console, the config source, the network; `provision-journal dump` lists each boot); once that is fixed, run `{RESET}`. Nothing on the disks needs checking."
+            ),
+            Some(failure) => format!(
+                "The attempt restarted {restarts} times before the red line (more than the {limit} allowed): every boot stopped before the disks stage. The disks were not touched. {} Fix that (`provision-journal dump` lists each boot and what stopped it; a boot that stopped because the boot partition itself failed, read-only, full or missing, cannot record why); once it is fixed, run `{RESET}`. Nothing on the disks needs checking.",
+                failed_call::what_stopped(failure)
+            ),
+        },
         PoisonReason::PlannedRebootsExhausted { reboots, limit } => format!(
             "The attempt announced {reboots} planned reboots (more than the {limit} allowed): a reboot loop, usually kernel arguments that do not survive the reboot. The disks were not touched. Check that the boot loader keeps the kernel arguments the config asks for; once that is fixed, run `{RESET}`. Nothing on the disks needs checking."
         ),
@@ -237,16 +262,26 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
         );
     }
     let advice = match &verdict {
-        Verdict::FatalInterruption { reason } => {
-            stop_advice(StopCause::Verdict(reason), summary.mutated_stage)
-        }
+        Verdict::FatalInterruption { reason } => advise_stop(
+            StopCause::Verdict(reason),
+            summary.mutated_stage,
+            summary.progress.call_failure.as_ref(),
+        ),
         Verdict::Poisoned { .. } => match &summary.progress.poison {
-            Some(poison) => stop_advice(StopCause::Recorded(poison), summary.mutated_stage),
+            Some(poison) => advise_stop(
+                StopCause::Recorded(poison),
+                summary.mutated_stage,
+                summary.progress.call_failure.as_ref(),
+            ),
             None => format!(
                 "Provisioning stays stopped on every boot. Once the disks are verified, run `{RESET}`."
             ),
         },
         Verdict::AlreadyComplete { .. } => complete::advice(&summary.progress),
+        Verdict::SafeRetry {
+            failed_call: Some(failure),
+            ..
+        } => failed_call::retry_advice(failure),
         Verdict::SafeRetry { .. } | Verdict::ResumeAfterPlannedReboot { .. } => {
             "Nothing to do: the next boot goes on by itself.".to_owned()
         }

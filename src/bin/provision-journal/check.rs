@@ -8,7 +8,8 @@ use camino::Utf8Path;
 use provision_journal::boot_context::BootInputs;
 use provision_journal::classify::kept_copy_to_restore;
 use provision_journal::config::CacheSettings;
-use provision_journal::kept::{self, Restored};
+use provision_journal::event::CallName;
+use provision_journal::kept::{self, KeptError, Restored};
 use provision_journal::{Clock, FsStorage, Journal, NotApplicable, SystemClock, Verdict, hooks};
 
 use crate::exit::{Exit, Failure};
@@ -51,13 +52,28 @@ pub fn run(
         .flatten();
     if let Some(copy) = restore {
         let target = &cache.restore_to.value;
-        let outcome = kept::restore(
+        let restored = kept::restore(
             &mut journal,
             &mut store,
             copy,
             |bytes| write_target(target, bytes),
             clock.stamp(),
-        )?;
+        );
+        let outcome = match restored {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                // After this boot's decision: the boot stops here, and the
+                // record says why.
+                let failed = restore_failure(error);
+                let call = Some(CallName::Check);
+                return Err(crate::failure::record(
+                    &mut journal,
+                    call,
+                    failed,
+                    &mut clock,
+                ));
+            }
+        };
         match outcome {
             Restored::Applied(copy) => say(format_args!(
                 "restored the kept config (SHA-256 {}, {} bytes) to `{target}` and recorded it: this boot applies exactly the config the attempt is bound to, without fetching it",
@@ -71,6 +87,24 @@ pub fn run(
         }
     }
     Ok(exit_for(&verdict))
+}
+
+/// The failure of a restore; a refused target is worth a record, in brief:
+/// the first clause of why (`/usr/lib/ignition` is on a persistent file
+/// system).
+fn restore_failure(error: KeptError) -> Failure {
+    let brief = match &error {
+        KeptError::Target { problem, .. } => {
+            let clause = problem.split(" (").next().unwrap_or(problem);
+            Some(clause.split("; ").next().unwrap_or(clause).to_owned())
+        }
+        _ => None,
+    };
+    let failure = Failure::from(error);
+    match brief {
+        Some(brief) => failure.with_brief(brief),
+        None => failure,
+    }
 }
 
 fn say_verdict(verdict: &Verdict, inputs: &BootInputs) {

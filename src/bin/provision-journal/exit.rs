@@ -92,7 +92,8 @@ exit_statuses! {
     /// Nothing was applied.
     RestoreRefused = 54,
     /// `fetched --config` with `[Cache] KeepConfig=yes`: the config is
-    /// larger than `[Cache] MaxSize`. Nothing was written.
+    /// larger than `[Cache] MaxSize`. Nothing was kept; the failure is
+    /// recorded.
     ConfigTooLarge = 55,
 }
 
@@ -149,6 +150,9 @@ pub struct Failure {
     pub exit: Exit,
     /// What went wrong, in words, with the path.
     pub message: String,
+    /// The cause in a few words, for the journal's record of a call that
+    /// failed (`CallFailed`), when the failure is worth one.
+    pub brief: Option<String>,
 }
 
 impl Failure {
@@ -157,6 +161,15 @@ impl Failure {
         Failure {
             exit,
             message: message.into(),
+            brief: None,
+        }
+    }
+
+    /// The same failure, with its cause in a few words for the record.
+    pub fn with_brief(self, brief: impl Into<String>) -> Self {
+        Failure {
+            brief: Some(brief.into()),
+            ..self
         }
     }
 }
@@ -221,8 +234,8 @@ impl Failure {
     /// The same failure, saying which boot device the journal is on.
     pub fn on_device(self, device: &camino::Utf8Path) -> Self {
         Failure {
-            exit: self.exit,
             message: format!("boot device `{device}`: {}", self.message),
+            ..self
         }
     }
 }

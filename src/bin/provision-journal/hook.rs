@@ -32,7 +32,14 @@ fn refused(error: JournalError, hook: &Hook) -> Failure {
                 "journal `{path}`: cannot run `{}` while the attempt is {state}: {why}; nothing was written",
                 hook.name()
             ),
-        ),
+        )
+        .with_brief(*why),
+        JournalError::Rejected { source, .. } => {
+            let rule = source.to_string();
+            let brief = rule.split_once(": ").map_or(rule.as_str(), |(first, _)| first);
+            let brief = brief.to_owned();
+            Failure::from(error).with_brief(brief)
+        }
         _ => Failure::from(error),
     }
 }
@@ -85,6 +92,39 @@ pub fn say_removed(path: &Utf8Path, cause: Option<RemovalCause>) {
     ));
 }
 
+/// Appends `hook`'s record with the kept copy brought in line around it
+/// (see [`run`]); returns the cause of a removal after the record.
+fn record_hook(
+    path: &Utf8Path,
+    journal: &mut Journal<FsStorage>,
+    hook: &Hook,
+    clock: &mut SystemClock,
+    cache: Cache<'_>,
+) -> Result<Option<RemovalCause>, Failure> {
+    let mut store = copy_store(path);
+    if let Hook::Complete = hook {
+        let removed = kept::tidy(journal, &mut store, cache.keeping, true, clock.stamp())
+            .map_err(|error| kept_refused(error, hook))?;
+        say_removed(path, removed);
+    }
+    match (hook, cache.keep) {
+        (Hook::Fetched(_), Some(bytes)) => {
+            kept::keep(journal, &mut store, bytes, clock.stamp())
+                .map_err(|error| kept_refused(error, hook))?;
+        }
+        _ => {
+            hooks::record(journal, hook, clock).map_err(|error| refused(error, hook))?;
+        }
+    }
+    Ok(kept::tidy(
+        journal,
+        &mut store,
+        cache.keeping,
+        false,
+        clock.stamp(),
+    )?)
+}
+
 /// The failure of a hook whose copy or record failed: a refusal is told as
 /// [`refused`] tells it.
 fn kept_refused(error: kept::KeptError, hook: &Hook) -> Failure {
@@ -128,28 +168,18 @@ pub fn run(
         ));
     }
     let mut clock = SystemClock::new(boot_id);
-    let mut store = copy_store(path);
-    if let Hook::Complete = hook {
-        let removed = kept::tidy(&mut journal, &mut store, cache.keeping, true, clock.stamp())
-            .map_err(|error| kept_refused(error, hook))?;
-        say_removed(path, removed);
-    }
-    match (hook, cache.keep) {
-        (Hook::Fetched(_), Some(bytes)) => {
-            kept::keep(&mut journal, &mut store, bytes, clock.stamp())
-                .map_err(|error| kept_refused(error, hook))?;
+    let removed = match record_hook(path, &mut journal, hook, &mut clock, cache) {
+        Ok(removed) => removed,
+        Err(failed) => {
+            let call = crate::failure::call_of(hook);
+            return Err(crate::failure::record(
+                &mut journal,
+                call,
+                failed,
+                &mut clock,
+            ));
         }
-        _ => {
-            hooks::record(&mut journal, hook, &mut clock).map_err(|error| refused(error, hook))?;
-        }
-    }
-    let removed = kept::tidy(
-        &mut journal,
-        &mut store,
-        cache.keeping,
-        false,
-        clock.stamp(),
-    )?;
+    };
     let progress = journal.progress();
     say(format_args!(
         "recorded `{}`: the attempt is now {}",

@@ -447,3 +447,101 @@ fn fetched_and_refused_hooks_record_why_their_boot_stopped() {
     Boot::first(3).run(&journal, &["begin", "disks"]).expect(30);
     assert_eq!(std::fs::read(&journal).unwrap(), before);
 }
+
+/// The overview part of a human `dump`.
+fn overview(dump: &str) -> Vec<&str> {
+    let (_, rest) = dump.split_once("OVERVIEW").expect("an overview");
+    let (overview, _) = rest.split_once("\n\n").unwrap();
+    assert!(
+        dump.find("OVERVIEW").unwrap() < dump.find("RECORDS").unwrap(),
+        "the overview comes first"
+    );
+    overview.lines().collect()
+}
+
+#[test]
+fn dump_opens_with_one_line_per_boot_against_the_red_line() {
+    let scratch = Scratch::new("overview");
+    let journal = golden("poisoned-then-reset");
+    let run = Boot::first(1)
+        .run(&scratch.path, &["dump", &journal])
+        .expect(0);
+    let lines = overview(&run.stdout);
+    let boots: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|line| line.starts_with('#'))
+        .collect();
+    assert_eq!(boots.len(), 4, "{lines:#?}");
+    assert!(lines[2].starts_with("boot "), "{lines:#?}");
+    let red_line = lines[2].find('|').expect("the heading has the red line");
+    for line in &lines[2..] {
+        if !line.starts_with("--") {
+            assert_eq!(line.find('|'), Some(red_line), "{line}");
+        }
+        assert!(line.chars().count() <= 80, "{line}");
+    }
+    let ends: Vec<&str> = boots.iter().map(|line| line[red_line..].trim()).collect();
+    assert_eq!(
+        ends,
+        [
+            "| >>                       cut",
+            "|                          refused, poisoned",
+            "|                          reset",
+            "| ok    ok    ok    ok     complete"
+        ]
+    );
+    assert!(boots[0].contains(" 08:00:00 ok    ok    |"), "{}", boots[0]);
+
+    let run = Boot::first(1)
+        .run(&scratch.path, &["status", &journal])
+        .expect(0);
+    assert!(
+        flat(&run.stdout)
+            .contains("boots: #1 cut in disks; #2 refused, poisoned; #3 reset; #4 complete"),
+        "{}",
+        run.stdout
+    );
+    let run = Boot::first(1).run(&scratch.path, &["status", "--json", &journal]);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        status["boots_overview"],
+        "#1 cut in disks; #2 refused, poisoned; #3 reset; #4 complete"
+    );
+    let run = Boot::first(1).run(&scratch.path, &["dump", "--json", &journal]);
+    let dump: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ended: Vec<&str> = dump["boots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|boot| boot["ended"].as_str().unwrap())
+        .collect();
+    assert_eq!(ended, ["cut", "poisoned", "reset", "complete"]);
+}
+
+#[test]
+fn the_one_line_form_names_the_last_boots_and_counts_the_rest() {
+    let scratch = Scratch::new("overview-many");
+    let journal = scratch.path.join("journal");
+    // A first boot, five retries, the poisoning boot, eight refusals.
+    for boot in 1..=15u8 {
+        Boot::first(boot).run(&journal, &["check"]);
+    }
+    let run = Boot::first(99)
+        .run(&journal, &["status", "--json"])
+        .expect(0);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let line = status["boots_overview"].as_str().unwrap();
+    assert!(
+        line.starts_with("(3 boots before) #4 cut after check; "),
+        "{line}"
+    );
+    assert!(line.ends_with("#14 refused; #15 refused"), "{line}");
+    assert_eq!(line.matches('#').count(), 12, "{line}");
+    let dump = Boot::first(99).run(&journal, &["dump"]).expect(0).stdout;
+    let boots = overview(&dump)
+        .into_iter()
+        .filter(|line| line.starts_with('#'))
+        .count();
+    assert_eq!(boots, 15, "dump shows every boot");
+}

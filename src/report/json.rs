@@ -19,6 +19,7 @@ use crate::stage::Stage;
 use crate::state::{CallFailure, Poison, PoisonCause, State, Step};
 use crate::storage::Storage;
 
+use super::boot_end::ended_name;
 use super::escape::{excerpt_total, hex_excerpt, write_json};
 use super::human::describe_anomaly;
 use super::time::Utc;
@@ -163,8 +164,8 @@ pub fn record_json(entry: &Entry) -> Value {
     })
 }
 
-/// A boot's timeline as JSON.
-pub fn boot_json(boot: &BootSummary) -> Value {
+/// A boot's timeline as JSON; `followed` when a later boot came after it.
+pub fn boot_json(boot: &BootSummary, followed: bool) -> Value {
     let stages: Vec<Value> = boot
         .stages
         .iter()
@@ -194,6 +195,7 @@ pub fn boot_json(boot: &BootSummary) -> Value {
         "stopped_mid_stage": boot.stopped_in(),
         "stopped_after_stage": boot.stopped_after(),
         "call_failed": boot.call_failure.as_ref().map(call_failure_json),
+        "ended": ended_name(boot, followed),
     })
 }
 
@@ -477,12 +479,12 @@ pub fn write<S: Storage + ?Sized>(
         if let Item::Record(entry) = item
             && let Some(finished) = timeline.push(&entry).and_then(|pushed| pushed.finished)
         {
-            boots.push(&boot_json(&finished))?;
+            boots.push(&boot_json(&finished, true))?;
         }
         Ok(())
     })?;
     if let Some(last) = timeline.finish() {
-        boots.push(&boot_json(&last))?;
+        boots.push(&boot_json(&last, false))?;
     }
     boots.close()?;
 

@@ -221,6 +221,9 @@ fn write_text(status: &Status, config: &Config, out: &mut dyn Write) -> io::Resu
             count(status.planned_reboots, "planned reboot")
         ),
     )?;
+    if !status.boots_overview.is_empty() {
+        field(out, "boots", &status.boots_overview)?;
+    }
     if let Some(digest) = &status.config_sha256 {
         field(out, "config", digest)?;
     }

@@ -6,7 +6,8 @@
 #   make install DESTDIR=… PREFIX=/usr [PROFILE=fcos] [STATIC=1]
 #
 # install runs one target per artifact: install-bin, install-man,
-# install-dracut, install-config, install-completions. The dracut module,
+# install-dracut, install-config, install-completions, install-catalog,
+# install-units. The dracut module,
 # the configuration file and the binary's own paths assume PREFIX=/usr
 # (dracut reads /usr/lib/dracut, the binary /usr/lib/provision-journal, the
 # module installs /usr/bin/provision-journal into the initramfs).
@@ -20,6 +21,13 @@ DRACUTMODDIR ?= $(PREFIX)/lib/dracut/modules.d/50provision-journal
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# Where sos 4.x loads its report plugins from: the sos package of the
+# Python that runs `sos` (its #! line; Debian:
+# /usr/lib/python3/dist-packages/sos/report/plugins).
+SOS_PYTHON ?= $(shell sed -n '1s/^#! *//p' "$$(command -v sos)" 2>/dev/null)
+SOSPLUGINDIR ?= $(shell $(SOS_PYTHON) -c 'import os, sos.report.plugins as p; print(os.path.dirname(p.__file__))' 2>/dev/null)
 
 # The configuration installed as $(CONFDIR)/provision-journal.conf: one of
 # dist/profiles/ (fcos: Fedora CoreOS and RHCOS; flatcar: Flatcar-style).
@@ -71,7 +79,7 @@ completions:
 	$(PACKAGING) completions $(GENERATED)/completions >/dev/null
 
 .PHONY: install
-install: install-bin install-man install-dracut install-config install-completions
+install: install-bin install-man install-dracut install-config install-completions install-catalog install-units
 
 .PHONY: install-bin
 install-bin: $(BUILD)
@@ -103,3 +111,23 @@ install-completions: completions
 	install -D -m 0644 $(GENERATED)/completions/provision-journal.bash $(DESTDIR)$(BASHCOMPDIR)/provision-journal
 	install -D -m 0644 $(GENERATED)/completions/_provision-journal $(DESTDIR)$(ZSHCOMPDIR)/_provision-journal
 	install -D -m 0644 $(GENERATED)/completions/provision-journal.fish $(DESTDIR)$(FISHCOMPDIR)/provision-journal.fish
+
+# The journald message catalog (`journalctl -x` explains our MESSAGE_IDs once
+# `journalctl --update-catalog` has run, as a package's scriptlet does).
+.PHONY: install-catalog
+install-catalog:
+	install -D -m 0644 dist/catalog/provision-journal.catalog $(DESTDIR)$(CATALOGDIR)/provision-journal.catalog
+
+# The sos report plugin (not part of install: it goes into another
+# package's directory, where sos is installed).
+.PHONY: install-sos
+install-sos:
+	@test -n "$(SOSPLUGINDIR)" || { echo "cannot find where sos loads its plugins (is sos installed?): set SOSPLUGINDIR" >&2; exit 1; }
+	install -D -m 0644 dist/sos/provision_journal.py $(DESTDIR)$(SOSPLUGINDIR)/provision_journal.py
+
+# The real root's units (dist/real-root/): the metrics for node_exporter's
+# textfile collector, written at boot and every 15 minutes. Not enabled:
+# `systemctl enable --now provision-journal-metrics.timer`.
+.PHONY: install-units
+install-units:
+	install -D -m 0644 -t $(DESTDIR)$(SYSTEMDUNITDIR) dist/real-root/provision-journal-metrics.service dist/real-root/provision-journal-metrics.timer

@@ -12,6 +12,9 @@
 //! hook_latency [--runs N] [--expect-status S] [--flushes STAT] --setup SHELL NAME CMD [ARGS…] [:: NAME CMD [ARGS…]]…
 //! ```
 //!
+//! A contender's CMD may start with `NAME=VALUE` words, set in its
+//! environment only (`PROVISION_JOURNAL_JOURNALD_SOCKET=…`).
+//!
 //! With `--setup`, the shell command SHELL (`sh -c`) prepares every timed
 //! run instead of the copy, outside the timed region: for the real path it
 //! mounts the boot file system, puts the prepared journal on it and
@@ -165,12 +168,28 @@ fn flush_count(stat: &Path) -> Result<u64, String> {
 }
 
 /// Times one run of `contender`, and counts the device's flushes during it.
+/// Leading `NAME=VALUE` words of its command are set in its environment
+/// (as `env` would, without timing another process).
 fn time_one(plan: &Plan, contender: &Contender) -> Result<(f64, Option<u64>), String> {
     prepare(&plan.prepare)?;
     let flushes_before = plan.flush_stat.as_deref().map(flush_count).transpose()?;
-    let mut command = Command::new(&contender.argv[0]);
+    let assignments = contender
+        .argv
+        .iter()
+        .take_while(|word| {
+            word.split_once('=').is_some_and(|(name, _)| {
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+            })
+        })
+        .count();
+    let argv = &contender.argv[assignments..];
+    let mut command = Command::new(&argv[0]);
+    for word in &contender.argv[..assignments] {
+        let (name, value) = word.split_once('=').expect("an assignment");
+        command.env(name, value);
+    }
     command
-        .args(&contender.argv[1..])
+        .args(&argv[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     let started = Instant::now();

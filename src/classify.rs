@@ -505,7 +505,11 @@ pub enum CopyOnDisk {
     Absent,
     /// Something that is not a regular file.
     NotRegular,
-    /// A regular file of this size.
+    /// A regular file with more than one name: another name shares its
+    /// bytes (the config's secrets), so it is not the private copy a record
+    /// names.
+    HardLinked,
+    /// A regular file of this size, with one name.
     File {
         /// Its size in bytes.
         size: u64,
@@ -526,7 +530,9 @@ pub fn kept_copy_removal(
     let Some(kept) = progress.kept else {
         return match on_disk {
             CopyOnDisk::Absent => None,
-            CopyOnDisk::NotRegular | CopyOnDisk::File { .. } => Some(RemovalCause::Unbound),
+            CopyOnDisk::NotRegular | CopyOnDisk::HardLinked | CopyOnDisk::File { .. } => {
+                Some(RemovalCause::Unbound)
+            }
         };
     };
     match progress.state {
@@ -543,7 +549,7 @@ pub fn kept_copy_removal(
     }
     match on_disk {
         CopyOnDisk::Absent => Some(RemovalCause::Missing),
-        CopyOnDisk::NotRegular => Some(RemovalCause::Mismatch),
+        CopyOnDisk::NotRegular | CopyOnDisk::HardLinked => Some(RemovalCause::Mismatch),
         CopyOnDisk::File { size } if size != kept.size => Some(RemovalCause::Mismatch),
         CopyOnDisk::File { .. } => None,
     }

@@ -23,6 +23,10 @@
 //! KeepConfig=no
 //! RestoreTo=/usr/lib/ignition/user.ign
 //! MaxSize=1048576
+//!
+//! [FailureLog]
+//! Keep=yes
+//! MaxSize=64K
 //! ```
 //!
 //! Files are read in [`SEARCH_PATH`] order, later ones winning key by key;
@@ -34,11 +38,20 @@
 //! A mistake is an error, never a silent default: an unknown key or
 //! section, a malformed line, a value out of range. A typo in a safety
 //! budget must not pass unnoticed.
+//!
+//! Every call reads the configuration first, in the initramfs, before the
+//! boot goes on; so reading it must never block and never grow without
+//! bound, whatever stands under a configuration file's name. Only regular
+//! files are read (and the null device, as empty), never more than
+//! [`MAX_FILE_SIZE`] bytes of each, from at most [`MAX_DROP_INS`] drop-ins,
+//! in lines of at most [`MAX_LINE_LEN`] bytes; anything else is an error
+//! naming the file and what it is.
 
 use std::fmt;
 use std::io;
 
 use camino::{Utf8Path, Utf8PathBuf};
+use rustix::fs::{FileType, Mode, OFlags};
 use serde::Serialize;
 
 use crate::classify::{DEFAULT_MAX_PLANNED_REBOOTS, DEFAULT_MAX_RETRIES, Policy};
@@ -67,6 +80,13 @@ pub const MAX_BUDGET: u32 = 50;
 pub const MAX_DEVICE_TIMEOUT_SEC: u64 = 3600;
 /// The longest wait for another writer's lock accepted, in seconds.
 pub const MAX_LOCK_TIMEOUT_SEC: u64 = 600;
+/// The largest configuration file read, in bytes (256 KiB: a generous
+/// INI file is a few hundred bytes). A larger one is refused unread.
+pub const MAX_FILE_SIZE: u64 = 256 * 1024;
+/// The most `*.conf` drop-ins read from [`DROP_IN_DIR`].
+pub const MAX_DROP_INS: usize = 64;
+/// The longest line of a configuration file, in bytes.
+pub const MAX_LINE_LEN: usize = 4096;
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -323,6 +343,30 @@ impl Default for CacheSettings {
     }
 }
 
+/// The failure log kept beside the journal (`[FailureLog]`), on by
+/// default (`crate::failure_log`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FailureLogSettings {
+    /// `[FailureLog] Keep`: whether `keep-log` keeps the end of a failed
+    /// boot's log beside the journal.
+    pub keep: Setting<bool>,
+    /// `[FailureLog] MaxSize`: the most log bytes kept, in bytes (at most
+    /// [`crate::failure_log::MAX_SIZE_CAP`]).
+    pub max_size: Setting<u64>,
+}
+
+impl Default for FailureLogSettings {
+    fn default() -> Self {
+        FailureLogSettings {
+            keep: Setting::default(true),
+            max_size: Setting::default(crate::failure_log::DEFAULT_MAX_SIZE),
+        }
+    }
+}
+
+/// The `schema` field of `config --json` (`spec/provision-journal.schema.json`).
+pub const CONFIG_SCHEMA: &str = "provision-journal/config/1";
+
 /// Everything the configuration decides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Config {
@@ -339,6 +383,8 @@ pub struct Config {
     pub policy: PolicySettings,
     /// The kept copy of the config.
     pub cache: CacheSettings,
+    /// The failure log.
+    pub failure_log: FailureLogSettings,
     /// The files read, in order.
     pub files: Vec<Utf8PathBuf>,
 }
@@ -352,6 +398,7 @@ impl Default for Config {
             signals: Signals::default(),
             policy: PolicySettings::default(),
             cache: CacheSettings::default(),
+            failure_log: FailureLogSettings::default(),
             files: Vec::new(),
         }
     }
@@ -369,6 +416,39 @@ pub enum ConfigError {
         /// Why.
         #[source]
         source: io::Error,
+    },
+    /// Something other than a regular file stands under a configuration
+    /// file's name (a FIFO, a device, a directory, a socket): it is never
+    /// read.
+    #[error("configuration file `{path}` is a {kind}, not a regular file: it is not read")]
+    NotRegularFile {
+        /// The file.
+        path: Utf8PathBuf,
+        /// What it is.
+        kind: &'static str,
+    },
+    /// A configuration file is larger than [`MAX_FILE_SIZE`].
+    #[error(
+        "configuration file `{path}` is larger than the {limit} bytes a configuration file may hold: it is not read"
+    )]
+    TooLarge {
+        /// The file.
+        path: Utf8PathBuf,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The drop-in directory holds more than [`MAX_DROP_INS`] `*.conf`
+    /// files.
+    #[error(
+        "configuration directory `{dir}` holds {count} `*.conf` drop-ins, more than the {limit} read: none is read"
+    )]
+    TooManyDropIns {
+        /// The directory.
+        dir: Utf8PathBuf,
+        /// How many it holds.
+        count: usize,
+        /// The limit.
+        limit: usize,
     },
     /// A line is wrong.
     #[error("configuration file `{path}`, line {line}{}: {problem}", key.as_ref().map(|key| format!(", key {key}")).unwrap_or_default())]
@@ -416,12 +496,26 @@ impl Config {
                 Self::from_files(&[path], false)
             }
             None => {
-                let mut files: Vec<Utf8PathBuf> =
-                    SEARCH_PATH.iter().map(Utf8PathBuf::from).collect();
-                files.extend(drop_ins(Utf8Path::new(DROP_IN_DIR))?);
-                Self::from_files(&files, true)
+                let files: Vec<Utf8PathBuf> = SEARCH_PATH.iter().map(Utf8PathBuf::from).collect();
+                Self::from_search_path(&files, Utf8Path::new(DROP_IN_DIR))
             }
         }
+    }
+
+    /// Reads `files` that exist, in order, then the `*.conf` drop-ins of
+    /// `drop_in_dir` in lexical order: [`Config::load`] with
+    /// [`SEARCH_PATH`] and [`DROP_IN_DIR`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::load`], and [`ConfigError::TooManyDropIns`].
+    pub fn from_search_path(
+        files: &[Utf8PathBuf],
+        drop_in_dir: &Utf8Path,
+    ) -> Result<Self, ConfigError> {
+        let mut files = files.to_vec();
+        files.extend(drop_ins(drop_in_dir)?);
+        Self::from_files(&files, true)
     }
 
     /// Reads `files` in order over the built-in defaults; a missing file is
@@ -433,18 +527,18 @@ impl Config {
     pub fn from_files(files: &[Utf8PathBuf], skip_missing: bool) -> Result<Self, ConfigError> {
         let mut config = Config::default();
         for path in files {
-            let text = match std::fs::read(path) {
-                Ok(bytes) => String::from_utf8(bytes).map_err(|_| ConfigError::Line {
+            let text = match read_file(path)? {
+                Some(bytes) => String::from_utf8(bytes).map_err(|_| ConfigError::Line {
                     path: path.clone(),
                     line: 1,
                     key: None,
                     problem: "the file is not UTF-8 text".to_owned(),
                 })?,
-                Err(error) if skip_missing && error.kind() == io::ErrorKind::NotFound => continue,
-                Err(source) => {
+                None if skip_missing => continue,
+                None => {
                     return Err(ConfigError::Read {
                         path: path.clone(),
-                        source,
+                        source: io::Error::from(rustix::io::Errno::NOENT),
                     });
                 }
             };
@@ -470,6 +564,15 @@ impl Config {
                 key,
                 problem,
             };
+            if raw.len() > MAX_LINE_LEN {
+                return Err(error(
+                    None,
+                    format!(
+                        "the line is {} bytes long, more than the {MAX_LINE_LEN} a line may hold",
+                        raw.len()
+                    ),
+                ));
+            }
             let content = strip_comment(raw).trim();
             if content.is_empty() {
                 continue;
@@ -479,7 +582,7 @@ impl Config {
                     error(
                         None,
                         format!(
-                            "malformed section header {content:?}: expected [Boot], [Policy] or [Cache]"
+                            "malformed section header {content:?}: expected [Boot], [Policy], [Cache] or [FailureLog]"
                         ),
                     )
                 })?;
@@ -487,11 +590,12 @@ impl Config {
                     "Boot" => "Boot",
                     "Policy" => "Policy",
                     "Cache" => "Cache",
+                    "FailureLog" => "FailureLog",
                     _ => {
                         return Err(error(
                             None,
                             format!(
-                                "unknown section [{name}]: the sections are [Boot], [Policy] and [Cache]"
+                                "unknown section [{name}]: the sections are [Boot], [Policy], [Cache] and [FailureLog]"
                             ),
                         ));
                     }
@@ -508,7 +612,7 @@ impl Config {
             let Some(section) = section else {
                 return Err(error(
                     Some(key.to_owned()),
-                    "a setting before any section: put it under [Boot], [Policy] or [Cache]"
+                    "a setting before any section: put it under [Boot], [Policy], [Cache] or [FailureLog]"
                         .to_owned(),
                 ));
             };
@@ -580,12 +684,24 @@ impl Config {
                 self.cache.restore_to.set(Utf8PathBuf::from(value), source);
             }
             ("Cache", "MaxSize") => self.cache.max_size.set(parse_size(value)?, source),
+            ("FailureLog", "Keep") => self.failure_log.keep.set(parse_bool(value)?, source),
+            ("FailureLog", "MaxSize") => {
+                let size = parse_size(value)?;
+                if size > crate::failure_log::MAX_SIZE_CAP {
+                    return Err(format!(
+                        "{value:?} is more than the {} bytes (1M) a failure log may keep",
+                        crate::failure_log::MAX_SIZE_CAP
+                    ));
+                }
+                self.failure_log.max_size.set(size, source);
+            }
             (_, _) => {
                 let known = match section {
                     "Boot" => {
                         "Device, DeviceTimeoutSec, LockTimeoutSec, FirstbootArguments, FirstbootStamp, LiveArguments"
                     }
                     "Policy" => "MaxRetries, MaxPlannedReboots",
+                    "FailureLog" => "Keep, MaxSize",
                     _ => "KeepConfig, RestoreTo, MaxSize",
                 };
                 return Err(format!(
@@ -699,7 +815,92 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
-/// The `*.conf` files of `dir` in lexical order; none if it does not exist.
+/// What a file of this type is, in words.
+fn kind_of(file_type: FileType) -> &'static str {
+    match file_type {
+        FileType::RegularFile => "regular file",
+        FileType::Directory => "directory",
+        FileType::Symlink => "symbolic link",
+        FileType::Fifo => "FIFO",
+        FileType::Socket => "socket",
+        FileType::CharacterDevice => "character device",
+        FileType::BlockDevice => "block device",
+        FileType::Unknown => "file of unknown type",
+    }
+}
+
+/// What a configuration file's `stat` says about reading it: `Ok(true)` for
+/// a regular file, `Ok(false)` for the null device (read as empty, as
+/// systemd reads a drop-in linked to it), the error otherwise.
+fn readable(path: &Utf8Path, stat: &rustix::fs::Stat) -> Result<bool, ConfigError> {
+    let file_type = FileType::from_raw_mode(stat.st_mode);
+    let null = file_type == FileType::CharacterDevice
+        && (
+            rustix::fs::major(stat.st_rdev),
+            rustix::fs::minor(stat.st_rdev),
+        ) == (1, 3);
+    match file_type {
+        FileType::RegularFile => Ok(true),
+        _ if null => Ok(false),
+        other => Err(ConfigError::NotRegularFile {
+            path: path.to_owned(),
+            kind: kind_of(other),
+        }),
+    }
+}
+
+/// Reads one configuration file, `None` if there is none. Symbolic links
+/// are followed (distributions and administrators link configuration
+/// files), but what they lead to must be a regular file: its type is
+/// checked before it is opened (opening a FIFO would wait for a writer, a
+/// device may act on being opened, as a watchdog does). Something swapped
+/// in between cannot block or flood the call either: the file is opened
+/// `O_NONBLOCK | O_NOCTTY`, and at most [`MAX_FILE_SIZE`] bytes are read,
+/// whatever it is. (An `fstat` of the descriptor would close that window
+/// for good, at one more system call on every hook.)
+fn read_file(path: &Utf8Path) -> Result<Option<Vec<u8>>, ConfigError> {
+    let failed = |error: rustix::io::Errno| ConfigError::Read {
+        path: path.to_owned(),
+        source: io::Error::from(error),
+    };
+    let stat = match rustix::fs::stat(path.as_std_path()) {
+        Ok(stat) => stat,
+        Err(rustix::io::Errno::NOENT) => return Ok(None),
+        Err(error) => return Err(failed(error)),
+    };
+    if !readable(path, &stat)? {
+        return Ok(Some(Vec::new()));
+    }
+    let fd = rustix::fs::open(
+        path.as_std_path(),
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY,
+        Mode::empty(),
+    )
+    .map_err(failed)?;
+    let too_large = || ConfigError::TooLarge {
+        path: path.to_owned(),
+        limit: MAX_FILE_SIZE,
+    };
+    if stat.st_size as u64 > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(stat.st_size as usize);
+    io::Read::read_to_end(
+        &mut io::Read::take(std::fs::File::from(fd), MAX_FILE_SIZE + 1),
+        &mut bytes,
+    )
+    .map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    Ok(Some(bytes))
+}
+
+/// The `*.conf` files of `dir` in lexical order, at most [`MAX_DROP_INS`];
+/// none if it does not exist.
 fn drop_ins(dir: &Utf8Path) -> Result<Vec<Utf8PathBuf>, ConfigError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -721,6 +922,13 @@ fn drop_ins(dir: &Utf8Path) -> Result<Vec<Utf8PathBuf>, ConfigError> {
         if let Some(name) = name.to_str().filter(|name| name.ends_with(".conf")) {
             files.push(dir.join(name));
         }
+    }
+    if files.len() > MAX_DROP_INS {
+        return Err(ConfigError::TooManyDropIns {
+            dir: dir.to_owned(),
+            count: files.len(),
+            limit: MAX_DROP_INS,
+        });
     }
     files.sort();
     Ok(files)

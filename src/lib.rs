@@ -129,11 +129,13 @@ mod codec;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod failure_log;
 mod frame;
 #[cfg(feature = "testing")]
 pub mod fuzzing;
 pub mod hooks;
 mod journal;
+pub mod journald;
 pub mod kept;
 pub mod provisioning;
 pub mod report;

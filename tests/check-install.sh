@@ -23,13 +23,16 @@ expected=$(
         if [ -x "$file" ]; then mode=0755; else mode=0644; fi
         echo "$mode lib/dracut/modules.d/50provision-journal/${file#./}"
     done)
-    for page in provision-journal check fetched begin end fail reboot complete status reset dump config simulate; do
+    for page in provision-journal check fetched begin end fail reboot complete keep-log status reset dump config simulate; do
         [ "$page" = provision-journal ] || page="provision-journal-$page"
         echo "0644 share/man/man8/$page.8"
     done
     echo "0644 share/bash-completion/completions/provision-journal"
     echo "0644 share/zsh/site-functions/_provision-journal"
     echo "0644 share/fish/vendor_completions.d/provision-journal.fish"
+    echo "0644 lib/systemd/catalog/provision-journal.catalog"
+    echo "0644 lib/systemd/system/provision-journal-metrics.service"
+    echo "0644 lib/systemd/system/provision-journal-metrics.timer"
 )
 [ -d "$root" ] || { echo "check-install: no $root" >&2; exit 1; }
 found=$(cd "$root" && find . -type f -printf '%m %P\n' | awk '{ printf "%04d %s\n", $1, $2 }' | sort -k2)
@@ -89,6 +92,17 @@ grep -q '^#compdef provision-journal' "$root/share/zsh/site-functions/_provision
     fail "the zsh completion has no #compdef line"
 grep -q '^complete -c provision-journal' "$root/share/fish/vendor_completions.d/provision-journal.fish" ||
     fail "the fish completion completes no provision-journal"
+
+# The catalog is the one in dist/, and journalctl reads it.
+cmp -s "$top/dist/catalog/provision-journal.catalog" "$root/lib/systemd/catalog/provision-journal.catalog" ||
+    fail "the installed catalog differs from dist/catalog/provision-journal.catalog"
+if command -v journalctl >/dev/null; then
+    listed=$(journalctl --root="$destdir" --update-catalog 2>&1 && journalctl --root="$destdir" --list-catalog 2>&1) ||
+        fail "journalctl cannot read the installed catalog: $listed"
+    grep -q '^09804d0f20a143d1adc7e3e15e1e8094 ' <<<"$listed" ||
+        fail "journalctl --list-catalog does not list the catalog's IDs: $listed"
+    rm -rf "$destdir/var"
+fi
 
 if [ "$failures" -gt 0 ]; then
     echo "check-install: $failures problem(s) in $destdir" >&2

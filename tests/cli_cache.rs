@@ -71,12 +71,10 @@ impl Setup {
     }
 
     fn run_at(&self, boot: &Boot, journal: &Path, args: &[&str]) -> Run {
-        Run::from(
+        Run::from(cli_common::json_samples::output(
             boot.command(journal, args)
-                .env("PROVISION_JOURNAL_CONF", &self.conf)
-                .output()
-                .unwrap(),
-        )
+                .env("PROVISION_JOURNAL_CONF", &self.conf),
+        ))
     }
 
     fn run(&self, boot: &Boot, args: &[&str]) -> Run {
@@ -225,6 +223,48 @@ fn a_copy_replaced_by_a_symlink_is_removed_and_never_followed() {
 }
 
 #[test]
+fn a_hard_linked_copy_is_refused_and_never_restored() {
+    let setup = Setup::new("hard-link");
+    setup.first_boot_reboots_for_kargs();
+    // A second name for the copy's bytes, which would outlive the attempt.
+    let other = setup.scratch.path.join("boot/other-name");
+    std::fs::hard_link(setup.copy(), &other).unwrap();
+    let check = setup.run(&Boot::first(2), &["check"]).expect(0);
+    assert!(
+        check.stdout.contains("provision-journal.config")
+            && check.stdout.contains("mismatch")
+            && check.stdout.contains("hard-linked to another name"),
+        "{check:?}"
+    );
+    assert!(
+        !setup.restored().exists(),
+        "a hard-linked copy was restored"
+    );
+    assert!(!setup.copy().exists(), "the copy's name was left");
+    assert_eq!(setup.last_event("kept_config_removed")["cause"], "mismatch");
+    // The other name is not the tool's to find or remove.
+    assert!(other.exists());
+}
+
+#[test]
+fn a_copy_hard_linked_after_it_was_kept_is_removed_by_the_next_hook() {
+    let setup = Setup::new("hard-link-hook");
+    let boot = Boot::first(1);
+    setup.run(&boot, &["check"]).expect(0);
+    setup
+        .run(&boot, &["fetched", "--config", &setup.config("a.json")])
+        .expect(0);
+    std::fs::hard_link(setup.copy(), setup.scratch.path.join("boot/other-name")).unwrap();
+    let begin = setup.run(&boot, &["begin", "kargs"]).expect(0);
+    assert!(
+        begin.stdout.contains("mismatch") && begin.stdout.contains("hard-linked"),
+        "{begin:?}"
+    );
+    assert!(!setup.copy().exists());
+    assert_eq!(setup.last_event("kept_config_removed")["cause"], "mismatch");
+}
+
+#[test]
 fn a_truncated_copy_is_removed_and_the_retry_fetches_afresh() {
     let setup = Setup::new("truncated");
     setup.first_boot_reboots_for_kargs();
@@ -261,6 +301,53 @@ fn a_copy_of_the_same_size_with_other_bytes_is_refused_by_its_digest() {
     );
     assert!(!setup.copy().exists());
     assert_eq!(setup.last_event("kept_config_removed")["cause"], "mismatch");
+}
+
+#[test]
+fn a_restore_cut_off_leaves_a_temporary_file_that_status_shows_and_the_next_writer_removes() {
+    let setup = Setup::new("restore-leftover");
+    setup.first_boot_reboots_for_kargs();
+    let boot = Boot::first(2);
+    setup.run(&boot, &["check"]).expect(0);
+    // What a `check` killed between writing the restore and renaming it
+    // leaves: the config, beside the target.
+    let leftover = setup
+        .memory
+        .join("ignition/.user.ign.provision-journal.new");
+    let shown = leftover.display().to_string();
+    std::fs::write(&leftover, A).unwrap();
+    let status = setup.run(&boot, &["status"]).expect(0);
+    // The text form wraps long values under their field.
+    let unwrapped = status.stdout.replace("\n            ", "");
+    assert!(
+        unwrapped.contains(&format!("leftover:   `{shown}`")),
+        "{status:?}"
+    );
+    let json = setup.run(&boot, &["status", "--json"]).expect(0);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["restore_leftover"], shown.as_str());
+    // The next check of the same boot removes it (it restores nothing more).
+    let again = setup.run(&boot, &["check"]).expect(0);
+    assert!(
+        again.stdout.contains(&format!("removed `{shown}`")),
+        "{again:?}"
+    );
+    assert!(!leftover.exists());
+    let json = setup.run(&boot, &["status", "--json"]).expect(0);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["restore_leftover"], serde_json::Value::Null);
+    // And so does any other writer.
+    std::fs::write(&leftover, A).unwrap();
+    let restored = setup.config("../restored.json");
+    std::fs::copy(setup.restored(), &restored).unwrap();
+    let fetched = setup
+        .run(&boot, &["fetched", "--config", &restored])
+        .expect(0);
+    assert!(
+        fetched.stdout.contains(&format!("removed `{shown}`")),
+        "{fetched:?}"
+    );
+    assert!(!leftover.exists());
 }
 
 #[test]
@@ -361,21 +448,16 @@ fn reset_removes_the_copy_and_the_next_attempt_starts() {
 }
 
 #[test]
-fn a_leftover_unbound_copy_and_temporary_file_are_removed_by_the_next_writer() {
+fn a_leftover_unbound_copy_is_removed_by_the_next_writer() {
     let setup = Setup::new("leftover");
     let boot = Boot::first(1);
     setup.run(&boot, &["check"]).expect(0);
     std::fs::write(setup.copy(), B).unwrap();
-    let temp = setup
-        .scratch
-        .path
-        .join("boot/.provision-journal.config.new");
-    std::fs::write(&temp, B).unwrap();
     let begin = setup
         .run(&boot, &["fetched", "--sha256", &"ab".repeat(32)])
         .expect(0);
     assert!(begin.stdout.contains("unbound"), "{begin:?}");
-    assert!(!setup.copy().exists() && !temp.exists());
+    assert!(!setup.copy().exists());
 }
 
 #[test]
@@ -434,7 +516,6 @@ fn a_full_boot_partition_fails_keeping_with_no_record_and_no_copy() {
         "{fetched:?}"
     );
     assert!(!fs.mountpoint.join("provision-journal.config").exists());
-    assert!(!fs.mountpoint.join(".provision-journal.config.new").exists());
     let status = setup
         .run_at(&boot, &fs.journal(), &["status", "--json"])
         .expect(0);

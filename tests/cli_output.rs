@@ -11,6 +11,7 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::Stdio;
 
+use cli_common::json_samples::RecordedOutput;
 use cli_common::{Boot, FULL_SEQUENCE, Run, Scratch, bytes};
 
 /// A stdout whose reader is already gone: every write fails with EPIPE.
@@ -31,7 +32,7 @@ fn run_with_stdout(journal: &Path, args: &[&str], stdout: Stdio) -> Run {
         Some(&"simulate") => std::process::Command::new(cli_common::BIN),
         _ => Boot::first(1).command(journal, &[]),
     };
-    let output = command.args(args).stdout(stdout).output().unwrap();
+    let output = command.args(args).stdout(stdout).recorded_output();
     Run::from(output)
 }
 

@@ -312,7 +312,7 @@ fn run(boot: &Boot, journal: &Path, args: &[&str], env: &[(&str, &str)]) -> Run 
     for (name, value) in env {
         command.env(name, value);
     }
-    Run::from(command.output().unwrap())
+    Run::from(cli_common::json_samples::output(&mut command))
 }
 
 #[test]
@@ -440,6 +440,47 @@ fn flags_beat_kernel_arguments_beat_files_beat_defaults() {
         "{shown}"
     );
     run(&boot, &journal, &["--max-retries", "51", "status"], &env).expect(2);
+}
+
+#[test]
+fn config_json_names_its_schema_and_every_setting_with_its_source() {
+    let scratch = Scratch::new("config-json");
+    let journal = scratch.path.join("provision-journal");
+    let boot = Boot::first(1);
+    let fcos = profile("fcos");
+    let flatcar = profile("flatcar");
+    let runs = [
+        (vec![("PROVISION_JOURNAL_CONF", "/dev/null")], vec![]),
+        (vec![("PROVISION_JOURNAL_CONF", fcos.as_str())], vec![]),
+        (
+            vec![
+                ("PROVISION_JOURNAL_CONF", flatcar.as_str()),
+                (
+                    "PROVISION_JOURNAL_CMDLINE",
+                    "provision_journal.max_retries=2",
+                ),
+            ],
+            vec!["--max-planned-reboots", "0", "--lock-timeout", "9"],
+        ),
+    ];
+    for (env, flags) in runs {
+        let mut args = flags.clone();
+        args.extend(["config", "--json"]);
+        let output = run(&boot, &journal, &args, &env).expect(0);
+        let config: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+        assert_eq!(config["schema"], "provision-journal/config/1", "{config}");
+        for key in ["max_retries", "max_planned_reboots"] {
+            let source = config["policy"][key]["source"].as_str().unwrap();
+            assert!(!source.is_empty(), "{config}");
+        }
+        if !flags.is_empty() {
+            assert_eq!(
+                config["policy"]["max_planned_reboots"]["source"],
+                "flag --max-planned-reboots 0"
+            );
+            assert_eq!(config["lock_timeout_sec"]["value"], 9);
+        }
+    }
 }
 
 #[test]

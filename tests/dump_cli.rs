@@ -3,11 +3,13 @@
 //! changed, and the reports are the library's.
 
 mod dump_common;
+mod json_samples;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use dump_common::{Writer, all_stages, first_check};
+use json_samples::RecordedOutput;
 
 struct Scratch(PathBuf);
 
@@ -37,8 +39,7 @@ fn run(args: &[&str], journal: &Path) -> Output {
         .args(args)
         .arg(journal)
         .env_remove("TZ")
-        .output()
-        .unwrap()
+        .recorded_output()
 }
 
 fn clean_run() -> Vec<u8> {
@@ -98,8 +99,7 @@ fn status_json_follows_the_documented_schema() {
     let path = scratch.journal(&clean_run());
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_provision-journal"))
         .args(["--journal", path.to_str().unwrap(), "status", "--json"])
-        .output()
-        .unwrap();
+        .recorded_output();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let status: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(status["schema"], "provision-journal/status/1");
@@ -147,8 +147,7 @@ fn an_undecodable_record_is_described_in_words_by_dump_and_check() {
         .env("PROVISION_JOURNAL_BOOT_ID", "02".repeat(16))
         .env("PROVISION_JOURNAL_CMDLINE", "ignition.firstboot")
         .env_remove("PROVISION_JOURNAL_LIVE")
-        .output()
-        .unwrap();
+        .recorded_output();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(20), "{stderr}");
     assert!(stderr.contains(words), "{stderr}");
@@ -176,7 +175,7 @@ fn many_journals_are_read_in_turn_and_the_worst_exit_wins() {
         golden("torn-tail"),
         golden("mid-file-corruption"),
     );
-    let output = binary(&["dump", &clean, &torn]).output().unwrap();
+    let output = binary(&["dump", &clean, &torn]).recorded_output();
     assert_eq!(
         output.status.code(),
         Some(24),
@@ -187,9 +186,7 @@ fn many_journals_are_read_in_turn_and_the_worst_exit_wins() {
     assert!(text.contains(&format!("\n\n==> {torn} <==\n")), "{text}");
     assert_eq!(text.matches("NEXT CHECK").count(), 2);
 
-    let output = binary(&["dump", &torn, &corrupt, "/no/such/journal", &clean])
-        .output()
-        .unwrap();
+    let output = binary(&["dump", &torn, &corrupt, "/no/such/journal", &clean]).recorded_output();
     assert_eq!(
         output.status.code(),
         Some(41),
@@ -205,9 +202,7 @@ fn many_journals_are_read_in_turn_and_the_worst_exit_wins() {
         3
     );
 
-    let output = binary(&["dump", "--json", &clean, &corrupt])
-        .output()
-        .unwrap();
+    let output = binary(&["dump", "--json", &clean, &corrupt]).recorded_output();
     assert_eq!(output.status.code(), Some(20));
     let stream = String::from_utf8(output.stdout).unwrap();
     let documents: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stream)
@@ -217,13 +212,11 @@ fn many_journals_are_read_in_turn_and_the_worst_exit_wins() {
     assert_eq!(documents.len(), 2);
     assert_eq!(documents[1]["summary"]["outcome"], "corrupt");
 
-    let output = binary(&["status", "--json", &clean, &torn])
-        .output()
-        .unwrap();
+    let output = binary(&["status", "--json", &clean, &torn]).recorded_output();
     assert_eq!(output.status.code(), Some(0));
     let lines = String::from_utf8(output.stdout).unwrap();
     assert_eq!(lines.lines().count(), 2, "{lines}");
-    let output = binary(&["status", &clean, &corrupt]).output().unwrap();
+    let output = binary(&["status", &clean, &corrupt]).recorded_output();
     assert_eq!(output.status.code(), Some(20));
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains(&format!("==> {corrupt} <==")), "{text}");
@@ -238,7 +231,7 @@ fn status_oneline_is_one_line_of_facts_per_journal() {
     ];
     let mut args = vec!["status", "--oneline"];
     args.extend(journals.iter().map(String::as_str));
-    let output = binary(&args).output().unwrap();
+    let output = binary(&args).recorded_output();
     let text = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<Vec<&str>> = text.lines().map(|line| line.split(' ').collect()).collect();
     assert_eq!(lines.len(), 3, "{text}");
@@ -262,9 +255,7 @@ fn status_oneline_is_one_line_of_facts_per_journal() {
         ]
     );
     assert_eq!(lines[2][2], "safe_retry");
-    let output = binary(&["status", "--oneline", "--json", &journals[0]])
-        .output()
-        .unwrap();
+    let output = binary(&["status", "--oneline", "--json", &journals[0]]).recorded_output();
     assert_eq!(
         output.status.code(),
         Some(2),
@@ -289,10 +280,59 @@ fn dump_reads_standard_input() {
         text.starts_with("provision-journal dump of (standard input)"),
         "{text}"
     );
-    let file = binary(&["dump", &golden("torn-tail")]).output().unwrap();
+    let file = binary(&["dump", &golden("torn-tail")]).recorded_output();
     let file = String::from_utf8(file.stdout).unwrap();
     assert_eq!(
         text.split_once('\n').unwrap().1,
         file.split_once('\n').unwrap().1
     );
+}
+
+#[test]
+fn status_prometheus_writes_the_metrics_file_atomically() {
+    let scratch = Scratch::new("prometheus");
+    let metrics = scratch.0.join("provision_journal.prom");
+    std::fs::write(&metrics, "stale\n").unwrap();
+    let (poisoned, torn) = (golden("interrupted-after-red-line"), golden("torn-tail"));
+    let metrics_arg = metrics.to_str().unwrap();
+    let output =
+        binary(&["status", "--prometheus", metrics_arg, &poisoned, &torn]).recorded_output();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(output.stdout.is_empty(), "{output:?}");
+    let text = std::fs::read_to_string(&metrics).unwrap();
+    assert!(!text.contains("stale"), "{text}");
+    let info = format!(
+        "provision_journal_info{{journal=\"{poisoned}\",state=\"mutating\",stage=\"mount\",step=\"running\",verdict=\"fatal_interruption\",outcome=\"clean\"}} 1"
+    );
+    assert!(text.lines().any(|line| line == info), "{text}");
+    assert!(
+        text.contains(&format!(
+            "provision_journal_last_record_timestamp_seconds{{journal=\"{poisoned}\"}} 1795593601.500"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!("journal=\"{torn}\"")), "{text}");
+    let names: Vec<_> = std::fs::read_dir(&scratch.0)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "a temporary file was left: {names:?}");
+    let mode = std::fs::metadata(&metrics).unwrap().permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o644
+    );
+
+    let missing = scratch.0.join("no-such-dir/provision_journal.prom");
+    let output = binary(&[
+        "status",
+        "--prometheus",
+        missing.to_str().unwrap(),
+        &poisoned,
+    ])
+    .recorded_output();
+    assert_eq!(output.status.code(), Some(41), "{output:?}");
+    let output =
+        binary(&["status", "--json", "--prometheus", metrics_arg, &poisoned]).recorded_output();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
 }

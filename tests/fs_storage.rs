@@ -105,6 +105,81 @@ fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
     assert!(Journal::open(FsStorage::new(path)).is_ok());
 }
 
+#[test]
+fn a_writer_that_finds_no_journal_waits_for_one_creating_it() {
+    let dir = TempDir::new("create-race");
+    let path = dir.journal();
+    let boot = Machine::boot_id(1);
+    let context = BootContext {
+        boot_id: Some(boot),
+        firstboot: true,
+        ..BootContext::default()
+    };
+    // The first writer finds no journal and is about to create it.
+    let mut first = Journal::open(FsStorage::new(path.clone())).unwrap();
+    assert!(!first.exists());
+    // A second one, meanwhile, finds none either.
+    let second = {
+        let (path, context) = (path.clone(), context.clone());
+        std::thread::spawn(move || {
+            let mut journal = Journal::open(
+                FsStorage::new(path).waiting_for_lock(std::time::Duration::from_secs(10)),
+            )?;
+            let mut clock = FixedClock::new(boot, common::START_MS + 1);
+            provision_journal::hooks::check(&mut journal, &context, &mut clock)
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut clock = FixedClock::new(boot, common::START_MS);
+    let decision = provision_journal::hooks::check(&mut first, &context, &mut clock).unwrap();
+    assert_eq!(decision.verdict, Verdict::FirstRun { epoch: 1 });
+    drop(first);
+    // The second waited for the first, then read what it wrote.
+    let decision = second.join().unwrap().unwrap();
+    assert!(
+        matches!(decision.verdict, Verdict::SameBoot { .. }),
+        "{:?}",
+        decision.verdict
+    );
+    assert_eq!(
+        Journal::read(FsStorage::new(path)).unwrap().record_count(),
+        1
+    );
+}
+
+#[test]
+fn a_creator_that_waits_too_long_is_refused_with_its_timeout() {
+    let dir = TempDir::new("create-timeout");
+    let path = dir.journal();
+    let first = Journal::open(FsStorage::new(path.clone())).unwrap();
+    let error = Journal::open(
+        FsStorage::new(path.clone()).waiting_for_lock(std::time::Duration::from_millis(300)),
+    )
+    .err()
+    .expect("the first writer is creating the journal");
+    let message = error.to_string();
+    assert!(
+        matches!(
+            error,
+            JournalError::Storage {
+                source: StorageError::Locked {
+                    timeout_ms: 300,
+                    ..
+                },
+                ..
+            }
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("(PID {})", std::process::id()))
+            && message.contains("the whole lock timeout of 300 ms"),
+        "{message}"
+    );
+    drop(first);
+    assert!(Journal::open(FsStorage::new(path)).is_ok());
+}
+
 fn open_error(path: Utf8PathBuf) -> StorageError {
     let mut storage = FsStorage::new(path);
     storage.open(Access::Write).expect_err("refused")

@@ -1,6 +1,7 @@
 //! The kept copy on a real file system, through rustix.
 
 use std::io;
+use std::os::fd::OwnedFd;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use rustix::fs::{FileType, Mode, OFlags};
@@ -10,13 +11,13 @@ use super::{CopyContent, CopyStore};
 use crate::classify::CopyOnDisk;
 use crate::storage::StorageError;
 
-/// The copy `NAME` and its temporary file `.NAME.new` in one directory.
+/// The copy `NAME` in its directory.
 #[derive(Debug)]
 pub struct FsCopyStore {
     path: Utf8PathBuf,
-    temp: Utf8PathBuf,
     dir: Utf8PathBuf,
-    temp_file: Option<std::os::fd::OwnedFd>,
+    /// The copy while it is being written, until its `fdatasync`.
+    written: Option<OwnedFd>,
 }
 
 impl FsCopyStore {
@@ -27,19 +28,11 @@ impl FsCopyStore {
             Some(dir) if !dir.as_str().is_empty() => dir.to_owned(),
             _ => Utf8PathBuf::from("."),
         };
-        let name = path.file_name().unwrap_or("config");
-        let temp = dir.join(format!(".{name}.new"));
         FsCopyStore {
             path,
-            temp,
             dir,
-            temp_file: None,
+            written: None,
         }
-    }
-
-    /// The temporary file's path.
-    pub fn temp_path(&self) -> &Utf8Path {
-        &self.temp
     }
 }
 
@@ -56,12 +49,13 @@ fn kind_of(file_type: FileType) -> &'static str {
     }
 }
 
-fn unlink(path: &Utf8Path) -> Result<bool, StorageError> {
-    match rustix::fs::unlink(path.as_std_path()) {
-        Ok(()) => Ok(true),
-        Err(Errno::NOENT) => Ok(false),
-        Err(error) => Err(io::Error::from(error).into()),
-    }
+/// The link count of a file.
+fn links(stat: &rustix::fs::Stat) -> u64 {
+    #[allow(
+        clippy::useless_conversion,
+        reason = "st_nlink is not u64 on every target"
+    )]
+    u64::from(stat.st_nlink)
 }
 
 impl CopyStore for FsCopyStore {
@@ -71,12 +65,13 @@ impl CopyStore for FsCopyStore {
 
     fn inspect(&mut self) -> Result<CopyOnDisk, StorageError> {
         match rustix::fs::lstat(self.path.as_std_path()) {
-            Ok(stat) if FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile => {
-                Ok(CopyOnDisk::File {
-                    size: stat.st_size as u64,
-                })
+            Ok(stat) if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile => {
+                Ok(CopyOnDisk::NotRegular)
             }
-            Ok(_) => Ok(CopyOnDisk::NotRegular),
+            Ok(stat) if links(&stat) != 1 => Ok(CopyOnDisk::HardLinked),
+            Ok(stat) => Ok(CopyOnDisk::File {
+                size: stat.st_size as u64,
+            }),
             Err(Errno::NOENT) => Ok(CopyOnDisk::Absent),
             Err(error) => Err(io::Error::from(error).into()),
         }
@@ -104,6 +99,11 @@ impl CopyStore for FsCopyStore {
                 kind: kind_of(file_type),
             });
         }
+        if links(&stat) != 1 {
+            return Ok(CopyContent::HardLinked {
+                links: links(&stat),
+            });
+        }
         let size = stat.st_size as u64;
         if size > limit {
             return Ok(CopyContent::File { size, bytes: None });
@@ -115,9 +115,9 @@ impl CopyStore for FsCopyStore {
         Ok(CopyContent::File { size, bytes })
     }
 
-    fn write_temp(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
         let file = rustix::fs::open(
-            self.temp.as_std_path(),
+            self.path.as_std_path(),
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
             Mode::from_raw_mode(0o600),
         )
@@ -131,30 +131,25 @@ impl CopyStore for FsCopyStore {
                 Err(error) => return Err(io::Error::from(error).into()),
             }
         }
-        self.temp_file = Some(file);
+        self.written = Some(file);
         Ok(())
     }
 
-    fn sync_temp(&mut self) -> Result<(), StorageError> {
+    fn sync(&mut self) -> Result<(), StorageError> {
         let file = self
-            .temp_file
+            .written
             .take()
-            .ok_or_else(|| io::Error::other("no temporary file is open"))?;
+            .ok_or_else(|| io::Error::other("the copy is not open"))?;
         rustix::fs::fdatasync(&file).map_err(|error| io::Error::from(error).into())
     }
 
-    fn rename_temp(&mut self) -> Result<(), StorageError> {
-        rustix::fs::rename(self.temp.as_std_path(), self.path.as_std_path())
-            .map_err(|error| io::Error::from(error).into())
-    }
-
-    fn remove_temp(&mut self) -> Result<bool, StorageError> {
-        self.temp_file = None;
-        unlink(&self.temp)
-    }
-
-    fn remove_copy(&mut self) -> Result<bool, StorageError> {
-        unlink(&self.path)
+    fn remove(&mut self) -> Result<bool, StorageError> {
+        self.written = None;
+        match rustix::fs::unlink(self.path.as_std_path()) {
+            Ok(()) => Ok(true),
+            Err(Errno::NOENT) => Ok(false),
+            Err(error) => Err(io::Error::from(error).into()),
+        }
     }
 
     fn sync_dir(&mut self) -> Result<(), StorageError> {

@@ -9,45 +9,51 @@
 //! that carries those decisions out in a durable order, through the
 //! narrow [`CopyStore`] seam:
 //!
-//! - **keep**: if the journal names a copy of another config, remove it
-//!   first (as below, cause `replaced`); a config whose record would poison
-//!   the attempt is not kept at all. Then remove a leftover temporary
-//!   file, write the copy to a
-//!   temporary name (`O_CREAT | O_EXCL | O_NOFOLLOW`, 0600), `fdatasync`,
-//!   rename it over the copy's name, `fsync` the directory, and only then
-//!   append `ConfigKept`. A crash before the append leaves a copy the
-//!   journal does not bind; the next writer removes it.
-//! - **remove**: append `KeptConfigRemoved`, then unlink the copy and
-//!   `fsync` the directory. A crash between leaves a copy the journal no
-//!   longer binds; the next writer removes it (and records that, as
-//!   `unbound`).
-//! - **restore**: read the copy (`O_NOFOLLOW`, a regular file only), check
-//!   its size and SHA-256 against the record, hand exactly those bytes to
-//!   the target, then append `ConfigRestored`. A copy that does not match
-//!   is removed and never handed on.
+//! - **keep**: whatever stands under the copy's name goes first (as below:
+//!   a copy of another config, cause `replaced`; one no record binds,
+//!   `unbound`; a named copy that is missing or not what its record says),
+//!   unless it is already exactly this config's named copy, which is kept
+//!   as it is. A config whose record would poison the attempt is not kept
+//!   at all. Then the copy is written under its own name (`O_CREAT |
+//!   O_EXCL | O_NOFOLLOW`, 0600), `fdatasync`ed, the directory `fsync`ed,
+//!   and only then `ConfigKept` appended. A crash before the append leaves
+//!   a copy no record binds; the next writer removes it. There is no
+//!   temporary name: a copy that is not yet durable has no record, so it
+//!   is unbound like any leftover, and a writer looks at one name only.
+//! - **remove**: unlink the copy and `fsync` the directory, then append
+//!   `KeptConfigRemoved`. A removal that fails appends nothing: the journal
+//!   still names the copy, and the next writer tries again. A crash
+//!   between leaves the journal naming a copy that is gone; the next
+//!   writer records the removal.
+//! - **restore**: read the copy (`O_NOFOLLOW`, a regular file with one
+//!   name only), check its size and SHA-256 against the record, hand
+//!   exactly those bytes to the target, then append `ConfigRestored`. A
+//!   copy that does not match is removed and never handed on.
 //!
-//! So a record never names a missing copy, and a copy the journal does not
-//! bind never outlives the next writer and is never restored
-//! (`spec/STATES.md`, "The kept copy").
+//! So the copy on disk is only ever exactly the bytes a record names, or
+//! absent; a copy the journal does not bind never outlives the next writer
+//! that can remove it and is never restored; and a writer's exit says
+//! truthfully whether its own record is durable, whatever happened to the
+//! copy (`spec/STATES.md`, "The kept copy").
 
 mod fs;
 #[cfg(feature = "testing")]
 mod mem;
+mod writer;
 
 pub use fs::FsCopyStore;
 #[cfg(feature = "testing")]
 pub use mem::MemCopyStore;
+pub use writer::{Tidied, check, record};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::classify::{BootContext, CopyOnDisk, Decision, kept_copy_removal};
-use crate::clock::Clock;
+use crate::classify::{CopyOnDisk, kept_copy_removal};
 use crate::error::JournalError;
 use crate::event::{Event, RemovalCause, Sha256, Stamp};
-use crate::hooks;
 use crate::hooks::sha256_of;
 use crate::journal::Journal;
-use crate::state::{KeptCopy, Progress, State};
+use crate::state::{KeptCopy, State};
 use crate::storage::{Storage, StorageError};
 
 /// The largest copy `[Cache] MaxSize` may allow, in bytes (16 MiB). The
@@ -67,6 +73,12 @@ pub enum CopyContent {
         /// What it is.
         kind: &'static str,
     },
+    /// A regular file with more than one name: another name shares its
+    /// bytes. Never read.
+    HardLinked {
+        /// Its link count.
+        links: u64,
+    },
     /// A regular file: its size, and its bytes if it is not larger than
     /// the limit read.
     File {
@@ -77,8 +89,8 @@ pub enum CopyContent {
     },
 }
 
-/// The operations on the kept copy and its temporary file. Each maps to
-/// one system call (or a loop of one, for short writes and `EINTR`).
+/// The operations on the kept copy. Each maps to one system call (or a
+/// loop of one, for short writes and `EINTR`).
 pub trait CopyStore {
     /// The copy's path, for messages.
     fn path(&self) -> &Utf8Path;
@@ -86,28 +98,23 @@ pub trait CopyStore {
     /// What is under the copy's name (`lstat`: a link is not followed).
     fn inspect(&mut self) -> Result<CopyOnDisk, StorageError>;
 
-    /// Reads the copy (`open(O_NOFOLLOW)`, `fstat`: a regular file only),
-    /// keeping its bytes when it holds at most `limit`.
+    /// Reads the copy (`open(O_NOFOLLOW)`, `fstat`: a regular file with one
+    /// name only), keeping its bytes when it holds at most `limit`.
     fn read(&mut self, limit: u64) -> Result<CopyContent, StorageError>;
 
-    /// Creates the temporary file (`O_CREAT | O_EXCL | O_NOFOLLOW`, mode
-    /// 0600) and writes `bytes` to it.
-    fn write_temp(&mut self, bytes: &[u8]) -> Result<(), StorageError>;
+    /// Creates the copy under its name (`O_CREAT | O_EXCL | O_NOFOLLOW`,
+    /// mode 0600) and writes `bytes` to it.
+    fn write(&mut self, bytes: &[u8]) -> Result<(), StorageError>;
 
-    /// `fdatasync` of the temporary file. Never retried.
-    fn sync_temp(&mut self) -> Result<(), StorageError>;
-
-    /// Renames the temporary file over the copy's name.
-    fn rename_temp(&mut self) -> Result<(), StorageError>;
-
-    /// Unlinks the temporary file; `Ok(false)` if there was none.
-    fn remove_temp(&mut self) -> Result<bool, StorageError>;
+    /// `fdatasync` of the copy just written. Never retried.
+    fn sync(&mut self) -> Result<(), StorageError>;
 
     /// Unlinks whatever is under the copy's name (a link itself, never
     /// its target); `Ok(false)` if there was nothing.
-    fn remove_copy(&mut self) -> Result<bool, StorageError>;
+    fn remove(&mut self) -> Result<bool, StorageError>;
 
-    /// `fsync` of the directory: makes the names durable.
+    /// `fsync` of the directory: makes the name's creation or removal
+    /// durable.
     fn sync_dir(&mut self) -> Result<(), StorageError>;
 }
 
@@ -119,16 +126,12 @@ pub enum CopyStep {
     Inspect,
     /// Reading it.
     Read,
-    /// Writing the temporary file.
-    WriteTemp,
-    /// `fdatasync` of the temporary file.
-    SyncTemp,
-    /// The rename into place.
-    Rename,
-    /// Removing the temporary file.
-    RemoveTemp,
-    /// Removing the copy.
-    RemoveCopy,
+    /// Creating and writing it.
+    Write,
+    /// `fdatasync` of it.
+    Sync,
+    /// Removing it.
+    Remove,
     /// `fsync` of the directory.
     SyncDir,
 }
@@ -138,11 +141,9 @@ impl std::fmt::Display for CopyStep {
         f.write_str(match self {
             CopyStep::Inspect => "lstat",
             CopyStep::Read => "read",
-            CopyStep::WriteTemp => "writing the temporary file",
-            CopyStep::SyncTemp => "fdatasync of the temporary file",
-            CopyStep::Rename => "rename into place",
-            CopyStep::RemoveTemp => "removing the temporary file",
-            CopyStep::RemoveCopy => "unlink",
+            CopyStep::Write => "writing it",
+            CopyStep::Sync => "fdatasync",
+            CopyStep::Remove => "unlink",
             CopyStep::SyncDir => "fsync of the directory",
         })
     }
@@ -202,21 +203,27 @@ fn step<T, C: CopyStore>(
 /// Keeps `bytes` (the config whose digest is `sha256`) as the attempt's
 /// copy and records `ConfigKept`, in the order the module documents. The
 /// record is validated before anything is written: a hook the journal
-/// refuses writes no copy. On failure no record is written; a copy that
-/// reached its name before the failure is left for the next writer, which
-/// removes it.
+/// refuses writes no copy. Whatever stands under the copy's name is removed
+/// first (and recorded), unless it is already exactly this config's named
+/// copy, which is then kept as it is. Returns the cause of that removal,
+/// if there was one.
+///
+/// On failure `ConfigKept` is not written. A copy this call wrote before
+/// the failure is unlinked again (best effort: no record ever named it,
+/// and the next writer removes it if this cannot); a failure of the
+/// append itself leaves the copy, since the record may be durable.
 ///
 /// # Errors
 ///
-/// [`KeptError::Journal`] when the journal refuses or fails the record (or
-/// the removal of a replaced copy), [`KeptError::Storage`] with the step
-/// that failed.
+/// [`KeptError::Journal`] when the journal refuses or fails a record,
+/// [`KeptError::Storage`] with the step that failed (a copy that cannot be
+/// removed first fails the keep, with nothing written for it).
 pub fn keep<S: Storage, C: CopyStore>(
     journal: &mut Journal<S>,
     store: &mut C,
     bytes: &[u8],
     stamp: Stamp,
-) -> Result<Progress, KeptError> {
+) -> Result<Option<RemovalCause>, KeptError> {
     let sha256 = sha256_of(bytes).expect("reading from memory cannot fail");
     let event = Event::ConfigKept {
         sha256,
@@ -227,67 +234,68 @@ pub fn keep<S: Storage, C: CopyStore>(
         // The record stops the attempt: nothing is worth keeping. The
         // plain record poisons it alike; the caller's tidy removes a copy
         // it still names.
-        return Ok(journal
-            .append(Event::ConfigFetched { sha256 }, stamp)?
-            .clone());
+        journal.append(Event::ConfigFetched { sha256 }, stamp)?;
+        return Ok(None);
     }
-    if let Some(old) = journal.progress().kept
-        && old.sha256 != sha256
-    {
-        remove(journal, store, old.sha256, RemovalCause::Replaced, stamp)?;
+    let on_disk = step(store, CopyStep::Inspect, |store| store.inspect())?;
+    let named = journal.progress().kept;
+    let cause = match named {
+        Some(old) if old.sha256 != sha256 => Some(RemovalCause::Replaced),
+        _ => kept_copy_removal(journal.progress(), on_disk, true, false),
+    };
+    let cause = match (cause, named) {
+        // The named copy of this very config, by its size: kept as it is
+        // if its bytes are this config's too.
+        (None, Some(old)) => match step(store, CopyStep::Read, |store| store.read(old.size))? {
+            CopyContent::File {
+                bytes: Some(held), ..
+            } if held == bytes => {
+                journal.append(event, stamp)?;
+                return Ok(None);
+            }
+            _ => Some(RemovalCause::Mismatch),
+        },
+        (cause, _) => cause,
+    };
+    if let Some(cause) = cause {
+        let digest = removal_digest(journal, store)?;
+        remove(journal, store, digest, cause, stamp)?;
     }
-    step(store, CopyStep::RemoveTemp, |store| store.remove_temp())?;
-    let written = step(store, CopyStep::WriteTemp, |store| store.write_temp(bytes))
-        .and_then(|()| step(store, CopyStep::SyncTemp, |store| store.sync_temp()))
-        .and_then(|()| step(store, CopyStep::Rename, |store| store.rename_temp()));
+    let written = step(store, CopyStep::Write, |store| store.write(bytes))
+        .and_then(|()| step(store, CopyStep::Sync, |store| store.sync()))
+        .and_then(|()| step(store, CopyStep::SyncDir, |store| store.sync_dir()));
     if let Err(error) = written {
-        // Best effort: a temporary file is never bound, and the next
-        // writer removes it if this cannot.
-        let _ = store.remove_temp();
+        // What this call created no record names: it goes again. A name
+        // taken before the exclusive create is not this call's to remove.
+        let taken = matches!(
+            &error,
+            KeptError::Storage {
+                step: CopyStep::Write,
+                source: StorageError::Io(io),
+                ..
+            } if io.kind() == std::io::ErrorKind::AlreadyExists
+        );
+        if !taken {
+            let _ = store.remove();
+        }
         return Err(error);
     }
-    step(store, CopyStep::SyncDir, |store| store.sync_dir())?;
-    Ok(journal.append(event, stamp)?.clone())
-}
-
-/// `check` with the kept copy: classifies the boot and records the
-/// decision ([`hooks::check`]), tidying the copy around it ([`tidy`]).
-/// The tidy runs before the decision too when no attempt is open (a reset
-/// left a copy named, and a new attempt starts only once it is removed).
-/// Otherwise it runs after the decision only: a removal recorded first
-/// would be this boot's last record, so the classifier would not record a
-/// refusal for this boot, and a torn tail's repair would hide it from the
-/// classifier. The restore runs after both. Returns the decision and the
-/// causes of the removals recorded.
-///
-/// # Errors
-///
-/// As [`hooks::check`] and [`tidy`].
-pub fn check<S: Storage, C: CopyStore>(
-    journal: &mut Journal<S>,
-    store: &mut C,
-    context: &BootContext,
-    keeping: bool,
-    clock: &mut impl Clock,
-) -> Result<(Decision, Vec<RemovalCause>), KeptError> {
-    let mut removed = Vec::new();
-    if journal.progress().awaits_attempt() {
-        removed.extend(tidy(journal, store, keeping, false, clock.stamp())?);
-    }
-    let decision = hooks::check(journal, context, clock)?;
-    removed.extend(tidy(journal, store, keeping, false, clock.stamp())?);
-    Ok((decision, removed))
+    journal.append(event, stamp)?;
+    Ok(cause)
 }
 
 /// Brings the copy on disk in line with the journal, as every writer does
 /// after its own record (and `complete` before it, with `completing`):
-/// removes a leftover temporary file, and removes and records the copy when
-/// [`kept_copy_removal`] says so. Returns the cause of a recorded removal.
+/// removes the copy, and records that, when [`kept_copy_removal`] says so.
+/// Returns the cause of the removal recorded. With keeping off and neither
+/// a copy named nor one on disk, this is one `lstat`.
 ///
 /// # Errors
 ///
 /// [`KeptError::Storage`] with the step that failed, or
-/// [`KeptError::Journal`] for the removal's record.
+/// [`KeptError::Journal`] for the removal's record. A removal that fails
+/// before its record (the copy cannot be unlinked, or the directory
+/// synced) appends nothing: the journal still names what it named.
 pub fn tidy<S: Storage, C: CopyStore>(
     journal: &mut Journal<S>,
     store: &mut C,
@@ -295,32 +303,43 @@ pub fn tidy<S: Storage, C: CopyStore>(
     completing: bool,
     stamp: Stamp,
 ) -> Result<Option<RemovalCause>, KeptError> {
-    let removed_temp = step(store, CopyStep::RemoveTemp, |store| store.remove_temp())?;
     let on_disk = step(store, CopyStep::Inspect, |store| store.inspect())?;
     let Some(cause) = kept_copy_removal(journal.progress(), on_disk, keeping, completing) else {
-        if removed_temp {
-            step(store, CopyStep::SyncDir, |store| store.sync_dir())?;
-        }
         return Ok(None);
     };
-    let sha256 = match journal.progress().kept {
-        Some(kept) => kept.sha256,
-        None => match step(store, CopyStep::Read, |store| store.read(MAX_SIZE_CAP))? {
-            CopyContent::File {
-                bytes: Some(bytes), ..
-            } => sha256_of(bytes.as_slice()).expect("reading from memory cannot fail"),
-            CopyContent::File { bytes: None, .. }
-            | CopyContent::NotRegular { .. }
-            | CopyContent::Absent => Sha256::default(),
-        },
-    };
+    let sha256 = removal_digest(journal, store)?;
     remove(journal, store, sha256, cause, stamp)?;
     Ok(Some(cause))
 }
 
-/// Records the removal, then unlinks the copy and syncs the directory. A
-/// removal the journal refuses removes nothing; a crash after the record
-/// leaves a copy no record names, which the next writer removes.
+/// The digest a removal records: the named copy's, or for a copy no record
+/// binds, the SHA-256 of what is there (zeros for what cannot be read as a
+/// regular file of at most [`MAX_SIZE_CAP`] bytes).
+fn removal_digest<S: Storage, C: CopyStore>(
+    journal: &Journal<S>,
+    store: &mut C,
+) -> Result<Sha256, KeptError> {
+    if let Some(kept) = journal.progress().kept {
+        return Ok(kept.sha256);
+    }
+    Ok(
+        match step(store, CopyStep::Read, |store| store.read(MAX_SIZE_CAP))? {
+            CopyContent::File {
+                bytes: Some(bytes), ..
+            } => sha256_of(bytes.as_slice()).expect("reading from memory cannot fail"),
+            CopyContent::File { bytes: None, .. }
+            | CopyContent::HardLinked { .. }
+            | CopyContent::NotRegular { .. }
+            | CopyContent::Absent => Sha256::default(),
+        },
+    )
+}
+
+/// Unlinks the copy and syncs the directory, then records the removal. A
+/// removal the journal refuses removes nothing; one that cannot unlink or
+/// sync records nothing; a crash between the unlink and the record leaves
+/// the journal naming a copy that is gone, whose removal the next writer
+/// records.
 fn remove<S: Storage, C: CopyStore>(
     journal: &mut Journal<S>,
     store: &mut C,
@@ -328,9 +347,11 @@ fn remove<S: Storage, C: CopyStore>(
     cause: RemovalCause,
     stamp: Stamp,
 ) -> Result<(), KeptError> {
-    journal.append(Event::KeptConfigRemoved { sha256, cause }, stamp)?;
-    step(store, CopyStep::RemoveCopy, |store| store.remove_copy())?;
+    let event = Event::KeptConfigRemoved { sha256, cause };
+    journal.validate(&event, stamp)?;
+    step(store, CopyStep::Remove, |store| store.remove())?;
     step(store, CopyStep::SyncDir, |store| store.sync_dir())?;
+    journal.append(event, stamp)?;
     Ok(())
 }
 
@@ -340,26 +361,30 @@ pub enum Restored {
     /// The copy matched its record; its bytes went to the target and
     /// `ConfigRestored` is recorded.
     Applied(KeptCopy),
-    /// The copy was missing or did not match: it was removed (recorded with
-    /// this cause) and nothing went to the target.
+    /// The copy was missing or did not match: nothing went to the target,
+    /// and it was removed (recorded with this cause), unless `left` says
+    /// why it could not be.
     Discarded {
         /// `missing` or `mismatch`.
         cause: RemovalCause,
         /// What was wrong, in words, with the path.
         why: String,
+        /// Why the copy could not be removed, if it could not: nothing was
+        /// recorded for it, and the journal still names it.
+        left: Option<String>,
     },
 }
 
 /// Restores the kept copy `kept` (the one the journal binds): reads it,
 /// checks it, hands exactly the checked bytes to `write_target`, then
-/// records `ConfigRestored`. A copy that is missing, not a regular file, or
-/// of another size or digest is removed and recorded instead, and nothing
-/// reaches the target.
+/// records `ConfigRestored`. A copy that is missing, not a regular file,
+/// hard-linked, or of another size or digest is removed and recorded
+/// instead, and nothing reaches the target.
 ///
 /// # Errors
 ///
-/// What `write_target` returns (nothing is recorded then), and as
-/// [`tidy`].
+/// What `write_target` returns (nothing is recorded then), the journal's
+/// refusal or failure of a record, and a failure to read the copy.
 pub fn restore<S: Storage, C: CopyStore>(
     journal: &mut Journal<S>,
     store: &mut C,
@@ -378,6 +403,12 @@ pub fn restore<S: Storage, C: CopyStore>(
         CopyContent::NotRegular { kind } => Some((
             RemovalCause::Mismatch,
             format!("it is a {kind}, not a regular file"),
+        )),
+        CopyContent::HardLinked { links } => Some((
+            RemovalCause::Mismatch,
+            format!(
+                "it has {links} hard links: another name shares its bytes, so it is not the private copy the journal recorded (that other name is not this tool's to find or remove)"
+            ),
         )),
         CopyContent::File { size, .. } if *size != kept.size => Some((
             RemovalCause::Mismatch,
@@ -406,10 +437,17 @@ pub fn restore<S: Storage, C: CopyStore>(
         }
     };
     if let Some((cause, why)) = problem {
-        remove(journal, store, kept.sha256, cause, stamp)?;
+        let left = match remove(journal, store, kept.sha256, cause, stamp) {
+            Ok(()) => None,
+            Err(KeptError::Storage { step, source, .. }) => {
+                Some(format!("{step} failed: {source}"))
+            }
+            Err(other) => return Err(other),
+        };
         return Ok(Restored::Discarded {
             cause,
             why: format!("kept config copy `{path}`: {why}"),
+            left,
         });
     }
     let CopyContent::File {

@@ -37,6 +37,7 @@ use self::lines::Lines;
 pub fn write<S: Storage + ?Sized>(
     storage: &mut S,
     policy: &PolicySettings,
+    failure_log: Option<&super::FailureLogView>,
     out: &mut dyn Write,
 ) -> Result<Summary, ReportError> {
     let path = storage.path().to_string();
@@ -51,6 +52,17 @@ pub fn write<S: Storage + ?Sized>(
     timeline::part(storage, &mut lines)?;
     let summary = closing::anomalies(storage, &mut lines)?;
     lines.line("")?;
+    if let Some(failure_log) = failure_log {
+        lines.line("FAILURE LOG")?;
+        lines.wrapped("", &failure_log.describe())?;
+        if let Ok(log) = &failure_log.log {
+            for line in String::from_utf8_lossy(&log.text).lines() {
+                // `line` escapes whatever a terminal would act on.
+                lines.line(&format!("  | {line}"))?;
+            }
+        }
+        lines.line("")?;
+    }
     closing::next_check_part(&mut lines, &summary, policy)?;
     Ok(summary)
 }

@@ -456,6 +456,7 @@ impl<'o> Array<'o> {
 pub fn write<S: Storage + ?Sized>(
     storage: &mut S,
     policy: &PolicySettings,
+    failure_log: Option<&super::FailureLogView>,
     out: &mut dyn Write,
 ) -> Result<Summary, ReportError> {
     let path = storage.path().to_string();
@@ -512,6 +513,9 @@ pub fn write<S: Storage + ?Sized>(
     });
     field(out, "summary", &totals, false)?;
     field(out, "state", &progress_json(&summary), false)?;
+    if let Some(failure_log) = failure_log {
+        field(out, "failure_log", &failure_log.json(), false)?;
+    }
     field(out, "next_check", &next_check_json(&summary, policy), true)?;
     writeln!(out, "}}")?;
     Ok(summary)

@@ -27,6 +27,7 @@
 
 mod boot_end;
 pub(crate) mod escape;
+mod failure;
 mod human;
 mod json;
 mod salvage;
@@ -47,6 +48,7 @@ use crate::storage::{Access, Storage};
 
 use self::snapshot::Snapshot;
 
+pub use self::failure::{FailureLogView, is_bound, stopped_on};
 pub use self::human::{count, write_wrapped};
 pub use self::time::Utc;
 pub use self::verdict::{
@@ -103,9 +105,24 @@ pub fn dump_human<S: Storage + ?Sized>(
     policy: &PolicySettings,
     out: &mut dyn Write,
 ) -> Result<Outcome, ReportError> {
+    dump_human_with(storage, policy, None, out)
+}
+
+/// [`dump_human`], with the failure log found beside the journal shown in
+/// a FAILURE LOG part before NEXT CHECK.
+///
+/// # Errors
+///
+/// As [`dump_human`].
+pub fn dump_human_with<S: Storage + ?Sized>(
+    storage: &mut S,
+    policy: &PolicySettings,
+    failure_log: Option<&FailureLogView>,
+    out: &mut dyn Write,
+) -> Result<Outcome, ReportError> {
     require_journal(storage)?;
     let mut snapshot = take_snapshot(storage)?;
-    Ok(human::write(&mut snapshot, policy, out)?.outcome)
+    Ok(human::write(&mut snapshot, policy, failure_log, out)?.outcome)
 }
 
 /// Writes the JSON report (`spec/DUMP.md`) of the journal in `storage` (not
@@ -122,9 +139,24 @@ pub fn dump_json<S: Storage + ?Sized>(
     policy: &PolicySettings,
     out: &mut dyn Write,
 ) -> Result<Outcome, ReportError> {
+    dump_json_with(storage, policy, None, out)
+}
+
+/// [`dump_json`], with the failure log found beside the journal as the
+/// `failure_log` field (present only then).
+///
+/// # Errors
+///
+/// As [`dump_json`].
+pub fn dump_json_with<S: Storage + ?Sized>(
+    storage: &mut S,
+    policy: &PolicySettings,
+    failure_log: Option<&FailureLogView>,
+    out: &mut dyn Write,
+) -> Result<Outcome, ReportError> {
     require_journal(storage)?;
     let mut snapshot = take_snapshot(storage)?;
-    Ok(json::write(&mut snapshot, policy, out)?.outcome)
+    Ok(json::write(&mut snapshot, policy, failure_log, out)?.outcome)
 }
 
 /// How far the journal in `storage` (not yet opened) can be trusted, from
@@ -277,6 +309,11 @@ pub struct Status {
     /// a `check` that records would be refused; set by whoever knows where
     /// the journal lives (the library reads only the file).
     pub read_only: bool,
+    /// A temporary file that a `check` cut off during a restore left beside
+    /// `[Cache] RestoreTo` (it holds the config, in memory until
+    /// switch-root), by path; set by whoever knows where restores go (the
+    /// library reads only the journal).
+    pub restore_leftover: Option<String>,
     /// The record that poisoned the attempt, machine-readable
     /// (`json::poison_json`); `None` unless the attempt is poisoned.
     pub poisoned_by: Option<serde_json::Value>,
@@ -391,6 +428,7 @@ pub fn status<S: Storage + ?Sized>(
             policy: policy.clone(),
             check_records: next.records,
             read_only: false,
+            restore_leftover: None,
             poisoned_by: None,
             call_failed: None,
             boots_overview: String::new(),
@@ -438,6 +476,7 @@ pub fn status<S: Storage + ?Sized>(
         policy: policy.clone(),
         check_records: next.records,
         read_only: false,
+        restore_leftover: None,
         poisoned_by: progress
             .poison
             .as_ref()

@@ -13,12 +13,17 @@ use super::{Access, Storage, StorageError};
 /// A journal file on a real file system.
 ///
 /// Opened `O_CLOEXEC | O_NOFOLLOW`, appended with `O_APPEND`, created with
-/// mode 0600, locked with `flock` for writers. See `spec/FORMAT.md`,
-/// "Durability".
+/// mode 0600, locked with `flock` for writers. A writer that finds no
+/// journal locks its directory instead until it has created the journal,
+/// so that concurrent first writers take turns like any others. See
+/// `spec/FORMAT.md`, "Durability".
 #[derive(Debug)]
 pub struct FsStorage {
     path: Utf8PathBuf,
     file: Option<OwnedFd>,
+    /// The journal's directory, locked while this writer may create the
+    /// journal (from an `open` that found none to the end of `create`).
+    creation_lock: Option<OwnedFd>,
     lock_wait: Duration,
 }
 
@@ -30,6 +35,7 @@ impl FsStorage {
         FsStorage {
             path: path.into(),
             file: None,
+            creation_lock: None,
             lock_wait: Duration::ZERO,
         }
     }
@@ -55,6 +61,28 @@ impl FsStorage {
             _ => Utf8Path::new("."),
         };
         (dir, self.path.file_name().unwrap_or(self.path.as_str()))
+    }
+
+    fn open_dir(&self) -> Result<OwnedFd, Errno> {
+        let (dir, _) = self.dir_and_name();
+        rustix::fs::open(
+            dir.as_std_path(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+    }
+
+    /// Opens the journal file itself with `flags`; `None` if there is none.
+    fn open_file(&self, flags: OFlags) -> Result<Option<OwnedFd>, StorageError> {
+        match rustix::fs::open(self.path.as_std_path(), flags, Mode::empty()) {
+            Ok(fd) => Ok(Some(fd)),
+            Err(Errno::NOENT) => Ok(None),
+            Err(Errno::LOOP) => Err(StorageError::NotRegularFile {
+                kind: "symbolic link",
+            }),
+            Err(Errno::ISDIR) => Err(StorageError::NotRegularFile { kind: "directory" }),
+            Err(error) => Err(io::Error::from(error).into()),
+        }
     }
 }
 
@@ -92,7 +120,12 @@ fn check_regular(fd: &OwnedFd, access: Access) -> Result<(), StorageError> {
 /// Takes the exclusive lock, retrying a held one every few milliseconds for
 /// up to `wait`; then names the holder if `/proc/locks` does.
 fn lock(fd: &OwnedFd, wait: Duration) -> Result<(), StorageError> {
-    let started = Instant::now();
+    lock_within(fd, Instant::now(), wait)
+}
+
+/// [`lock`], for a wait that `started` earlier (one wait may cover two
+/// locks, the directory's and then the file's).
+fn lock_within(fd: &OwnedFd, started: Instant, wait: Duration) -> Result<(), StorageError> {
     let mut pause = Duration::from_millis(1);
     loop {
         match rustix::fs::flock(fd, FlockOperation::NonBlockingLockExclusive) {
@@ -104,7 +137,7 @@ fn lock(fd: &OwnedFd, wait: Duration) -> Result<(), StorageError> {
             Err(Errno::WOULDBLOCK) => {
                 return Err(StorageError::Locked {
                     holder: lock_holder(fd),
-                    waited_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                    timeout_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                 });
             }
             Err(error) => return Err(io::Error::from(error).into()),
@@ -156,33 +189,51 @@ impl Storage for FsStorage {
         // O_NONBLOCK keeps a FIFO from blocking the open; it has no effect on
         // a regular file.
         let flags = mode | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
-        let fd = match rustix::fs::open(self.path.as_std_path(), flags, Mode::empty()) {
-            Ok(fd) => fd,
-            Err(Errno::NOENT) => return Ok(false),
-            Err(Errno::LOOP) => {
-                return Err(StorageError::NotRegularFile {
-                    kind: "symbolic link",
-                });
+        let started = Instant::now();
+        let fd = match self.open_file(flags)? {
+            Some(fd) => fd,
+            None if access == Access::Read => return Ok(false),
+            None => {
+                // No journal: this writer may create it, and so may another
+                // one right now. Creators take turns on the directory's
+                // lock; one that waited opens what the other created.
+                let dir = match self.open_dir() {
+                    Ok(dir) => dir,
+                    // Reported by `create`, which needs the directory.
+                    Err(Errno::NOENT | Errno::NOTDIR) => return Ok(false),
+                    Err(error) => return Err(io::Error::from(error).into()),
+                };
+                lock_within(&dir, started, self.lock_wait)?;
+                match self.open_file(flags)? {
+                    Some(fd) => fd,
+                    None => {
+                        self.creation_lock = Some(dir);
+                        return Ok(false);
+                    }
+                }
             }
-            Err(Errno::ISDIR) => return Err(StorageError::NotRegularFile { kind: "directory" }),
-            Err(error) => return Err(io::Error::from(error).into()),
         };
         check_regular(&fd, access)?;
         if access == Access::Write {
-            lock(&fd, self.lock_wait)?;
+            lock_within(&fd, started, self.lock_wait)?;
         }
         self.file = Some(fd);
         Ok(true)
     }
 
     fn create(&mut self, initial: &[u8]) -> Result<(), StorageError> {
-        let (dir_path, name) = self.dir_and_name();
-        let dir = rustix::fs::open(
-            dir_path.as_std_path(),
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(io::Error::from)?;
+        // The directory, locked since `open` found no journal (or now, for
+        // a caller that did not open first); released once the journal
+        // exists and is locked itself.
+        let dir = match self.creation_lock.take() {
+            Some(dir) => dir,
+            None => {
+                let dir = self.open_dir().map_err(io::Error::from)?;
+                lock(&dir, self.lock_wait)?;
+                dir
+            }
+        };
+        let (_, name) = self.dir_and_name();
         match rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(_) => return Err(StorageError::AlreadyExists),
             Err(Errno::NOENT) => {}

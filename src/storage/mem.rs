@@ -268,7 +268,7 @@ impl Storage for MemStorage {
             if disk.locked {
                 return Err(StorageError::Locked {
                     holder: None,
-                    waited_ms: 0,
+                    timeout_ms: 0,
                 });
             }
             disk.locked = true;
@@ -285,7 +285,7 @@ impl Storage for MemStorage {
         if disk.locked {
             return Err(StorageError::Locked {
                 holder: None,
-                waited_ms: 0,
+                timeout_ms: 0,
             });
         }
         let steps = [

@@ -47,18 +47,32 @@ pub enum StorageError {
         /// Its link count.
         links: u64,
     },
-    /// Another process held the journal's lock for as long as a writer
-    /// waits.
-    #[error("another process{} holds its lock{}", holder.map(|pid| format!(" (PID {pid})")).unwrap_or_default(), if waited_ms > &0 { format!(" and kept it for the {} ms this call waits", waited_ms) } else { String::new() })]
+    /// Another process held the journal's lock (or, while the journal is
+    /// being created, its directory's) for as long as a writer waits.
+    #[error("another process{} holds its lock{}", holder.map(|pid| format!(" (PID {pid})")).unwrap_or_default(), lock_wait_words(*timeout_ms))]
     Locked {
         /// The holder's process ID, when `/proc/locks` tells it.
         holder: Option<u32>,
-        /// How long this call waited for it, in milliseconds.
-        waited_ms: u64,
+        /// How long this call was to wait for it (the lock timeout), in
+        /// milliseconds.
+        timeout_ms: u64,
     },
     /// The file appeared while it was being created.
     #[error("it was created by another process meanwhile")]
     AlreadyExists,
+}
+
+/// How long a writer waited for a held lock, in words for
+/// [`StorageError::Locked`].
+fn lock_wait_words(timeout_ms: u64) -> String {
+    match timeout_ms {
+        0 => " (the lock timeout is 0: this call does not wait)".to_owned(),
+        ms if ms % 1000 == 0 => format!(
+            " and kept it for the whole lock timeout of {} s this call waits",
+            ms / 1000
+        ),
+        ms => format!(" and kept it for the whole lock timeout of {ms} ms this call waits"),
+    }
 }
 
 impl StorageError {
@@ -81,7 +95,10 @@ pub trait Storage {
     fn path(&self) -> &Utf8Path;
 
     /// Opens the existing journal; `Ok(false)` if there is none. `Write`
-    /// takes an exclusive, non-blocking lock.
+    /// takes an exclusive lock; when there is no journal, `Write` takes the
+    /// lock that serializes its creation instead, so that of two writers
+    /// that find none, the second waits and then opens what the first
+    /// created.
     fn open(&mut self, access: Access) -> Result<bool, StorageError>;
 
     /// Creates the journal with `initial` as its whole content, atomically:

@@ -101,6 +101,12 @@ class Context:
         path = self.machine.journal_path()
         if path is None:
             return None, None
+        # The failure log beside it on the image goes beside the copy, where
+        # dump looks for it.
+        log = self.machine.read_file(self.machine.profile.journal + ".failure-log")
+        if log is not None:
+            with open(path + ".failure-log", "wb") as f:
+                f.write(log)
         result = self.tool("dump", "--json", path)
         expect(result.returncode in (0, 24),
                f"dump of the journal after boot {len(self.machine.boots)} exited "
@@ -228,6 +234,41 @@ class Context:
                f"boot {boot.number}: journal state {dump['state']['state']}, expected {state}")
 
 
+# The journald entries' MESSAGE_IDs (spec/EVIDENCE.md).
+MESSAGE_IDS = {
+    "proceed": "5ab8dd689a634ad4a222f35d1c6e184a",
+    "recorded": "3b6dc4d0e83c4a119732b4e74cde70a4",
+    "stage_failed": "1d76cfcfd4d445218bf53ace1a584f1e",
+    "poisoned": "92280bf30e684729a66d2211965ee409",
+    "failure_log_kept": "9f5df3134fa44984b5973788a01b21fb",
+}
+
+
+def journald_entries(boot):
+    """The entries harness-dump-journal printed on the console in emergency
+    mode (`journalctl -o json`), or None if it printed none."""
+    if not boot.has("PJ-HARNESS-ENTRY-END"):
+        return None
+    entries = []
+    for line in boot.lines:
+        at = line.find("PJ-HARNESS-ENTRY {")
+        if at >= 0:
+            try:
+                entries.append(json.loads(line[at + len("PJ-HARNESS-ENTRY "):]))
+            except ValueError:
+                pass  # a line the console interleaved with another
+    return entries
+
+
+def expect_entry(boot, entries, outcome, **fields):
+    """One of `entries` has the MESSAGE_ID of `outcome` and these fields."""
+    want = {"MESSAGE_ID": MESSAGE_IDS[outcome], "PROVISION_JOURNAL_OUTCOME": outcome}
+    want.update({f"PROVISION_JOURNAL_{k.upper()}": str(v) for k, v in fields.items()})
+    found = [e for e in entries if all(e.get(k) == v for k, v in want.items())]
+    expect(found, f"boot {boot.number}: no journald entry {want} among "
+                  f"{[(e.get('PROVISION_JOURNAL_OUTCOME'), e.get('PROVISION_JOURNAL_COMMAND')) for e in entries]}")
+
+
 def new_records(before, after):
     if after is None:
         return []
@@ -276,10 +317,36 @@ def scenario_stage_fails(config, stage):
                f"the last record is not `fail {stage}`: {kinds(dump)}")
         expect(not boot.has("recorded `begin umount`"), "umount was recorded after a failed stage")
         expect(boot.has("nothing to complete"), "the completion unit did not say why it records nothing")
+        # The structured journald entries, dumped on the console in emergency mode.
+        entries = journald_entries(boot)
+        expect(entries is not None, "boot 1: the journald entries were not dumped on the console")
+        fail_seq = dump["records"][-1]["seq"]
+        expect_entry(boot, entries, "proceed", verdict="first_run", command="check")
+        expect_entry(boot, entries, "recorded", command="begin disks", stage="disks")
+        expect_entry(boot, entries, "stage_failed", command=f"fail {stage}", seq=fail_seq,
+                     state="poisoned")
+        expect_entry(boot, entries, "failure_log_kept", seq=fail_seq)
+        # The failure log, beside the journal on the image, bound to the record.
+        kept = dump.get("failure_log")
+        expect(kept is not None, "boot 1: no failure log beside the journal")
+        expect(kept["bound"] and kept["seq"] == fail_seq and kept["stage"] == stage,
+               f"boot 1: the failure log is not bound to `fail {stage}` (#{fail_seq}): "
+               f"{ {k: v for k, v in kept.items() if k != 'text'} }")
+        expect(f"ignition-{stage}" in (kept["text"] or ""),
+               f"boot 1: the failure log does not show the {stage} unit's lines")
+        ctx.notes.append(f"boot 1: {len(entries)} journald entries; failure log of "
+                         f"{kept['kept_bytes']} of {kept['total_bytes']} bytes")
         boot, dump = ctx.boot("a.ign")
         ctx.expect_stopped(boot, dump, "poisoned")
+        entries = journald_entries(boot)
+        expect(entries is not None, "boot 2: the journald entries were not dumped on the console")
+        expect_entry(boot, entries, "poisoned", verdict="poisoned", command="check")
+        # The refused boot does not replace the failure's log.
+        expect(dump.get("failure_log", {}).get("seq") == fail_seq,
+               f"boot 2: the failure log no longer belongs to `fail {stage}`")
     scenario.__doc__ = (f"Ignition's {stage} stage fails: `fail {stage}` poisons the attempt, the "
-                        "console shows no refused hook, and the next boot is refused (exit 11).")
+                        "console shows no refused hook, the journald entries and the failure log "
+                        "show it, and the next boot is refused (exit 11).")
     return scenario
 
 

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+#[path = "../json_samples/mod.rs"]
+pub mod json_samples;
+
 /// The built binary.
 pub const BIN: &str = env!("CARGO_BIN_EXE_provision-journal");
 
@@ -69,12 +72,16 @@ impl Boot {
             // No configuration file of the machine running the tests: the
             // built-in defaults (tests that need one set their own).
             .env("PROVISION_JOURNAL_CONF", "/dev/null")
+            // No journald entries into the journal of the machine running
+            // the tests (tests/journald.rs gives its own socket).
+            .env("PROVISION_JOURNAL_JOURNALD_SOCKET", "")
             .env_remove("PROVISION_JOURNAL_LIVE");
         command
     }
 
+    /// Runs the command (keeping a JSON report as a schema sample).
     pub fn run(&self, journal: &Path, args: &[&str]) -> Run {
-        Run::from(self.command(journal, args).output().unwrap())
+        Run::from(json_samples::output(&mut self.command(journal, args)))
     }
 }
 

@@ -47,6 +47,10 @@ install() {
 
     inst_script "$moddir/record-failure" /usr/lib/provision-journal/record-failure
     inst_script "$moddir/umount-bracket" /usr/lib/provision-journal/umount-bracket
+    inst_script "$moddir/keep-failure-log" /usr/lib/provision-journal/keep-failure-log
+    # The failure log comes from the journal; systemd's module usually
+    # brings journalctl already.
+    inst_multiple -o journalctl
 
     for unit in \
         provision-journal-check.service \

@@ -23,10 +23,12 @@ pub const ENVIRONMENT: &str = "\
 Configuration (systemd-style INI; later files win key by key):
   /usr/lib/provision-journal/provision-journal.conf   the distribution's default
   /etc/provision-journal.conf                         the administrator's
-  /etc/provision-journal.conf.d/*.conf                drop-ins, in lexical order
+  /etc/provision-journal.conf.d/*.conf                drop-ins, in lexical order (at most 64)
+  each a regular file (or /dev/null) of at most 256 KiB, lines of at most 4096 bytes
   [Boot] Device, DeviceTimeoutSec, LockTimeoutSec, FirstbootArguments, FirstbootStamp,
          LiveArguments
   [Policy] MaxRetries, MaxPlannedReboots
+  [Cache] KeepConfig, RestoreTo, MaxSize      [FailureLog] Keep, MaxSize
   `provision-journal config` shows every value in force and where it came from.
 
 Environment:
@@ -36,6 +38,8 @@ Environment:
   PROVISION_JOURNAL_LIVE     1: this is a live system (hooks record nothing); 0: it is not;
                              unset: live when the command line has one of LiveArguments
                              (by default coreos.liveiso or coreos.live.rootfs_url)
+  PROVISION_JOURNAL_JOURNALD_SOCKET  where check, the hooks and reset send their journald
+                             entries (default /run/systemd/journal/socket); empty: none
 
 Kernel command line:
   one of FirstbootArguments            a provisioning boot (by default ignition.firstboot;
@@ -165,6 +169,17 @@ pub enum Command {
     },
     /// After the last stage: record that provisioning completed.
     Complete,
+    /// After a stage failed or check stopped provisioning: keep the end of
+    /// this boot's log (at most [FailureLog] MaxSize bytes, 64 KiB by
+    /// default) beside the journal as NAME.failure-log, for the record this
+    /// boot stopped on. Writes no record; dump shows the log, reset
+    /// removes it.
+    KeepLog {
+        /// The log, e.g. `journalctl -b -o short-monotonic` piped in (`-`:
+        /// standard input).
+        #[arg(value_name = "FILE", default_value = "-")]
+        log: Utf8PathBuf,
+    },
     /// Show the journal's state and what the next check would decide.
     /// With PATHs, each of those journals in turn (copies from support
     /// bundles, say); the exit status is the worst of them.
@@ -178,6 +193,11 @@ pub enum Command {
         /// over a fleet's journals.
         #[arg(long)]
         oneline: bool,
+        /// Write the status as Prometheus metrics to FILE, for
+        /// node_exporter's textfile collector (a `*.prom` file in its
+        /// directory), atomically: a temporary file renamed over it.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "oneline"])]
+        prometheus: Option<Utf8PathBuf>,
         /// Journals to read (default: --journal, or the boot device, where
         /// no journal yet is the state `absent`); a PATH that names no file
         /// is an error (41).

@@ -9,14 +9,18 @@ use provision_journal::boot_context::BootInputs;
 use provision_journal::classify::kept_copy_to_restore;
 use provision_journal::config::CacheSettings;
 use provision_journal::event::CallName;
+use provision_journal::journald::{Entry, Field, MessageId};
 use provision_journal::kept::{self, KeptError, Restored};
-use provision_journal::{Clock, FsStorage, Journal, NotApplicable, SystemClock, Verdict, hooks};
+use provision_journal::report::describe_poison_cause;
+use provision_journal::{
+    Clock, Event, FsStorage, Journal, NotApplicable, Progress, SystemClock, Verdict, hooks,
+};
 
+use crate::evidence;
 use crate::exit::{Exit, Failure};
-use crate::hook::{copy_path, copy_store, say_removed};
+use crate::hook::{copy_path, copy_store, say_removed, say_tail_repaired, warn_left};
 use crate::location::require_directory;
-use crate::output::{complain, say};
-use crate::restore::write_target;
+use crate::restore::{remove_leftover, write_target};
 
 /// Decides the boot described by `inputs` for the journal at `path`,
 /// records the decision durably, prints it, and returns the exit status.
@@ -33,7 +37,7 @@ pub fn run(
     let context = inputs.context();
     if context.live || cache.is_none() {
         let verdict = decide_at(path, inputs, &mut clock, lock_wait)?;
-        say_verdict(&verdict, inputs);
+        say_verdict(&verdict, inputs, None);
         return Ok(exit_for(&verdict));
     }
     let cache = cache.expect("checked above");
@@ -41,15 +45,48 @@ pub fn run(
     let mut journal = Journal::open(FsStorage::new(path).waiting_for_lock(lock_wait))?;
     let keeping = cache.keep_config.value;
     let mut store = copy_store(path);
-    let (decision, removed) = kept::check(&mut journal, &mut store, &context, keeping, &mut clock)?;
+    let torn = journal.torn_tail();
+    let no_attempt_open = journal.progress().awaits_attempt();
+    let (decision, tidied) = kept::check(&mut journal, &mut store, &context, keeping, &mut clock)
+        .map_err(|error| {
+            // Before its decision, `check` touches the copy only to remove
+            // the last attempt's, which a new attempt must not find.
+            let removal = matches!(error, kept::KeptError::Storage { .. });
+            let mut failure = Failure::from(error);
+            if removal {
+                failure.message.push_str(
+                    "; `check` recorded no decision: a new attempt starts only once the last attempt's kept copy is removed",
+                );
+            }
+            failure
+        })?;
+    let removed = tidied.removed;
     let verdict = decision.verdict;
-    say_verdict(&verdict, inputs);
+    // The decision's record is the last one, unless removals of the kept
+    // copy followed it: they come after it except when no attempt was open
+    // (then the removal comes first, `kept::check`).
+    let after = if no_attempt_open {
+        0
+    } else {
+        removed.len() as u64
+    };
+    let recorded = decision
+        .record
+        .as_ref()
+        .map(|event| (event.clone(), journal.record_count() - 1 - after));
+    say_verdict(&verdict, inputs, Some((recorded, journal.progress())));
+    say_tail_repaired(torn.filter(|_| journal.torn_tail().is_none()));
     for cause in removed {
         say_removed(path, Some(cause));
     }
+    warn_left(path, "`check`'s decision", tidied.left);
     let restore = keeping
         .then(|| kept_copy_to_restore(journal.progress(), &verdict))
         .flatten();
+    if keeping && restore.is_none() {
+        // A restore writes over a leftover itself.
+        remove_leftover(&cache.restore_to.value);
+    }
     if let Some(copy) = restore {
         let target = &cache.restore_to.value;
         let restored = kept::restore(
@@ -75,15 +112,33 @@ pub fn run(
             }
         };
         match outcome {
-            Restored::Applied(copy) => say(format_args!(
-                "restored the kept config (SHA-256 {}, {} bytes) to `{target}` and recorded it: this boot applies exactly the config the attempt is bound to, without fetching it",
-                copy.sha256, copy.size
-            )),
-            Restored::Discarded { cause, why } => complain(format_args!(
-                "provision-journal: {why}: it is not restored; it was removed and the removal recorded ({cause}). This boot fetches the config afresh, and the attempt stays bound to SHA-256 {}: a different config is accepted only while no stage has changed the machine (`{}`)",
-                copy.sha256,
-                copy_path(path)
-            )),
+            Restored::Applied(copy) => evidence::tell(
+                Entry::new(MessageId::ConfigRestored, format!(
+                    "restored the kept config (SHA-256 {}, {} bytes) to `{target}` and recorded it: this boot applies exactly the config the attempt is bound to, without fetching it",
+                    copy.sha256, copy.size
+                ))
+                .with(Field::ConfigSha256, copy.sha256)
+                .with(Field::Seq, journal.record_count() - 1)
+                .with(Field::File, target),
+            ),
+            Restored::Discarded { cause, why, left } => {
+                let removed = match left {
+                    None => format!("it was removed and the removal recorded ({cause})"),
+                    Some(left) => format!(
+                        "it could not be removed ({left}): nothing was recorded for it, the journal still names it, and the next writer tries again"
+                    ),
+                };
+                evidence::tell_failure(
+                    Entry::new(MessageId::KeptConfigRemoved, format!(
+                        "{why}: it is not restored; {removed}. This boot fetches the config afresh, and the attempt stays bound to SHA-256 {}: a different config is accepted only while no stage has changed the machine (`{}`)",
+                        copy.sha256,
+                        copy_path(path)
+                    ))
+                    .with(Field::Reason, cause)
+                    .with(Field::Seq, journal.record_count() - 1)
+                    .with(Field::File, copy_path(path)),
+                )
+            }
         }
     }
     Ok(exit_for(&verdict))
@@ -107,23 +162,50 @@ fn restore_failure(error: KeptError) -> Failure {
     }
 }
 
-fn say_verdict(verdict: &Verdict, inputs: &BootInputs) {
-    match verdict {
+/// Tells the verdict: its sentence, and an entry whose kind says whether
+/// provisioning goes on, and why not. `journal` is the decision's record
+/// (with its sequence number), if it wrote one, and the state after the
+/// call; `None` on a live system, where no journal is read.
+fn say_verdict(
+    verdict: &Verdict,
+    inputs: &BootInputs,
+    journal: Option<(Option<(Event, u64)>, &Progress)>,
+) {
+    let message = match verdict {
         Verdict::NotApplicable {
             why: NotApplicable::NotFirstBoot,
-        } => say(format_args!(
+        } => format!(
             "not a provisioning boot (this system marks one with {}): nothing to do",
             inputs.signals.describe_firstboot()
-        )),
-        Verdict::AlreadyComplete { .. } => {
-            say(verdict);
-            let markers = inputs.firstboot_markers().join(" and ");
-            say(format_args!(
-                "this boot stops here because {markers} still marks it as a provisioning boot, although provisioning completed: remove that marker, and the next boot is an ordinary one (`provision-journal reset` would provision the machine again; `provision-journal status` says more)"
-            ));
+        ),
+        Verdict::AlreadyComplete { .. } => format!(
+            "{verdict}; this boot stops here because {} still marks it as a provisioning boot, although provisioning completed: remove that marker, and the next boot is an ordinary one (`provision-journal reset` would provision the machine again; `provision-journal status` says more)",
+            inputs.firstboot_markers().join(" and ")
+        ),
+        _ => verdict.to_string(),
+    };
+    let id = match verdict {
+        Verdict::FatalInterruption { .. } => MessageId::FatalInterruption,
+        Verdict::Poisoned { .. } => MessageId::Poisoned,
+        Verdict::AlreadyComplete { .. } => MessageId::AlreadyComplete,
+        other if other.may_proceed() => MessageId::Proceed,
+        _ => MessageId::FatalInterruption,
+    };
+    let mut entry = Entry::new(id, message)
+        .with(Field::Verdict, verdict.name())
+        .with(Field::ExitStatus, exit_for(verdict).status());
+    if let Some((record, progress)) = journal {
+        if let Some((event, seq)) = record {
+            entry = entry
+                .with(Field::Event, event.kind().replace('-', "_"))
+                .with(Field::Seq, seq);
         }
-        _ => say(verdict),
+        entry = evidence::with_progress(entry, progress);
+        if let Some(poison) = &progress.poison {
+            entry = entry.with(Field::Reason, describe_poison_cause(poison, None));
+        }
     }
+    evidence::tell(entry);
 }
 
 /// Decides the boot described by `inputs` for the journal at `path` and

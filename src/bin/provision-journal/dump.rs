@@ -84,15 +84,40 @@ pub fn write(
     policy: &PolicySettings,
     out: &mut dyn Write,
 ) -> Result<Outcome, Stopped> {
+    let failure_log = failure_log_beside(path);
     let mut storage = FsStorage::new(path);
     let outcome = if json {
-        report::dump_json(&mut storage, policy, out)
+        report::dump_json_with(&mut storage, policy, failure_log.as_ref(), out)
     } else {
-        report::dump_human(&mut storage, policy, out)
+        report::dump_human_with(&mut storage, policy, failure_log.as_ref(), out)
     };
     outcome.map_err(|error| match error {
         ReportError::Output(error) => Stopped::Write(error),
         other => Stopped::Failed(report_failure(other)),
+    })
+}
+
+/// The failure log beside the journal at `path`, if there is one (read
+/// without following a link), and whether it is bound to one of its
+/// records. A log that cannot be read is shown with why; one the system
+/// will not let us open is left out, with a warning.
+fn failure_log_beside(path: &Utf8Path) -> Option<report::FailureLogView> {
+    let file = crate::keep_log::log_path(path);
+    let log = match provision_journal::failure_log::read(&mut crate::keep_log::store(path)) {
+        Ok(found) => found?,
+        Err(error) => {
+            crate::output::complain(format_args!("provision-journal: warning: {error}"));
+            return None;
+        }
+    };
+    let bound = match &log {
+        Ok(log) => report::is_bound(&mut FsStorage::new(path), &log.binding).unwrap_or(false),
+        Err(_) => false,
+    };
+    Some(report::FailureLogView {
+        file: file.to_string(),
+        log,
+        bound,
     })
 }
 

@@ -273,3 +273,9 @@ impl From<BootContextError> for Failure {
         Failure::new(Exit::BootContext, error.to_string())
     }
 }
+
+impl From<provision_journal::failure_log::FailureLogError> for Failure {
+    fn from(error: provision_journal::failure_log::FailureLogError) -> Self {
+        Failure::new(storage_exit(&error.source), error.to_string())
+    }
+}

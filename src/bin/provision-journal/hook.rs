@@ -7,17 +7,20 @@ use camino::Utf8Path;
 use provision_journal::boot_context::read_boot_id;
 use provision_journal::event::MAX_TEXT_LEN;
 use provision_journal::event::RemovalCause;
-use provision_journal::hooks::{self, Hook};
-use provision_journal::kept::{self, FsCopyStore, copy_name};
+use provision_journal::hooks::Hook;
+use provision_journal::journald::{Entry, Field, MessageId};
+use provision_journal::kept::{self, CopyStep, FsCopyStore, copy_name};
 use provision_journal::report::{self, StopCause, describe_poison_cause, stop_advice};
 use provision_journal::{
-    BootContext, Clock, FsStorage, Journal, JournalError, State, SystemClock, TransitionError,
-    classify,
+    BootContext, Event, FsStorage, Journal, JournalError, State, SystemClock, TornTail,
+    TransitionError, classify,
 };
 
+use crate::evidence;
 use crate::exit::{Exit, Failure};
 use crate::location::{journal_dir, require_directory};
-use crate::output::say;
+use crate::output::{complain, say};
+use crate::restore::remove_leftover;
 
 /// The failure of a hook whose record the journal refused, naming the
 /// command as it was typed rather than the event it records.
@@ -45,13 +48,16 @@ fn refused(error: JournalError, hook: &Hook) -> Failure {
 }
 
 /// What a hook does about the kept copy of the config.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Cache<'a> {
     /// `[Cache] KeepConfig`.
     pub keeping: bool,
     /// For `fetched --config` with keeping on: the config's bytes, kept as
     /// the copy the record binds.
     pub keep: Option<&'a [u8]>,
+    /// `[Cache] RestoreTo`, beside which a restore that was cut off may
+    /// have left its temporary file.
+    pub restore_to: &'a Utf8Path,
 }
 
 /// The kept copy's path beside the journal at `path`.
@@ -82,55 +88,77 @@ pub fn say_removed(path: &Utf8Path, cause: Option<RemovalCause>) {
             "the journal names it but it is gone; a retry fetches the config afresh, still bound to the attempt's digest"
         }
         RemovalCause::Mismatch => {
-            "it is not the copy the journal recorded (not a regular file, or another size); it is never restored, and a retry fetches the config afresh, still bound to the attempt's digest"
+            "it is not the copy the journal recorded (not a regular file, hard-linked to another name, or another size); it is never restored, and a retry fetches the config afresh, still bound to the attempt's digest"
         }
         RemovalCause::Replaced => "another config is kept in its place",
     };
-    say(format_args!(
-        "removed the kept copy of the config `{}` ({cause}: {why}) and recorded it",
-        copy_path(path)
+    let file = copy_path(path);
+    let message =
+        format!("removed the kept copy of the config `{file}` ({cause}: {why}) and recorded it");
+    evidence::tell(
+        Entry::new(MessageId::KeptConfigRemoved, message)
+            .with(Field::Reason, cause)
+            .with(Field::File, file),
+    );
+}
+
+/// Tells that the writer cut off `torn`, a torn tail an interrupted append
+/// left, and recorded it (`TailRepaired`, spec/FORMAT.md).
+pub fn say_tail_repaired(torn: Option<TornTail>) {
+    let Some(torn) = torn else {
+        return;
+    };
+    evidence::tell(Entry::new(
+        MessageId::TailRepaired,
+        format!(
+            "cut off a torn tail of {} at offset {} (an append a crash interrupted) and recorded it",
+            report::count(torn.len, "byte"),
+            torn.offset
+        ),
     ));
 }
 
-/// Appends `hook`'s record with the kept copy brought in line around it
-/// (see [`run`]); returns the cause of a removal after the record.
-fn record_hook(
-    path: &Utf8Path,
-    journal: &mut Journal<FsStorage>,
-    hook: &Hook,
-    clock: &mut SystemClock,
-    cache: Cache<'_>,
-) -> Result<Option<RemovalCause>, Failure> {
-    let mut store = copy_store(path);
-    if let Hook::Complete = hook {
-        let removed = kept::tidy(journal, &mut store, cache.keeping, true, clock.stamp())
-            .map_err(|error| kept_refused(error, hook))?;
-        say_removed(path, removed);
-    }
-    match (hook, cache.keep) {
-        (Hook::Fetched(_), Some(bytes)) => {
-            kept::keep(journal, &mut store, bytes, clock.stamp())
-                .map_err(|error| kept_refused(error, hook))?;
-        }
-        _ => {
-            hooks::record(journal, hook, clock).map_err(|error| refused(error, hook))?;
-        }
-    }
-    Ok(kept::tidy(
-        journal,
-        &mut store,
-        cache.keeping,
-        false,
-        clock.stamp(),
-    )?)
-}
-
 /// The failure of a hook whose copy or record failed: a refusal is told as
-/// [`refused`] tells it.
+/// [`refused`] tells it, and any other failure says that the hook's record
+/// was not written.
 fn kept_refused(error: kept::KeptError, hook: &Hook) -> Failure {
+    let removal = matches!(
+        error,
+        kept::KeptError::Storage {
+            step: CopyStep::Inspect | CopyStep::Remove | CopyStep::SyncDir,
+            ..
+        }
+    );
     match error {
         kept::KeptError::Journal(error) => refused(error, hook),
-        other => Failure::from(other),
+        other => {
+            let mut failure = Failure::from(other);
+            failure.message = match (hook, removal) {
+                (Hook::Complete, true) => format!(
+                    "{}; `complete` was not recorded: it records completion only once the kept copy is removed. Clear what keeps the copy (an immutable flag, a read-only mount, a directory in its place) and run `complete` again; a boot that goes on without it is taken for one interrupted past the red line",
+                    failure.message
+                ),
+                _ => format!("{}; `{}` was not recorded", failure.message, hook.name()),
+            };
+            failure
+        }
+    }
+}
+
+/// Warns that a removal after the writer's durable record failed, and what
+/// that leaves: the journal names the copy until a writer can remove it.
+pub fn warn_left(path: &Utf8Path, what: &str, left: Option<kept::KeptError>) {
+    let Some(error) = left else {
+        return;
+    };
+    let copy = copy_path(path);
+    match error {
+        kept::KeptError::Journal(error) => complain(format_args!(
+            "provision-journal: warning: {what} is recorded, but the removal of the kept copy of the config `{copy}` could not be recorded: {error}. The next writer records it"
+        )),
+        other => complain(format_args!(
+            "provision-journal: warning: {what} is recorded, but the kept copy of the config could not be removed: {other}. Nothing was recorded for it (the journal is as that record left it), and the next writer tries again; until one can, it stays beside the journal"
+        )),
     }
 }
 
@@ -142,9 +170,11 @@ fn kept_refused(error: kept::KeptError, hook: &Hook) -> Failure {
 /// A writer waits up to `lock_wait` for another hook's lock.
 ///
 /// Around the record, the kept copy is brought in line with the journal
-/// (`kept::tidy`): `complete` removes it before its record, every hook
+/// (`kept::record`): `complete` removes it before its record, every hook
 /// after its own (a poisoning record, a reset). `fetched` with
-/// [`Cache::keep`] keeps the copy, then records `ConfigKept`.
+/// [`Cache::keep`] keeps the copy, then records `ConfigKept`. A removal
+/// that fails after the record is a warning: the exit status is the
+/// record's.
 pub fn run(
     path: &Utf8Path,
     hook: &Hook,
@@ -167,10 +197,23 @@ pub fn run(
             ),
         ));
     }
+    let torn = journal.torn_tail();
     let mut clock = SystemClock::new(boot_id);
-    let removed = match record_hook(path, &mut journal, hook, &mut clock, cache) {
-        Ok(removed) => removed,
-        Err(failed) => {
+    let mut store = copy_store(path);
+    let recorded = kept::record(
+        &mut journal,
+        &mut store,
+        hook,
+        cache.keep,
+        cache.keeping,
+        &mut clock,
+    );
+    let tidied = match recorded {
+        Ok(tidied) => tidied,
+        Err(error) => {
+            // The boot stops here: when the failure is worth it, the
+            // journal says why.
+            let failed = kept_refused(error, hook);
             let call = crate::failure::call_of(hook);
             return Err(crate::failure::record(
                 &mut journal,
@@ -181,24 +224,67 @@ pub fn run(
         }
     };
     let progress = journal.progress();
-    say(format_args!(
+    let (seq, recorded_progress) = tidied
+        .recorded
+        .clone()
+        .unwrap_or_else(|| (journal.record_count() - 1, progress.clone()));
+    let id = match hook {
+        Hook::Fail(..) => MessageId::StageFailed,
+        _ => MessageId::Recorded,
+    };
+    let message = format!(
         "recorded `{}`: the attempt is now {}",
         hook.command(),
         progress.state
+    );
+    let event = match (hook, recorded_progress.kept) {
+        (Hook::Fetched(sha256), Some(kept)) if cache.keep.is_some() => Event::ConfigKept {
+            sha256: *sha256,
+            size: kept.size,
+        },
+        _ => hook.event(),
+    };
+    evidence::tell(evidence::record_entry(
+        id,
+        message,
+        &event,
+        seq,
+        &recorded_progress,
     ));
+    say_tail_repaired(torn);
     if let (Some(kept), Some(_)) = (progress.kept, cache.keep) {
         say(format_args!(
             "kept a copy of the config beside the journal ({} bytes, SHA-256 {}) for a retry of this attempt",
             kept.size, kept.sha256
         ));
     }
-    say_removed(path, removed);
+    for cause in tidied.removed {
+        say_removed(path, Some(cause));
+    }
+    if matches!(hook, Hook::Reset(_)) && tidied.left.is_some() {
+        warn_left(path, "`reset`", tidied.left);
+        complain(format_args!(
+            "provision-journal: the next provisioning boot's `check` starts a new attempt only once the last attempt's kept copy is gone, and fails until then"
+        ));
+    } else {
+        warn_left(path, &format!("`{}`", hook.name()), tidied.left);
+    }
+    if cache.keeping {
+        remove_leftover(cache.restore_to);
+    }
     if hook.text_was_cut() {
         say(format_args!(
             "(the reason was cut to the {MAX_TEXT_LEN} bytes a record keeps)"
         ));
     }
     if let Hook::Reset(_) = hook {
+        // The failure log belongs to the attempt the operator just closed.
+        if provision_journal::failure_log::remove(&mut crate::keep_log::store(path))? {
+            say(format_args!(
+                "removed the failure log `{}`: it belonged to the attempt before the reset",
+                crate::keep_log::log_path(path)
+            ));
+        }
         let next = BootContext {
             boot_id: None,
             firstboot: true,

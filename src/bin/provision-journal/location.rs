@@ -23,11 +23,13 @@ pub fn with_journal<T>(
     command: impl FnOnce(&Utf8Path) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     let Some(device) = &config.device.value else {
+        crate::evidence::set_journal(cli.journal.as_str(), None);
         return command(&cli.journal);
     };
     let timeout = Duration::from_secs(config.device_timeout_sec.value);
     let mount = BootMount::mount(device, timeout, access)?;
     let name = cli.journal.file_name().unwrap_or("provision-journal");
+    crate::evidence::set_journal(name, Some(device.to_string()));
     // The command works in the mount, on the journal's plain name: what it
     // prints names the file the user has, not a mount point that is gone
     // when the call returns.

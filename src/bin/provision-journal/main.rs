@@ -6,12 +6,15 @@
 mod args;
 mod check;
 mod dump;
+mod evidence;
 mod exit;
 mod failure;
 mod fetched;
 mod hook;
+mod keep_log;
 mod location;
 mod many;
+mod metrics;
 mod mount;
 mod output;
 mod restore;
@@ -33,10 +36,19 @@ use crate::location::{Access, with_journal};
 
 fn main() -> ExitCode {
     let cli = args::parse();
+    // The writers' outcomes are also journald entries; the reports' are not.
+    if let Some(name) = writer_name(&cli.command) {
+        evidence::set_command(name);
+    }
     match run(&cli) {
         Ok(exit) => exit.into(),
         Err(failure) => {
-            output::complain(format_args!("provision-journal: {}", failure.message));
+            match writer_name(&cli.command) {
+                Some(_) => {
+                    evidence::tell_failure(evidence::failure_entry(failure.exit, &failure.message))
+                }
+                None => output::complain(format_args!("provision-journal: {}", failure.message)),
+            }
             failure.exit.into()
         }
     }
@@ -81,9 +93,23 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             });
         }
         Command::Status {
+            prometheus: Some(file),
+            paths,
+            ..
+        } => {
+            if !paths.is_empty() {
+                let paths: Vec<&camino::Utf8Path> = paths.iter().map(|p| p.as_path()).collect();
+                return status::write_metrics(&paths, &config, file);
+            }
+            return with_journal(cli, &config, Access::Read, |path| {
+                status::write_metrics(&[path], &config, file)
+            });
+        }
+        Command::Status {
             json,
             oneline,
             paths,
+            ..
         } => {
             let form = status::Form::of(*json, *oneline);
             if !paths.is_empty() {
@@ -100,11 +126,27 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
                 status::run(path, form, &config, false)
             });
         }
+        Command::KeepLog { log } => {
+            if !config.failure_log.keep.value {
+                output::say(format_args!(
+                    "failure logs are switched off ([FailureLog] Keep=no, {}): nothing was kept",
+                    config.failure_log.keep.source
+                ));
+                return Ok(Exit::Ok);
+            }
+            // Read before the boot partition is mounted: the log may come
+            // from a pipe that is slow to end.
+            let input = keep_log::read_input(log, &config.failure_log)?;
+            return with_journal(cli, &config, Access::Write, |path| {
+                keep_log::run(path, input)
+            });
+        }
         Command::Reset { reason } => {
             let hook = Hook::Reset(reason.clone());
             let cache = hook::Cache {
                 keeping: config.cache.keep_config.value,
                 keep: None,
+                restore_to: &config.cache.restore_to.value,
             };
             return with_journal(cli, &config, Access::Write, |path| {
                 hook::run(path, &hook, lock_wait, cache)
@@ -146,6 +188,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
     let cache = hook::Cache {
         keeping: config.cache.keep_config.value,
         keep: keep.as_deref(),
+        restore_to: &config.cache.restore_to.value,
     };
     with_journal(cli, &config, Access::Write, |path| {
         hook::run(path, &hook, lock_wait, cache)
@@ -183,6 +226,16 @@ fn record_fetched_failure(
     })
 }
 
+/// The name of a command that writes the journal (`check`, a hook,
+/// `reset`), or `None` for the reports, `config` and `simulate`.
+fn writer_name(command: &Command) -> Option<String> {
+    match command {
+        Command::Check => Some("check".to_owned()),
+        Command::Reset { .. } => Some("reset".to_owned()),
+        other => hook_name(other),
+    }
+}
+
 /// The name of a hook command as typed (`fetched`, `begin disks`), or
 /// `None` for the commands that are not hooks.
 fn hook_name(command: &Command) -> Option<String> {
@@ -193,6 +246,7 @@ fn hook_name(command: &Command) -> Option<String> {
         Command::Fail { stage, .. } => Some(format!("fail {stage}")),
         Command::Reboot { .. } => Some("reboot".to_owned()),
         Command::Complete => Some("complete".to_owned()),
+        Command::KeepLog { .. } => Some("keep-log".to_owned()),
         Command::Check
         | Command::Status { .. }
         | Command::Reset { .. }

@@ -47,3 +47,8 @@ fn severity(exit: Exit) -> u8 {
         _ => 4,
     }
 }
+
+/// The worse of two outcomes ([`severity`]).
+pub fn worse(a: Exit, b: Exit) -> Exit {
+    if severity(b) > severity(a) { b } else { a }
+}

@@ -14,6 +14,8 @@ use camino::{Utf8Path, Utf8PathBuf};
 use provision_journal::kept::KeptError;
 use rustix::fs::{Mode, OFlags};
 
+use crate::output::{complain, say};
+
 /// `TMPFS_MAGIC` from `linux/magic.h`.
 const TMPFS_MAGIC: i64 = 0x0102_1994;
 /// `RAMFS_MAGIC` from `linux/magic.h`.
@@ -56,7 +58,7 @@ fn require_memory(target: &Utf8Path, dir: &Utf8Path) -> Result<(), KeptError> {
 /// directory is created if missing, once its nearest existing ancestor is
 /// found to be in memory. Nothing is synced: it is memory.
 pub fn write_target(target: &Utf8Path, bytes: &[u8]) -> Result<(), KeptError> {
-    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+    let (Some(dir), Some(_)) = (target.parent(), target.file_name()) else {
         return Err(refuse(target, "it names no file"));
     };
     let mut existing = dir;
@@ -69,7 +71,7 @@ pub fn write_target(target: &Utf8Path, bytes: &[u8]) -> Result<(), KeptError> {
     std::fs::create_dir_all(dir)
         .map_err(|error| refuse(target, format!("cannot create `{dir}`: {error}")))?;
     require_memory(target, dir)?;
-    let temp = Utf8PathBuf::from(format!("{dir}/.{name}.provision-journal.new"));
+    let temp = leftover_path(target).expect("the target names a file");
     let io_error = |what: &str, error: io::Error| refuse(target, format!("{what}: {error}"));
     match std::fs::remove_file(&temp) {
         Ok(()) => {}
@@ -90,4 +92,40 @@ pub fn write_target(target: &Utf8Path, bytes: &[u8]) -> Result<(), KeptError> {
         return Err(io_error("cannot write it", error));
     }
     Ok(())
+}
+
+/// The temporary file a restore to `target` writes before it renames it
+/// over the target: `.NAME.provision-journal.new` beside it.
+pub fn leftover_path(target: &Utf8Path) -> Option<Utf8PathBuf> {
+    let (dir, name) = (target.parent()?, target.file_name()?);
+    Some(Utf8PathBuf::from(format!(
+        "{dir}/.{name}.provision-journal.new"
+    )))
+}
+
+/// Removes the temporary file a restore to `target` left when it was cut
+/// off (a `check` killed between the write and the rename), as every
+/// writer does with keeping on: it holds the config, in memory until
+/// switch-root. Says so when there was one; a failure is a warning, since
+/// the writer's record is durable by then and the next writer tries again.
+pub fn remove_leftover(target: &Utf8Path) {
+    let Some(temp) = leftover_path(target) else {
+        return;
+    };
+    match rustix::fs::unlink(temp.as_std_path()) {
+        Ok(()) => say(format_args!(
+            "removed `{temp}`, the temporary file of a restore of the kept config that was cut off (it held the config)"
+        )),
+        Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => {}
+        Err(error) => complain(format_args!(
+            "provision-journal: warning: cannot remove `{temp}`, the temporary file of a restore of the kept config that was cut off (it holds the config): {}; the next writer tries again",
+            io::Error::from(error)
+        )),
+    }
+}
+
+/// The temporary file a restore to `target` left, if one is there
+/// (`lstat`).
+pub fn leftover(target: &Utf8Path) -> Option<Utf8PathBuf> {
+    leftover_path(target).filter(|temp| rustix::fs::lstat(temp.as_std_path()).is_ok())
 }

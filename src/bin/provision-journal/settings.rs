@@ -4,7 +4,8 @@
 
 use std::io::{self, Write};
 
-use provision_journal::config::{Config, Setting, Source};
+use provision_journal::config::{CONFIG_SCHEMA, Config, Setting, Source};
+use serde::Serialize;
 
 use crate::args::Cli;
 use crate::exit::{Exit, Failure};
@@ -69,13 +70,25 @@ pub fn show(config: &Config, json: bool, get: Option<&str>) -> Result<Exit, Fail
     }
     let mut out = Report::stdout();
     let written = if json {
-        serde_json::to_writer(&mut out, config)
+        let document = ConfigDocument {
+            schema: CONFIG_SCHEMA,
+            config,
+        };
+        serde_json::to_writer(&mut out, &document)
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out))
     } else {
         write_text(&rows, config, &mut out)
     };
     out.finish(written, Exit::Ok)
+}
+
+/// `config --json`: the settings, named by their schema.
+#[derive(Serialize)]
+struct ConfigDocument<'a> {
+    schema: &'static str,
+    #[serde(flatten)]
+    config: &'a Config,
 }
 
 type Row = (&'static str, String, Source);
@@ -128,6 +141,14 @@ fn rows(config: &Config) -> Vec<Row> {
             ToString::to_string,
         ),
         row("Cache.MaxSize", &config.cache.max_size, u64::to_string),
+        row("FailureLog.Keep", &config.failure_log.keep, |keep| {
+            if *keep { "yes" } else { "no" }.to_owned()
+        }),
+        row(
+            "FailureLog.MaxSize",
+            &config.failure_log.max_size,
+            u64::to_string,
+        ),
     ]
 }
 

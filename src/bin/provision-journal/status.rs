@@ -12,6 +12,7 @@ use crate::dump::report_failure;
 use crate::exit::{Exit, Failure};
 use crate::location::{journal_dir, require_directory};
 use crate::output::Report;
+use crate::restore::leftover;
 
 /// How `status` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,12 +44,13 @@ impl Form {
 /// wrong path is not an absent journal. So is a missing journal that was
 /// `named` (a `PATH` operand, such as a copy from a support bundle, rather
 /// than the journal's location), as for `dump`: only where the machine
-/// keeps its journal does a missing file mean that no attempt has begun. The one-line form prints
-/// its line for a journal it cannot read too (outcome `absent` or
-/// `unreadable`), before the failure is said on stderr.
+/// keeps its journal does a missing file mean that no attempt has begun.
+/// The one-line form prints its line for a journal it cannot read too
+/// (outcome `absent` or `unreadable`), before the failure is said on
+/// stderr.
 pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<Exit, Failure> {
-    let status = match read(path, config, named) {
-        Ok(status) => status,
+    let (status, exit) = match read(path, config, named) {
+        Ok(read) => read,
         Err(failure) if form == Form::Oneline => {
             let (state, outcome) = match failure.exit {
                 Exit::NotFound => ("absent", "absent"),
@@ -65,12 +67,6 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<
         }
         Err(failure) => return Err(failure),
     };
-    let exit = match status.outcome {
-        Some(Outcome::Corrupt) => Exit::Corrupt,
-        Some(Outcome::UnsupportedVersion) => Exit::UnsupportedVersion,
-        Some(Outcome::Clean | Outcome::TornTail) | None => Exit::Ok,
-        Some(_) => Exit::Corrupt,
-    };
     let mut out = Report::stdout();
     let written = match form {
         Form::Json => status.write_json(&mut out),
@@ -80,9 +76,10 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<
     out.finish(written, exit)
 }
 
-/// The status of the journal at `path`, with what only the binary knows
-/// (whether its file system is read-only) folded in.
-fn read(path: &Utf8Path, config: &Config, named: bool) -> Result<Status, Failure> {
+/// The status of the journal at `path`, and the exit status it calls for
+/// (0, or 20 or 21 for a journal `check` cannot read); a missing journal
+/// that was `named` is [`Exit::NotFound`].
+pub fn read(path: &Utf8Path, config: &Config, named: bool) -> Result<(Status, Exit), Failure> {
     require_directory(path)?;
     crate::location::warn_if_hard_linked(path);
     let mut status =
@@ -94,6 +91,7 @@ fn read(path: &Utf8Path, config: &Config, named: bool) -> Result<Status, Failure
         ));
     }
     status.read_only = journal_is_read_only(path, config.device.value.as_deref());
+    status.restore_leftover = leftover(&config.cache.restore_to.value).map(String::from);
     if status.read_only && status.check_records {
         // check would be refused when it writes its record (exit 42).
         status.may_proceed = false;
@@ -103,7 +101,41 @@ fn read(path: &Utf8Path, config: &Config, named: bool) -> Result<Status, Failure
         );
         status.advice = "Make the boot partition writable (a read-only mount, a write-protected device or a file system the kernel set read-only after errors), then boot again.".to_owned();
     }
-    Ok(status)
+    let exit = match status.outcome {
+        Some(Outcome::Corrupt) => Exit::Corrupt,
+        Some(Outcome::UnsupportedVersion) => Exit::UnsupportedVersion,
+        Some(Outcome::Clean | Outcome::TornTail) | None => Exit::Ok,
+        Some(_) => Exit::Corrupt,
+    };
+    Ok((status, exit))
+}
+
+/// `status --prometheus FILE`: the status of each journal at `paths` as
+/// node_exporter textfile metrics, written atomically to `file`. The exit
+/// status is the worst of the journals'; one that cannot be read at all is
+/// said on stderr and left out.
+pub fn write_metrics(
+    paths: &[&Utf8Path],
+    config: &Config,
+    file: &Utf8Path,
+) -> Result<Exit, Failure> {
+    let mut statuses = Vec::new();
+    let mut worst = Exit::Ok;
+    for path in paths {
+        match read(path, config, false) {
+            Ok((status, exit)) => {
+                statuses.push(status);
+                worst = crate::many::worse(worst, exit);
+            }
+            Err(failure) if paths.len() > 1 => {
+                crate::output::complain(format_args!("provision-journal: {}", failure.message));
+                worst = crate::many::worse(worst, failure.exit);
+            }
+            Err(failure) => return Err(failure),
+        }
+    }
+    crate::metrics::write_atomically(file, &crate::metrics::text(&statuses))?;
+    Ok(worst)
 }
 
 /// Whether `check` would find the journal read-only: the boot device's own
@@ -185,6 +217,15 @@ fn write_text(status: &Status, config: &Config, out: &mut dyn Write) -> io::Resu
             out,
             "note",
             "the journal is on vfat, which stores no file modes: who may read it is the mount's business, not the file's 0600 (spec/FORMAT.md, \"On a vfat boot partition\")",
+        )?;
+    }
+    if let Some(temp) = &status.restore_leftover {
+        field(
+            out,
+            "leftover",
+            &format!(
+                "`{temp}` is the temporary file of a restore of the kept config that was cut off: it holds the config, in memory until switch-root; the next writer of this boot with [Cache] KeepConfig=yes removes it"
+            ),
         )?;
     }
     let Some(outcome) = status.outcome else {

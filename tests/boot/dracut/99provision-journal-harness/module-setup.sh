@@ -25,5 +25,12 @@ install() {
     mkdir -p "$initdir/$systemdsystemunitdir/ignition-complete.target.requires"
     ln_r "$systemdsystemunitdir/harness-kargs-reboot.service" \
         "$systemdsystemunitdir/ignition-complete.target.requires/harness-kargs-reboot.service"
-    inst_multiple systemctl sleep
+    inst_multiple systemctl sleep journalctl
+    # On emergency, the journald entries go to the console for the oracle.
+    inst_script "$moddir/harness-dump-journal" /usr/lib/provision-journal/harness-dump-journal
+    inst_simple "$moddir/harness-dump-journal.service" \
+        "$systemdsystemunitdir/harness-dump-journal.service"
+    mkdir -p "$initdir/$systemdsystemunitdir/emergency.target.wants"
+    ln_r "$systemdsystemunitdir/harness-dump-journal.service" \
+        "$systemdsystemunitdir/emergency.target.wants/harness-dump-journal.service"
 }

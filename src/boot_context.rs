@@ -191,6 +191,31 @@ impl BootInputs {
     }
 }
 
+impl BootInputs {
+    /// What marks this boot as a provisioning boot, in words: the
+    /// first-boot arguments found on its command line (as typed there) and
+    /// the stamp, when it was found beside the journal; empty when nothing
+    /// does.
+    pub fn firstboot_markers(&self) -> Vec<String> {
+        let mut markers: Vec<String> = self
+            .cmdline
+            .split_whitespace()
+            .filter(|argument| {
+                self.signals
+                    .firstboot_arguments
+                    .value
+                    .iter()
+                    .any(|wanted| wanted.matches(argument))
+            })
+            .map(|argument| format!("the kernel argument `{}`", clip_text(argument)))
+            .collect();
+        if let (true, Some(stamp)) = (self.firstboot_stamp, &self.signals.firstboot_stamp.value) {
+            markers.push(format!("the stamp `{stamp}` beside the journal"));
+        }
+        markers
+    }
+}
+
 /// Whether the running system is live, from the environment override or
 /// the command line `cmdline` alone (no boot ID or journal needed).
 ///

@@ -16,7 +16,7 @@ use crate::event::{
 use crate::frame::FRAME_HEADER_LEN;
 use crate::scan::TornTail;
 use crate::stage::Stage;
-use crate::state::{KeptCopy, Progress, State};
+use crate::state::{CallFailure, KeptCopy, Progress, State};
 use crate::transition::transition;
 
 /// Default number of unplanned restarts before the red line that one
@@ -107,6 +107,9 @@ pub enum Verdict {
         /// The stage whose recorded failure ended the last boot, if one
         /// did; `None` for an interruption.
         failed_stage: Option<Stage>,
+        /// The call whose recorded failure stopped the last boot, if one
+        /// did (`check` refused to restore the kept config, say).
+        failed_call: Option<CallFailure>,
     },
     /// A planned reboot before the red line: go on.
     ResumeAfterPlannedReboot {
@@ -192,7 +195,19 @@ impl fmt::Display for Verdict {
                 epoch,
                 restarts,
                 limit,
+                failed_call: Some(failure),
+                ..
+            } => write!(
+                f,
+                "safe retry: the last boot of attempt {epoch} stopped when `{}` failed (exit status {}), before any disk was touched (restart {restarts} of {limit})",
+                failure.call, failure.status
+            ),
+            Verdict::SafeRetry {
+                epoch,
+                restarts,
+                limit,
                 failed_stage: None,
+                failed_call: None,
             } => write!(
                 f,
                 "safe retry: attempt {epoch} was interrupted before any disk was touched (restart {restarts} of {limit})"
@@ -202,6 +217,7 @@ impl fmt::Display for Verdict {
                 restarts,
                 limit,
                 failed_stage: Some(stage),
+                failed_call: None,
             } => write!(
                 f,
                 "safe retry: stage {stage} of attempt {epoch} failed before any disk was touched (restart {restarts} of {limit})"
@@ -392,6 +408,7 @@ pub fn classify(progress: &Progress, torn: Option<TornTail>, context: &BootConte
                             restarts,
                             limit,
                             failed_stage: progress.failed_stage,
+                            failed_call: progress.running_boot_call_failure().cloned(),
                         },
                         Some(Event::Restarted { planned: None }),
                     )

@@ -18,10 +18,27 @@ pub const MAX_TEXT_LEN: usize = 200;
 
 /// Cuts `text` to at most [`MAX_TEXT_LEN`] bytes, at a character boundary.
 pub fn clip_text(text: &str) -> String {
-    if text.len() <= MAX_TEXT_LEN {
+    clip_to(text, MAX_TEXT_LEN)
+}
+
+/// The longest reason an [`Event::CallFailed`] record keeps, in bytes:
+/// short enough that the whole record (at most 137 bytes) stays shorter
+/// than the shortest run of records that crosses the red line from a
+/// fresh boot (148 bytes), so that a power cut during its append leaves a
+/// torn tail the classifier proves harmless there (`spec/STATES.md`).
+pub const MAX_FAILURE_REASON_LEN: usize = 64;
+
+/// Cuts `text` to at most [`MAX_FAILURE_REASON_LEN`] bytes, at a character
+/// boundary.
+pub fn clip_failure_reason(text: &str) -> String {
+    clip_to(text, MAX_FAILURE_REASON_LEN)
+}
+
+fn clip_to(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
         return text.to_owned();
     }
-    let mut end = MAX_TEXT_LEN;
+    let mut end = limit;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
@@ -299,6 +316,55 @@ pub enum Event {
         /// Why.
         cause: RemovalCause,
     },
+    /// A call of the boot running the attempt failed after that boot's
+    /// `check` recorded its decision (not a stage: the provision-journal
+    /// call around it), for a reason that left the journal writable: a
+    /// refused record, a config it could not read, a restore target it
+    /// refused. In the initramfs its unit fails and the boot stops.
+    CallFailed {
+        /// The call.
+        call: CallName,
+        /// The exit status it failed with (`spec/CLI.md`).
+        status: u8,
+        /// Why, in brief (at most [`MAX_FAILURE_REASON_LEN`] bytes).
+        reason: String,
+    },
+}
+
+/// A call of a provisioning boot, as an [`Event::CallFailed`] record names
+/// it: `check` or a hook, with its stage (never the operator's `reset`,
+/// which belongs to no provisioning boot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallName {
+    /// `check`.
+    Check,
+    /// `fetched`.
+    Fetched,
+    /// `begin STAGE`.
+    Begin(Stage),
+    /// `end STAGE`.
+    End(Stage),
+    /// `fail STAGE`.
+    Fail(Stage),
+    /// `reboot`.
+    Reboot,
+    /// `complete`.
+    Complete,
+}
+
+impl fmt::Display for CallName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallName::Check => f.write_str("check"),
+            CallName::Fetched => f.write_str("fetched"),
+            CallName::Begin(stage) => write!(f, "begin {stage}"),
+            CallName::End(stage) => write!(f, "end {stage}"),
+            CallName::Fail(stage) => write!(f, "fail {stage}"),
+            CallName::Reboot => f.write_str("reboot"),
+            CallName::Complete => f.write_str("complete"),
+        }
+    }
 }
 
 /// Why a kept copy of the config was removed.
@@ -370,6 +436,7 @@ impl Event {
             Event::ConfigKept { .. } => "config-kept",
             Event::ConfigRestored { .. } => "config-restored",
             Event::KeptConfigRemoved { .. } => "kept-config-removed",
+            Event::CallFailed { .. } => "call-failed",
         }
     }
 }

@@ -42,7 +42,7 @@ pub fn file_name(journal_name: &str) -> String {
 /// What the record a log is kept for did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Anchor {
-    /// A stage failed (`fail STAGE`).
+    /// A stage failed (`fail STAGE`), or a call did after `check`.
     Failed,
     /// `check` stopped provisioning (its poisoning or its refusal).
     Stopped,
@@ -53,7 +53,7 @@ pub enum Anchor {
 /// stopped a boot is added here.
 pub fn anchor(event: &Event) -> Option<Anchor> {
     match event {
-        Event::StageFailed { .. } => Some(Anchor::Failed),
+        Event::StageFailed { .. } | Event::CallFailed { .. } => Some(Anchor::Failed),
         Event::Poisoned { .. } | Event::BootRefused => Some(Anchor::Stopped),
         Event::AttemptStarted { .. }
         | Event::Restarted { .. }
@@ -89,7 +89,7 @@ impl Binding {
     /// What the record did, from its kind.
     pub fn anchor(&self) -> Anchor {
         match self.event.as_str() {
-            "stage_failed" => Anchor::Failed,
+            "stage_failed" | "call_failed" => Anchor::Failed,
             _ => Anchor::Stopped,
         }
     }

@@ -18,10 +18,12 @@ use crate::clock::{Clock, FixedClock};
 use crate::codec;
 use crate::error::JournalError;
 use crate::event::{
-    BootId, Event, PoisonReason, RebootReason, Record, RemovalCause, Sha256, Stamp, Trigger,
+    BootId, CallName, Event, PoisonReason, RebootReason, Record, RemovalCause, Sha256, Stamp,
+    Trigger,
 };
 use crate::frame::{HEADER_LEN, encode_frame};
 use crate::hooks::Call;
+use crate::hooks::CallFailed;
 use crate::hooks::Hook;
 use crate::journal::Journal;
 use crate::scan::{End, Scanner, TornTail};
@@ -49,7 +51,26 @@ pub fn provisioning_hooks(configs: &[Sha256]) -> Vec<Call> {
     }
     hooks.push(Hook::Reboot(RebootReason::Kargs));
     hooks.push(Hook::Complete);
-    hooks.into_iter().map(Call::Hook).collect()
+    let mut calls: Vec<Call> = hooks.into_iter().map(Call::Hook).collect();
+    // Its reason is short: every byte of an append is a cut point of the
+    // exploration, and the largest record's bound is checked on its own
+    // (`tests/classifier_table.rs`).
+    calls.push(Call::Failed(CallFailed {
+        call: CallName::Check,
+        status: 54,
+        reason: "refused".to_owned(),
+    }));
+    calls
+}
+
+/// The largest record of a failed call (137 bytes): the longest call name
+/// and a reason as long as a record keeps.
+pub fn largest_call_failure() -> CallFailed {
+    CallFailed {
+        call: CallName::Begin(Stage::Umount),
+        status: 30,
+        reason: "x".repeat(crate::event::MAX_FAILURE_REASON_LEN),
+    }
 }
 
 /// The reason a simulated stage fails with.
@@ -60,10 +81,7 @@ pub const OPERATOR_RESET: &str = "operator reset";
 
 /// The record `step` appends (`check` decides its own at run time).
 fn step_event(step: &Call) -> Option<Event> {
-    match step {
-        Call::Check => None,
-        Call::Hook(hook) => Some(hook.event()),
-    }
+    step.event()
 }
 
 /// The hooks among `candidates` whose record the transition function
@@ -577,6 +595,11 @@ fn arbitrary_event(input: &mut Input<'_>, progress: &Progress) -> Event {
                 RemovalCause::Mismatch,
                 RemovalCause::Replaced,
             ][input.choose(8)],
+        },
+        12 if input.byte() % 2 == 0 => Event::CallFailed {
+            call: [CallName::Check, CallName::Fetched, CallName::Begin(stage)][input.choose(3)],
+            status: [30, 53, 54, 55][input.choose(4)],
+            reason: "refused".into(),
         },
         _ => Event::Poisoned {
             reason: PoisonReason::RetriesExhausted {

@@ -12,21 +12,27 @@ use sha2::Digest;
 use crate::classify::{BootContext, Decision, classify};
 use crate::clock::Clock;
 use crate::error::JournalError;
-use crate::event::{Event, MAX_TEXT_LEN, RebootReason, Sha256, clip_text};
+use crate::event::{
+    CallName, Event, MAX_TEXT_LEN, RebootReason, Sha256, clip_failure_reason, clip_text,
+};
 use crate::journal::Journal;
 use crate::stage::Stage;
 use crate::state::Progress;
 use crate::storage::Storage;
 
 /// One call of a boot: `check`, which classifies the boot, or a hook after
-/// it. The crash exploration and the fault tests run boots as lists of
-/// calls; `simulate` starts each of its boots with `check` itself.
+/// it, or one of them failing and recording that it did. The crash
+/// exploration and the fault tests run boots as lists of calls; `simulate`
+/// starts each of its boots with `check` itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Call {
     /// `check`, before fetch.
     Check,
     /// Any other hook.
     Hook(Hook),
+    /// A call that failed after this boot's `check` recorded its decision,
+    /// recording its failure ([`record_failure`]).
+    Failed(CallFailed),
 }
 
 impl Call {
@@ -35,6 +41,43 @@ impl Call {
         match self {
             Call::Check => "check".to_owned(),
             Call::Hook(hook) => hook.command(),
+            Call::Failed(failed) => {
+                format!("{} (fails with exit status {})", failed.call, failed.status)
+            }
+        }
+    }
+
+    /// The event the call appends; `None` for `check`, which decides its
+    /// own when it runs.
+    pub fn event(&self) -> Option<Event> {
+        match self {
+            Call::Check => None,
+            Call::Hook(hook) => Some(hook.event()),
+            Call::Failed(failed) => Some(failed.event()),
+        }
+    }
+}
+
+/// A call's failure, as it is recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallFailed {
+    /// The call that failed.
+    pub call: CallName,
+    /// The exit status it fails with.
+    pub status: u8,
+    /// Why, in brief (cut to
+    /// [`MAX_FAILURE_REASON_LEN`](crate::event::MAX_FAILURE_REASON_LEN)
+    /// bytes when recorded).
+    pub reason: String,
+}
+
+impl CallFailed {
+    /// The record of the failure, its reason cut to what a record keeps.
+    pub fn event(&self) -> Event {
+        Event::CallFailed {
+            call: self.call,
+            status: self.status,
+            reason: clip_failure_reason(&self.reason),
         }
     }
 }
@@ -151,6 +194,26 @@ pub fn record<'j, S: Storage>(
     clock: &mut impl Clock,
 ) -> Result<&'j Progress, JournalError> {
     journal.append(hook.event(), clock.stamp())
+}
+
+/// Records that `failed` failed after this boot's `check`: its unit is
+/// about to fail and the boot to stop, and the record says why. The
+/// transition function accepts it once per boot, from the boot running an
+/// open attempt; a caller tries it only when the failure left the journal
+/// writable (another write to a full or failing file system could only add
+/// torn bytes).
+///
+/// # Errors
+///
+/// The journal's error: the rules refuse the record (another boot's
+/// attempt, a stopped attempt, a second failure on this boot), or it
+/// cannot be written.
+pub fn record_failure<'j, S: Storage>(
+    journal: &'j mut Journal<S>,
+    failed: &CallFailed,
+    clock: &mut impl Clock,
+) -> Result<&'j Progress, JournalError> {
+    journal.append(failed.event(), clock.stamp())
 }
 
 /// The SHA-256 of everything `reader` yields (a fetched config).

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{BootId, PoisonReason, RebootReason, Sha256};
+use crate::event::{BootId, CallName, PoisonReason, RebootReason, Sha256};
 use crate::stage::Stage;
 
 /// Where a mutating stage is.
@@ -187,6 +187,28 @@ pub struct Progress {
     /// Whether the kept copy was restored on the boot running the attempt.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub restored: bool,
+    /// The last call of this attempt that failed after its boot's `check`
+    /// and recorded it (`CallFailed`): at most one per boot, so that boot's
+    /// own, when it is the boot running the attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_failure: Option<CallFailure>,
+}
+
+/// A call that failed after its boot's `check`, as its record says.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CallFailure {
+    /// Sequence number of the record.
+    pub seq: u64,
+    /// The boot it failed on.
+    pub boot: BootId,
+    /// Its wall-clock time (Unix milliseconds).
+    pub wall_ms: i64,
+    /// The call.
+    pub call: CallName,
+    /// The exit status it failed with.
+    pub status: u8,
+    /// Why, in brief.
+    pub reason: String,
 }
 
 /// A kept copy of the config, as its record names it.
@@ -202,5 +224,13 @@ impl Progress {
     /// Whether no attempt is open: an empty journal, or right after a reset.
     pub fn awaits_attempt(&self) -> bool {
         self.state == State::Fresh && self.boots == 0
+    }
+
+    /// The call failure recorded on the boot running the attempt, if any:
+    /// what stopped that boot, when its records end there.
+    pub fn running_boot_call_failure(&self) -> Option<&CallFailure> {
+        self.call_failure
+            .as_ref()
+            .filter(|failure| Some(failure.boot) == self.boot)
     }
 }

@@ -48,6 +48,11 @@ pub fn transition(progress: &Progress, record: &Record) -> Result<Progress, Tran
         Event::Completed => rule.completed(next),
         Event::Poisoned { reason } => rule.poisoned(next, reason),
         Event::Reset { .. } => rule.reset(next),
+        Event::CallFailed {
+            call,
+            status,
+            reason,
+        } => rule.call_failed(next, *call, *status, reason),
     }
 }
 

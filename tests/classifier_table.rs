@@ -413,6 +413,7 @@ fn row13_the_retry_budget_is_counted_and_configurable() {
                     restarts: restart,
                     limit,
                     failed_stage: None,
+                    failed_call: None,
                 }
             );
         }
@@ -493,6 +494,7 @@ fn row14_interrupted_or_failed_before_the_red_line_is_a_safe_retry() {
                 restarts: 1,
                 limit: 5,
                 failed_stage: *failed_stage,
+                failed_call: None,
             },
             "case {index}"
         );
@@ -525,6 +527,7 @@ fn a_failure_is_forgotten_once_the_next_boot_restarts() {
             restarts: 2,
             limit: 5,
             failed_stage: None,
+            failed_call: None,
         }
     );
 }
@@ -572,4 +575,75 @@ fn every_open_state_can_cross_within_the_search_depth() {
             progress.state
         );
     }
+}
+
+#[test]
+fn row10_a_torn_record_of_a_failed_call_is_harmless_where_check_and_fetched_write_it() {
+    use provision_journal::fuzzing::largest_call_failure;
+    let mut machine = started();
+    let from_fresh = min_bytes_to_cross_red_line(machine.journal().progress()).unwrap();
+    let before = machine.bytes().len();
+    machine.hook(largest_call_failure().event());
+    let largest = (machine.bytes().len() - before) as u64;
+    assert_eq!(largest, 137, "spec/FORMAT.md states the bound");
+    assert!(
+        largest < from_fresh,
+        "a torn failure record ({largest}) vs {from_fresh}"
+    );
+    // A torn tail that long after `check`'s record is still a safe retry.
+    let mut next = started();
+    let progress = next.journal().progress().clone();
+    let torn = TornTail {
+        offset: next.bytes().len() as u64,
+        len: largest,
+    };
+    let context = next.boot().context();
+    let decision = classify(&progress, Some(torn), &context);
+    assert!(
+        matches!(decision.verdict, Verdict::SafeRetry { .. }),
+        "{:?}",
+        decision.verdict
+    );
+}
+
+#[test]
+fn row14_names_the_call_that_stopped_the_last_boot() {
+    use provision_journal::event::CallName;
+    let mut machine = started();
+    machine.hook(Event::CallFailed {
+        call: CallName::Check,
+        status: 54,
+        reason: "`/usr/lib/ignition` is on a persistent file system".into(),
+    });
+    let verdict = machine.boot().decide().verdict;
+    let Verdict::SafeRetry {
+        failed_call: Some(failed),
+        failed_stage: None,
+        restarts: 1,
+        ..
+    } = &verdict
+    else {
+        panic!("{verdict:?}");
+    };
+    assert_eq!((failed.call, failed.status), (CallName::Check, 54));
+    assert!(
+        verdict
+            .to_string()
+            .contains("stopped when `check` failed (exit status 54)"),
+        "{verdict}"
+    );
+    // The boot after a retry that went on without failing is told as an
+    // interruption again.
+    let verdict = machine.boot().decide().verdict;
+    assert!(
+        matches!(
+            verdict,
+            Verdict::SafeRetry {
+                failed_call: None,
+                restarts: 2,
+                ..
+            }
+        ),
+        "{verdict:?}"
+    );
 }

@@ -403,7 +403,9 @@ fn an_oversized_config_is_refused_and_nothing_is_written() {
         "{fetched:?}"
     );
     assert!(!setup.copy().exists());
-    assert_eq!(setup.kinds(), ["attempt_started"]);
+    // Nothing is kept; only the failure that stopped the boot is recorded.
+    assert_eq!(setup.kinds(), ["attempt_started", "call_failed"]);
+    assert_eq!(setup.last_event("call_failed")["status"], 55);
 }
 
 #[test]

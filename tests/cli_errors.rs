@@ -26,15 +26,43 @@ fn refused(journal: &Path, args: &[&str], code: i32, says: &str) {
         run.stderr.contains(says),
         "{args:?}: stderr does not say {says:?}: {run:#?}"
     );
-    assert_eq!(bytes(journal), before, "{args:?} changed the journal");
+    let after = bytes(journal);
+    if after != before && only_its_failure_was_recorded(&before, &after, code) {
+        return;
+    }
+    assert_eq!(after, before, "{args:?} changed the journal");
+}
+
+/// Whether `after` is `before` and one record more, the record of a call
+/// that failed with `code` after this boot's `check` (once per boot: its
+/// own record was not written).
+fn only_its_failure_was_recorded(
+    before: &Option<Vec<u8>>,
+    after: &Option<Vec<u8>>,
+    code: i32,
+) -> bool {
+    use provision_journal::{Journal, MemStorage};
+    let (Some(before), Some(after)) = (before, after) else {
+        return false;
+    };
+    let read = |bytes: &[u8]| Journal::read(MemStorage::with_bytes(bytes)).unwrap();
+    let (before, after) = (read(before), read(after));
+    after.record_count() == before.record_count() + 1
+        && after
+            .progress()
+            .call_failure
+            .as_ref()
+            .is_some_and(|failure| {
+                i32::from(failure.status) == code && failure.seq == before.record_count()
+            })
 }
 
 #[test]
 fn a_wrong_stage_name_is_a_usage_error() {
     let scratch = Scratch::new("wrong-stage");
     let journal = fetched_journal(&scratch);
-    refused(&journal, &["begin", "disk"], 2, "unknown stage `disk`");
-    refused(&journal, &["fail", "network"], 2, "unknown stage `network`");
+    refused(&journal, &["begin", "disk"], 2, "invalid value 'disk'");
+    refused(&journal, &["fail", "network"], 2, "invalid value 'network'");
     refused(
         &journal,
         &["fetched", "--sha256", "abc"],
@@ -58,7 +86,7 @@ fn an_out_of_order_hook_is_rejected() {
     let scratch = Scratch::new("out-of-order-2");
     let journal = fetched_journal(&scratch);
     refused(&journal, &["end", "disks"], 30, "that stage is not running");
-    refused(&journal, &["begin", "fetch"], 30, "does not mutate");
+    refused(&journal, &["begin", "fetch"], 2, "does not mutate");
     refused(&journal, &["complete"], 30, journal.to_str().unwrap());
     Boot::first(1).run(&journal, &["begin", "disks"]).expect(0);
     refused(&journal, &["begin", "kargs"], 30, "nothing was written");

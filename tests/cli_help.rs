@@ -165,9 +165,10 @@ fn simulate_without_arguments_shows_a_fatal_interruption_and_the_dump() {
         dump.contains("begin disks") && dump.contains("52525252"),
         "{dump}"
     );
-    // Both boots run on the simulated clock: one date, the next boot's
-    // record five minutes after the first boot began.
-    assert_eq!(dump.matches("-- 20").count(), 1, "{dump}");
+    // Both boots run on the simulated clock: one date (a line in the
+    // overview and one in the records), the next boot's record five
+    // minutes after the first boot began.
+    assert_eq!(dump.matches("-- 20").count(), 2, "{dump}");
     assert!(dump.contains("00:05:00 POISONED"), "{dump}");
     // The closing verdict says which boot it is about.
     let closing = dump

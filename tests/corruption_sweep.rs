@@ -308,8 +308,8 @@ fn one_bit_apart(goldens: &[Golden]) -> u64 {
 fn every_bit_flip_and_zeroed_sector_is_corruption_or_a_torn_final_record() {
     let goldens = load_goldens();
     assert!(
-        goldens.len() >= 7,
-        "expected the seven golden journals in tests/golden, found {}",
+        goldens.len() >= 8,
+        "expected the eight golden journals in tests/golden, found {}",
         goldens.len()
     );
     let by_bytes: BTreeMap<Vec<u8>, String> = goldens

@@ -505,3 +505,94 @@ fn generated_kept_config() {
         Outcome::Clean
     );
 }
+
+/// Ten boots of every kind against the red line: a failed fetch, a failed
+/// kargs, a planned reboot, a call that failed, a cut past the red line,
+/// the poisoning and a refused boot, an operator's reset, a completed
+/// attempt and a boot refused after it. The overview at the top of the
+/// report gives each its line.
+#[test]
+fn generated_overview() {
+    use provision_journal::event::CallName;
+    let mut writer = Writer::new();
+    writer
+        .boot()
+        .add(Event::AttemptStarted {
+            epoch: 1,
+            trigger: Trigger::Firstboot,
+        })
+        .wait(2000)
+        .add(Event::StageFailed {
+            stage: Stage::FetchOffline,
+            reason: "exit status 1".into(),
+        });
+    writer
+        .boot()
+        .add(Event::Restarted { planned: None })
+        .wait(900)
+        .add(Event::ConfigFetched { sha256: config() })
+        .add(Event::StageBegan {
+            stage: Stage::Kargs,
+        })
+        .wait(300)
+        .add(Event::StageFailed {
+            stage: Stage::Kargs,
+            reason: "exit status 1".into(),
+        });
+    writer
+        .boot()
+        .add(Event::Restarted { planned: None })
+        .wait(900)
+        .add(Event::ConfigFetched { sha256: config() })
+        .stage(Stage::Kargs, 200)
+        .add(Event::RebootPlanned {
+            reason: RebootReason::Kargs,
+        });
+    writer
+        .boot()
+        .add(Event::Restarted {
+            planned: Some(RebootReason::Kargs),
+        })
+        .wait(900)
+        .add(Event::ConfigFetched { sha256: config() })
+        .add(Event::CallFailed {
+            call: CallName::Begin(Stage::Umount),
+            status: 30,
+            reason: "the previous stage has not ended".into(),
+        });
+    writer
+        .boot()
+        .add(Event::Restarted { planned: None })
+        .wait(900)
+        .add(Event::ConfigFetched { sha256: config() })
+        .stage(Stage::Kargs, 200)
+        .stage(Stage::Disks, 3000)
+        .add(Event::StageBegan {
+            stage: Stage::Mount,
+        });
+    writer.boot().add(Event::Poisoned {
+        reason: PoisonReason::Interrupted {
+            stage: Stage::Mount,
+            stage_running: true,
+            boot: dump_common::boot_id(5),
+            last_seq: 19,
+            last_wall_ms: dump_common::START_MS + 4 * 60_000 + 4100,
+        },
+    });
+    writer.boot().add(Event::BootRefused);
+    writer.boot().add(Event::Reset {
+        reason: "disks wiped by hand".into(),
+    });
+    writer
+        .boot()
+        .add(Event::AttemptStarted {
+            epoch: 2,
+            trigger: Trigger::Firstboot,
+        })
+        .wait(1000)
+        .add(Event::ConfigFetched { sha256: config() });
+    all_stages(&mut writer);
+    writer.boot().add(Event::BootRefused);
+    let bytes = writer.bytes();
+    assert_eq!(pin("generated-overview", &bytes), Outcome::Clean);
+}

@@ -215,3 +215,30 @@ fn a_log_that_cannot_be_kept_or_is_torn_changes_nothing_the_journal_decides() {
         .expect(0);
     assert!(!file.exists());
 }
+
+/// A boot a failed call stopped (`fetched` with no config to read) keeps
+/// its log for that call's record, as a failed stage's boot does.
+#[test]
+fn a_failed_call_keeps_its_log_like_a_failed_stage() {
+    let scratch = Scratch::new("failure-log-call");
+    let journal = scratch.path.join("provision-journal");
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    let missing = scratch.path.join("ignition.json");
+    boot.run(
+        &journal,
+        &["fetched", "--config", missing.to_str().unwrap()],
+    )
+    .expect(53);
+    let run = keep_log(&boot, &journal, b"ignition: no config\n", &[]).expect(0);
+    assert!(
+        run.stdout.contains("for record #1 (call failed)"),
+        "{run:?}"
+    );
+    let document = dump_json(&journal);
+    assert_eq!(
+        document["failure_log"]["event"], "call_failed",
+        "{document}"
+    );
+    assert_eq!(document["failure_log"]["bound"], true, "{document}");
+}

@@ -165,7 +165,7 @@ impl Boot {
             Journal::open(self.disk.reopen()).expect("opening tries nothing that can fail here");
         let event = match hook {
             Call::Check => classify(journal.progress(), journal.torn_tail(), &self.context).record,
-            Call::Hook(hook) => Some(hook.event()),
+            call @ (Call::Hook(_) | Call::Failed(_)) => call.event(),
         };
         let torn = journal.torn_tail();
         let existed = journal.exists();

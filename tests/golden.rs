@@ -1,4 +1,4 @@
-//! Golden journals: the bytes of seven histories, pinned.
+//! Golden journals: the bytes of eight histories, pinned.
 //!
 //! Each golden file is regenerated here from the library with a fixed clock
 //! and compared byte for byte, so any change to the encoding, framing or
@@ -9,6 +9,7 @@
 mod common;
 
 use common::{CONFIG, Machine};
+use provision_journal::event::CallName;
 use provision_journal::testing::HEADER_LEN;
 use provision_journal::{
     BootContext, Event, Journal, JournalError, MemStorage, PoisonReason, Progress, RebootReason,
@@ -85,9 +86,28 @@ fn mid_file_corruption() -> Vec<u8> {
 /// The flipped byte: inside record 4 (offset 24 + 4 records before it).
 const CORRUPT_AT: usize = 320;
 
+/// The reason `fetched` records when the config Ignition left is missing.
+const MISSING_CONFIG: &str = "No such file or directory reading `/run/ignition.json`";
+
+/// After a planned kargs reboot, `fetched` fails on the next boot (the
+/// config Ignition should have left is missing) and records it: the boot
+/// stops, and the record says which call failed, its exit status and why.
+fn call_failed() -> Vec<u8> {
+    let mut machine = Machine::new();
+    machine.boot().check();
+    machine.fetched().stage(Stage::Kargs).reboot_for_kargs();
+    machine.boot().check();
+    machine.hook(Event::CallFailed {
+        call: CallName::Fetched,
+        status: 53,
+        reason: MISSING_CONFIG.into(),
+    });
+    machine.bytes()
+}
+
 type Builder = fn() -> Vec<u8>;
 
-const GOLDENS: [(&str, Builder, &[u8]); 7] = [
+const GOLDENS: [(&str, Builder, &[u8]); 8] = [
     (
         "clean-run",
         clean_run,
@@ -122,6 +142,11 @@ const GOLDENS: [(&str, Builder, &[u8]); 7] = [
         "mid-file-corruption",
         mid_file_corruption,
         include_bytes!("golden/mid-file-corruption.journal"),
+    ),
+    (
+        "call-failed",
+        call_failed,
+        include_bytes!("golden/call-failed.journal"),
     ),
 ];
 
@@ -207,6 +232,7 @@ fn interrupted_before_red_line_is_a_safe_retry() {
             restarts: 1,
             limit: 5,
             failed_stage: None,
+            failed_call: None,
         }
     );
 }
@@ -372,4 +398,39 @@ fn a_planned_reboot_golden_resumes_not_retries() {
             reason: RebootReason::Kargs
         }
     );
+}
+
+#[test]
+fn a_failed_call_is_recorded_as_spec_format_lays_it_out() {
+    let bytes = golden("call-failed");
+    let journal = open(bytes).unwrap();
+    assert_eq!(journal.progress().state, State::Fresh);
+    let failure = journal
+        .progress()
+        .running_boot_call_failure()
+        .expect("the boot running the attempt recorded its failure");
+    assert_eq!(
+        (failure.call, failure.status, failure.reason.as_str()),
+        (CallName::Fetched, 53, MISSING_CONFIG)
+    );
+    // The last frame: frame header (20), stamp (32), the event's index 15,
+    // the call's index 1 (`Fetched`, no stage), the status, the reason.
+    let reason = MISSING_CONFIG.as_bytes();
+    let frame_len = 20 + 32 + 4 + 4 + 1 + 8 + reason.len();
+    let frame = &bytes[bytes.len() - frame_len..];
+    assert_eq!(&frame[4..8], &((frame_len - 20) as u32).to_le_bytes());
+    let event = &frame[52..];
+    assert_eq!(&event[0..4], &15u32.to_le_bytes());
+    assert_eq!(&event[4..8], &1u32.to_le_bytes());
+    assert_eq!(event[8], 53);
+    assert_eq!(&event[9..17], &(reason.len() as u64).to_le_bytes());
+    assert_eq!(&event[17..], reason);
+    match next_boot_verdict(&journal) {
+        Verdict::SafeRetry {
+            failed_call: Some(failed),
+            restarts: 1,
+            ..
+        } => assert_eq!(failed.call, CallName::Fetched),
+        other => panic!("{other:?}"),
+    }
 }

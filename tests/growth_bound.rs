@@ -8,8 +8,10 @@ use common::Machine;
 use provision_journal::{Event, Stage, Verdict};
 
 const BOOTS_IN_A_YEAR: u32 = 365 * 24 * 12;
-/// The documented bound for one attempt under the default policy.
-const ATTEMPT_BOUND: usize = 98 * 1024;
+/// The documented bound for one attempt under the default policy: 11
+/// boots of at most 16 records of 532 bytes and one failed call's record
+/// of 137 bytes, and 8 recorded refusals.
+const ATTEMPT_BOUND: usize = 11 * (16 * 532 + 137) + 8 * 532;
 
 /// Runs `boot` on a fresh machine once per boot for a year and returns the
 /// journal's final size and the number of boots that appended anything.
@@ -102,4 +104,18 @@ fn a_year_with_a_completed_attempt_and_a_leftover_stamp_stops_growing() {
     );
     assert!(size <= 2 * ATTEMPT_BOUND);
     assert!(growing <= 2 + 8 + 8, "{growing} boots wrote");
+}
+
+#[test]
+fn a_year_of_a_call_failing_after_check_stops_growing() {
+    let (size, growing) = year_of(|machine| {
+        if machine.decide().verdict.may_proceed() {
+            // `check` refuses to restore the kept config, every boot, and
+            // records why before it fails.
+            machine.hook(provision_journal::fuzzing::largest_call_failure().event());
+        }
+    });
+    println!("a failing call every boot for a year: {size} bytes, {growing} boots wrote");
+    assert!(size <= ATTEMPT_BOUND);
+    assert!(growing <= 1 + 5 + 1 + 8, "{growing} boots wrote");
 }

@@ -702,3 +702,84 @@ fn a_poisoned_attempt_removes_its_copy_from_any_boot() {
     history.apply(removed(A, Cause::Poisoned));
     history.apply(Event::BootRefused);
 }
+
+fn call_failed(call: provision_journal::event::CallName, status: u8) -> Event {
+    Event::CallFailed {
+        call,
+        status,
+        reason: "refused".into(),
+    }
+}
+
+#[test]
+fn a_failed_call_is_noted_once_per_boot_and_changes_no_state() {
+    use provision_journal::event::CallName;
+    let failure = call_failed(CallName::Check, 54);
+    // In every open state of the boot running the attempt.
+    let mut history = History::started();
+    let before = history.progress.state;
+    history.apply(failure.clone());
+    assert_eq!(history.progress.state, before);
+    let noted = history.progress.running_boot_call_failure().unwrap();
+    assert_eq!((noted.call, noted.status), (CallName::Check, 54));
+    // Once per boot: the first failure is what stopped it.
+    history.rejects(call_failed(CallName::Fetched, 53));
+    let mut history = History::fetched();
+    history.apply(call_failed(CallName::Begin(Stage::Disks), 30));
+    assert_eq!(history.progress.state, State::Fetched);
+    let mut history = History::fetched();
+    history
+        .begin(Stage::Kargs)
+        .end(Stage::Kargs)
+        .begin(Stage::Disks);
+    history.apply(call_failed(CallName::End(Stage::Disks), 30));
+    assert_eq!(
+        history.progress.state,
+        State::Mutating {
+            stage: Stage::Disks,
+            step: Step::Running
+        }
+    );
+
+    // A new boot of the attempt may record its own; the old one stays the
+    // attempt's last until then, but is no longer the running boot's.
+    let mut history = History::started();
+    history.apply(failure.clone());
+    history.new_boot();
+    history.rejects(failure.clone());
+    history.apply(Event::Restarted { planned: None });
+    assert!(history.progress.running_boot_call_failure().is_none());
+    assert!(history.progress.call_failure.is_some());
+    history.apply(failure.clone());
+}
+
+#[test]
+fn a_failed_call_is_refused_outside_a_running_boot_of_an_open_attempt() {
+    use provision_journal::event::CallName;
+    let failure = call_failed(CallName::Check, 54);
+    // No attempt, or one that stopped.
+    History::new().rejects(failure.clone());
+    let mut history = History::fetched();
+    history.begin(Stage::Disks).apply(Event::StageFailed {
+        stage: Stage::Disks,
+        reason: "exit status 1".into(),
+    });
+    assert_eq!(history.progress.state, State::Poisoned);
+    history.rejects(failure.clone());
+    // After a planned reboot was announced: nothing else runs in the boot.
+    let mut history = History::fetched();
+    history
+        .begin(Stage::Kargs)
+        .end(Stage::Kargs)
+        .apply(Event::RebootPlanned {
+            reason: RebootReason::Kargs,
+        });
+    history.rejects(failure.clone());
+    // From a boot that did not run `check`.
+    let mut history = History::fetched();
+    history.new_boot();
+    assert!(matches!(
+        history.try_apply(failure),
+        Err(TransitionError::NotCheckedBoot { .. })
+    ));
+}

@@ -229,8 +229,16 @@ impl Machine {
 
     /// The steps that may run next in this boot: `check` first, then the
     /// provisioning hooks if it let the boot go on, else the operator's
-    /// reset.
+    /// reset; nothing once a call of this boot failed and recorded it (its
+    /// unit failed, and the boot stops).
     pub fn next_hooks(&self, configs: &[Sha256]) -> Vec<Call> {
+        let stopped = self.acknowledged.last().is_some_and(|last| {
+            matches!(last.event, Event::CallFailed { .. })
+                && last.stamp.boot_id == self.clock.boot_id
+        });
+        if stopped {
+            return Vec::new();
+        }
         let candidates = match &self.verdict {
             None => return vec![Call::Check],
             Some(verdict) if verdict.may_proceed() => provisioning_hooks(configs),
@@ -254,7 +262,7 @@ impl Machine {
                 self.verdict = Some(decision.verdict);
                 decision.record
             }
-            hook @ Call::Hook(_) => step_event(hook),
+            call @ (Call::Hook(_) | Call::Failed(_)) => step_event(call),
         };
         if let Some(event) = event {
             journal.append(event, self.clock.stamp())?;

@@ -1,15 +1,16 @@
 //! The human report: fits an 80-column terminal, says everything in words.
 //!
-//! It is written in four parts, each from its own pass over the file so
-//! that memory stays flat: the records (`records`), the per-boot timeline
-//! (`timeline`), the anomalies and what the next `check` will decide
-//! (`closing`). The layout is in those files; the wording of records and
+//! It is written in five parts, each from its own pass over the file so
+//! that memory stays flat: one line per boot (`overview`), the records
+//! (`records`), the per-boot timeline (`timeline`), the anomalies and what
+//! the next `check` will decide (`closing`). The layout is in those files; the wording of records and
 //! anomalies is in `words` and `anomaly_words`, and `lines` wraps and
 //! defangs every line.
 
 mod anomaly_words;
 mod closing;
 mod lines;
+mod overview;
 mod records;
 mod timeline;
 mod words;
@@ -43,6 +44,8 @@ pub fn write<S: Storage + ?Sized>(
     let mut lines = Lines { out };
     lines.line(&format!("provision-journal dump of {path}"))?;
     lines.line("Times are UTC; durations come from each boot's monotonic clock.")?;
+    lines.line("")?;
+    overview::part(storage, &mut lines)?;
     lines.line("")?;
     records::part(storage, &mut lines)?;
     lines.line("")?;

@@ -16,9 +16,10 @@ use crate::event::{Event, PoisonReason, RebootReason, Trigger};
 use crate::frame::Header;
 use crate::scan::Scanner;
 use crate::stage::Stage;
-use crate::state::{Poison, PoisonCause, State, Step};
+use crate::state::{CallFailure, Poison, PoisonCause, State, Step};
 use crate::storage::Storage;
 
+use super::boot_end::ended_name;
 use super::escape::{excerpt_total, hex_excerpt, write_json};
 use super::human::describe_anomaly;
 use super::time::Utc;
@@ -102,6 +103,11 @@ pub fn event_json(body: &Body) -> Value {
         Event::KeptConfigRemoved { sha256, cause } => {
             json!({ "sha256": sha256.to_hex(), "cause": cause.name() })
         }
+        Event::CallFailed {
+            call,
+            status,
+            reason,
+        } => json!({ "call": call.to_string(), "status": status, "reason": reason }),
         Event::BootRefused | Event::Completed => json!({}),
     };
     let object = fields.as_object_mut().expect("fields are an object");
@@ -158,8 +164,8 @@ pub fn record_json(entry: &Entry) -> Value {
     })
 }
 
-/// A boot's timeline as JSON.
-pub fn boot_json(boot: &BootSummary) -> Value {
+/// A boot's timeline as JSON; `followed` when a later boot came after it.
+pub fn boot_json(boot: &BootSummary, followed: bool) -> Value {
     let stages: Vec<Value> = boot
         .stages
         .iter()
@@ -188,6 +194,22 @@ pub fn boot_json(boot: &BootSummary) -> Value {
         "more_stages": boot.more_stages,
         "stopped_mid_stage": boot.stopped_in(),
         "stopped_after_stage": boot.stopped_after(),
+        "call_failed": boot.call_failure.as_ref().map(call_failure_json),
+        "ended": ended_name(boot, followed),
+    })
+}
+
+/// A recorded call failure as JSON: the `call` as typed (`check`, `begin
+/// disks`), its exit `status`, the recorded `reason`, and the record
+/// (`seq`, `boot_id`, `wall`).
+pub fn call_failure_json(failure: &CallFailure) -> Value {
+    json!({
+        "call": failure.call.to_string(),
+        "status": failure.status,
+        "reason": failure.reason,
+        "seq": failure.seq,
+        "boot_id": failure.boot.to_hex(),
+        "wall": wall(failure.wall_ms),
     })
 }
 
@@ -314,6 +336,10 @@ pub fn progress_json(summary: &Summary) -> Value {
         json!(progress.config.map(|config| config.to_hex())),
     );
     object.insert("kept_config".into(), json!(super::KeptConfig::of(progress)));
+    object.insert(
+        "call_failed".into(),
+        json!(progress.call_failure.as_ref().map(call_failure_json)),
+    );
     object.insert(
         "poisoned_by".into(),
         json!(
@@ -454,12 +480,12 @@ pub fn write<S: Storage + ?Sized>(
         if let Item::Record(entry) = item
             && let Some(finished) = timeline.push(&entry).and_then(|pushed| pushed.finished)
         {
-            boots.push(&boot_json(&finished))?;
+            boots.push(&boot_json(&finished, true))?;
         }
         Ok(())
     })?;
     if let Some(last) = timeline.finish() {
-        boots.push(&boot_json(&last))?;
+        boots.push(&boot_json(&last, false))?;
     }
     boots.close()?;
 

@@ -25,6 +25,7 @@
 //! machine; durations come from each boot's monotonic clock. The JSON
 //! schema is `spec/DUMP.md`.
 
+mod boot_end;
 pub(crate) mod escape;
 mod failure;
 mod human;
@@ -316,6 +317,57 @@ pub struct Status {
     /// The record that poisoned the attempt, machine-readable
     /// (`json::poison_json`); `None` unless the attempt is poisoned.
     pub poisoned_by: Option<serde_json::Value>,
+    /// The last call of the attempt that failed after its boot's `check`
+    /// and recorded it (`json::call_failure_json`), if any.
+    pub call_failed: Option<serde_json::Value>,
+    /// Every boot in one line, in order: where it got to and how it ended
+    /// (the overview of `dump`, in words; the last [`OVERVIEW_BOOTS`]
+    /// boots, after how many came before them).
+    pub boots_overview: String,
+}
+
+/// How many boots, the last ones, the one-line overview of `status` names.
+pub const OVERVIEW_BOOTS: usize = 12;
+
+/// Collects the one-line overview of the boots as records stream past,
+/// keeping only the last [`OVERVIEW_BOOTS`].
+#[derive(Default)]
+struct BootsOverview {
+    timeline: timeline::Timeline,
+    last: std::collections::VecDeque<String>,
+    earlier: u64,
+}
+
+impl BootsOverview {
+    fn record(&mut self, entry: &walk::Entry) {
+        if let Some(finished) = self.timeline.push(entry).and_then(|pushed| pushed.finished) {
+            self.boot(&finished, true);
+        }
+    }
+
+    fn boot(&mut self, boot: &timeline::BootSummary, followed: bool) {
+        let salvaged = if boot.salvaged { " (salvaged)" } else { "" };
+        self.last.push_back(format!(
+            "#{} {}{salvaged}",
+            boot.number,
+            boot_end::in_words(boot, followed)
+        ));
+        if self.last.len() > OVERVIEW_BOOTS {
+            self.last.pop_front();
+            self.earlier += 1;
+        }
+    }
+
+    fn finish(mut self) -> String {
+        if let Some(last) = self.timeline.finish() {
+            self.boot(&last, false);
+        }
+        let boots = Vec::from(self.last).join("; ");
+        match self.earlier {
+            0 => boots,
+            earlier => format!("({} before) {boots}", human::count(earlier, "boot")),
+        }
+    }
 }
 
 /// The `schema` field of `status --json`.
@@ -349,6 +401,7 @@ pub fn status<S: Storage + ?Sized>(
             salvaged_records: 0,
             anomalies: 0,
             mutated_stage: None,
+            evidence: Default::default(),
         };
         let next = next_check(&summary, context);
         return Ok(Status {
@@ -377,9 +430,17 @@ pub fn status<S: Storage + ?Sized>(
             read_only: false,
             restore_leftover: None,
             poisoned_by: None,
+            call_failed: None,
+            boots_overview: String::new(),
         });
     }
-    let summary = walk(storage, &mut |_| Ok(()))?;
+    let mut overview = BootsOverview::default();
+    let summary = walk(storage, &mut |item| {
+        if let walk::Item::Record(entry) = item {
+            overview.record(&entry);
+        }
+        Ok(())
+    })?;
     let next = next_check(&summary, context);
     let progress = &summary.progress;
     let step = match progress.state {
@@ -420,6 +481,8 @@ pub fn status<S: Storage + ?Sized>(
             .poison
             .as_ref()
             .map(|poison| json::poison_json(poison, summary.mutated_stage)),
+        call_failed: progress.call_failure.as_ref().map(json::call_failure_json),
+        boots_overview: overview.finish(),
     })
 }
 

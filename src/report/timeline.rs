@@ -7,7 +7,9 @@
 
 use crate::event::{BootId, Event, Sha256};
 use crate::stage::Stage;
+use crate::state::CallFailure;
 
+use super::boot_end::BootEnd;
 use super::walk::{Body, Entry, Trust};
 
 /// The most stage spans kept per boot. A valid boot runs each mutating
@@ -66,8 +68,30 @@ pub struct BootSummary {
     pub stages: Vec<StageSpan>,
     /// Stages beyond [`MAX_STAGES_PER_BOOT`], not kept.
     pub more_stages: u64,
-    /// Its last record's event.
+    /// Its last record's event, leaving out a failed call's record (which
+    /// says why the boot stopped, not where).
     pub last: Body,
+    /// The call whose failure it recorded, if one did.
+    pub call_failure: Option<CallFailure>,
+    /// What its records say of the config: fetched, changed, or a fetch
+    /// stage failed.
+    pub fetch: FetchMark,
+    /// The record its records end with, when one says how it ended.
+    pub end: Option<BootEnd>,
+}
+
+/// What a boot's records say of the config.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FetchMark {
+    /// Nothing.
+    #[default]
+    None,
+    /// It was fetched.
+    Fetched,
+    /// It was fetched, and differs from the one the attempt had before.
+    Changed,
+    /// A fetch stage failed.
+    Failed,
 }
 
 impl BootSummary {
@@ -136,6 +160,9 @@ impl Timeline {
                     stages: Vec::new(),
                     more_stages: 0,
                     last: Body::Unreadable,
+                    call_failure: None,
+                    fetch: FetchMark::None,
+                    end: None,
                 },
                 stamp.mono_ns,
             ));
@@ -146,9 +173,38 @@ impl Timeline {
         boot.last_seq = entry.seq;
         boot.span_ns = rel_ns;
         boot.salvaged |= entry.trust == Trust::Salvaged;
-        boot.last = entry.body.clone();
+        match &entry.body {
+            Body::Known(Event::CallFailed {
+                call,
+                status,
+                reason,
+            }) => {
+                boot.call_failure = Some(CallFailure {
+                    seq: entry.seq,
+                    boot: stamp.boot_id,
+                    wall_ms: stamp.wall_ms,
+                    call: *call,
+                    status: *status,
+                    reason: reason.clone(),
+                });
+            }
+            body => boot.last = body.clone(),
+        }
         if let Some((epoch, _)) = entry.after {
             boot.attempt = Some(epoch);
+        }
+        boot.end = BootEnd::after(boot.end.take(), entry);
+        match &entry.body {
+            Body::Known(Event::ConfigFetched { .. } | Event::ConfigKept { .. }) => {
+                boot.fetch = match entry.config_changed_from {
+                    Some(_) => FetchMark::Changed,
+                    None => FetchMark::Fetched,
+                };
+            }
+            Body::Known(Event::StageFailed { stage, .. }) if !stage.is_mutating() => {
+                boot.fetch = FetchMark::Failed;
+            }
+            _ => {}
         }
         let mut closed = None;
         let mut left_open = None;

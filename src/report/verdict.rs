@@ -9,7 +9,7 @@ use crate::config::PolicySettings;
 use crate::error::Corruption;
 use crate::event::PoisonReason;
 use crate::stage::Stage;
-use crate::state::{Poison, PoisonCause};
+use crate::state::{CallFailure, Poison, PoisonCause};
 
 use super::escape::quoted;
 use super::time::Utc;
@@ -58,8 +58,22 @@ pub struct NextCheck {
     pub records: bool,
 }
 
+mod complete;
+mod damaged;
+mod failed_call;
+
 /// The command that allows a new attempt, as the operator types it.
 const RESET: &str = "provision-journal reset --reason \"...\"";
+
+/// What marks a provisioning boot, in words that hold for any
+/// configuration (the report may be read far from the machine's own).
+const FIRSTBOOT_MARKER: &str = "the first-boot marker (the kernel argument or the stamp file beside the journal that makes a boot a provisioning boot: \
+`[Boot] FirstbootArguments` and `FirstbootStamp`; on Fedora CoreOS the stamp `ignition.firstboot` on the boot partition, \
+for which GRUB adds the kernel argument `ignition.firstboot`)";
+
+/// How the first-boot marker is removed, and what that changes.
+const REMOVE_MARKER: &str = "delete the stamp from the boot partition (mounted read-write, or from another system), \
+or take the argument out of the boot loader's entry; the next boot is then an ordinary one, which does not run `check`";
 
 /// Why provisioning stopped, for the operator's advice: the poisoning that
 /// `check` is about to record, or the one already recorded.
@@ -68,14 +82,24 @@ const RESET: &str = "provision-journal reset --reason \"...\"";
 pub enum StopCause<'a> {
     /// `check`'s verdict, about to be recorded.
     Verdict(&'a PoisonReason),
-    /// The record that poisoned the attempt.
-    Recorded(&'a PoisonCause),
+    /// The record that poisoned the attempt (with the boot that wrote it).
+    Recorded(&'a Poison),
 }
 
 /// What the operator can do about a stopped attempt, per cause: what
 /// happened, whether the disks were touched, and the command to run.
 /// `mutated_stage` is the furthest mutating stage the attempt had begun.
 pub fn stop_advice(cause: StopCause<'_>, mutated_stage: Option<Stage>) -> String {
+    advise_stop(cause, mutated_stage, None)
+}
+
+/// [`stop_advice`], told the last call failure the attempt recorded (what
+/// stopped the boots that spent a retry budget, say).
+fn advise_stop(
+    cause: StopCause<'_>,
+    mutated_stage: Option<Stage>,
+    call_failure: Option<&CallFailure>,
+) -> String {
     let touched = |stage: Option<Stage>| match stage {
         Some(stage) if stage.is_past_red_line() => format!(
             "The attempt got as far as stage {stage}, so the disks were changed and may be half-provisioned."
@@ -84,22 +108,40 @@ pub fn stop_advice(cause: StopCause<'_>, mutated_stage: Option<Stage>) -> String
             "The attempt never began the disks stage, so the disks were not touched.".to_owned()
         }
     };
-    let body = match cause {
-        StopCause::Verdict(reason) | StopCause::Recorded(PoisonCause::Recorded(reason)) => {
-            recorded_advice(reason, mutated_stage, touched)
+    let recorded = match cause {
+        StopCause::Verdict(reason) => {
+            return stopped(recorded_advice(
+                reason,
+                mutated_stage,
+                call_failure,
+                touched,
+            ));
         }
-        StopCause::Recorded(PoisonCause::StageFailed { stage, reason }) => format!(
-            "Stage {stage} failed (reason {}) past the red line. {} \
-Read that stage's log on the failing boot (`journalctl -u ignition-{stage}.service`, or the console), fix the config or the machine, and verify or wipe the disks; then run `{RESET}`.",
+        StopCause::Recorded(poison) => poison,
+    };
+    let body = match &recorded.cause {
+        PoisonCause::Recorded(reason) => {
+            recorded_advice(reason, mutated_stage, call_failure, touched)
+        }
+        PoisonCause::StageFailed { stage, reason } => format!(
+            "Stage {stage} failed (reason {}) past the red line, on boot {}. {} \
+Read that stage's log of that boot (`journalctl -b {} -u ignition-{stage}.service` on that machine, if its journal survived, or the console), fix the config or the machine, and verify or wipe the disks; then run `{RESET}`.",
             quoted(reason),
-            touched(mutated_stage.or(Some(*stage)))
+            recorded.boot.to_hex(),
+            touched(mutated_stage.or(Some(*stage))),
+            recorded.boot.to_hex()
         ),
-        StopCause::Recorded(PoisonCause::ConfigChanged { .. }) => format!(
+        PoisonCause::ConfigChanged { .. } => format!(
             "A different config was served on a later boot of the same attempt, after stages had already run under the first one. {} \
 Find out why the config changed, and what the stages that ran under the first one left on the machine (kernel arguments, for kargs); once it is verified, run `{RESET}`.",
             touched(mutated_stage)
         ),
     };
+    stopped(body)
+}
+
+/// The advice on a stopped attempt, opened by what it means for the boots.
+fn stopped(body: String) -> String {
     format!("Provisioning stays stopped on every boot. {body}")
 }
 
@@ -107,6 +149,7 @@ Find out why the config changed, and what the stages that ran under the first on
 fn recorded_advice(
     reason: &PoisonReason,
     mutated_stage: Option<Stage>,
+    call_failure: Option<&CallFailure>,
     touched: impl Fn(Option<Stage>) -> String,
 ) -> String {
     match reason {
@@ -119,9 +162,15 @@ fn recorded_advice(
         PoisonReason::TornTailAtRedLine { offset, len } => format!(
             "A power cut tore the journal's last append ({len} bytes at offset {offset}). The whole records before it never began the disks stage, but the torn bytes could have been its start, so the journal cannot prove the disks untouched. Check whether the disks were partitioned (most likely they were not: a torn append of the record before it, such as `begin kargs` or `reboot`, looks the same); then run `{RESET}`."
         ),
-        PoisonReason::RetriesExhausted { restarts, limit } => format!(
-            "The attempt was interrupted {restarts} times before the red line (more than the {limit} allowed): every boot stopped before the disks stage. The disks were not touched. Find out why those boots stop (the console, the config source, the network; `provision-journal dump` lists each boot); once that is fixed, run `{RESET}`. Nothing on the disks needs checking."
-        ),
+        PoisonReason::RetriesExhausted { restarts, limit } => match call_failure {
+            None => format!(
+                "The attempt was interrupted {restarts} times before the red line (more than the {limit} allowed): every boot stopped before the disks stage. The disks were not touched. Find out why those boots stop (the console, the config source, the network; `provision-journal dump` lists each boot); once that is fixed, run `{RESET}`. Nothing on the disks needs checking."
+            ),
+            Some(failure) => format!(
+                "The attempt restarted {restarts} times before the red line (more than the {limit} allowed): every boot stopped before the disks stage. The disks were not touched. {} Fix that (`provision-journal dump` lists each boot and what stopped it; a boot that stopped because the boot partition itself failed, read-only, full or missing, cannot record why); once it is fixed, run `{RESET}`. Nothing on the disks needs checking.",
+                failed_call::what_stopped(failure)
+            ),
+        },
         PoisonReason::PlannedRebootsExhausted { reboots, limit } => format!(
             "The attempt announced {reboots} planned reboots (more than the {limit} allowed): a reboot loop, usually kernel arguments that do not survive the reboot. The disks were not touched. Check that the boot loader keeps the kernel arguments the config asks for; once that is fixed, run `{RESET}`. Nothing on the disks needs checking."
         ),
@@ -185,32 +234,7 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
             }
             _ => "",
         };
-        let advice = match summary.trusted_records {
-            0 => {
-                let salvaged = match summary.salvaged_records {
-                    0 => "",
-                    _ => {
-                        " (the records shown after the damage are salvaged: not trusted, but they may hint at it)"
-                    }
-                };
-                format!(
-                    "{check_the_file}No record can be trusted, so the journal cannot tell how far provisioning got{salvaged}: \
-find that out on the machine itself. Once the disks are verified, keep a copy of the file and move it away: \
-the next provisioning boot then starts a new attempt."
-                )
-            }
-            records => format!(
-                "{check_the_file}{} before offset {offset} {} intact and {} in state {} of attempt {}; \
-anything shown after it is salvaged and not trusted. \
-Find out from them how far provisioning got; once the disks are verified, keep a copy of the file and move it away: \
-the next provisioning boot then starts a new attempt.",
-                super::human::the_records(records),
-                if records == 1 { "is" } else { "are" },
-                if records == 1 { "ends" } else { "end" },
-                summary.progress.state,
-                summary.progress.epoch
-            ),
-        };
+        let advice = format!("{check_the_file}{}", damaged::advice(summary, offset));
         return NextCheck {
             records: false,
             verdict: None,
@@ -238,19 +262,26 @@ the next provisioning boot then starts a new attempt.",
         );
     }
     let advice = match &verdict {
-        Verdict::FatalInterruption { reason } => {
-            stop_advice(StopCause::Verdict(reason), summary.mutated_stage)
-        }
+        Verdict::FatalInterruption { reason } => advise_stop(
+            StopCause::Verdict(reason),
+            summary.mutated_stage,
+            summary.progress.call_failure.as_ref(),
+        ),
         Verdict::Poisoned { .. } => match &summary.progress.poison {
-            Some(poison) => stop_advice(StopCause::Recorded(&poison.cause), summary.mutated_stage),
+            Some(poison) => advise_stop(
+                StopCause::Recorded(poison),
+                summary.mutated_stage,
+                summary.progress.call_failure.as_ref(),
+            ),
             None => format!(
                 "Provisioning stays stopped on every boot. Once the disks are verified, run `{RESET}`."
             ),
         },
-        Verdict::AlreadyComplete { .. } => "Nothing to do. To provision again, run \
-`provision-journal reset --reason \"...\"`, or boot once with the kernel argument \
-`provision_journal.rerun=TOKEN`."
-            .to_owned(),
+        Verdict::AlreadyComplete { .. } => complete::advice(&summary.progress),
+        Verdict::SafeRetry {
+            failed_call: Some(failure),
+            ..
+        } => failed_call::retry_advice(failure),
         Verdict::SafeRetry { .. } | Verdict::ResumeAfterPlannedReboot { .. } => {
             "Nothing to do: the next boot goes on by itself.".to_owned()
         }

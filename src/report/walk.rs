@@ -14,6 +14,7 @@
 mod anomaly;
 mod boots;
 mod damage;
+mod evidence;
 mod item;
 mod kinds;
 mod pass;
@@ -32,6 +33,7 @@ use super::salvage::{Found, Payload, Salvage, Window};
 pub use self::anomaly::{Anomaly, LostRecord};
 pub use self::damage::Damage;
 pub(crate) use self::damage::damage;
+pub use self::evidence::Evidence;
 pub use self::item::{Body, Entry, Item, Outcome, ReportError, Summary, Trust};
 pub use self::kinds::kind_name;
 
@@ -75,6 +77,7 @@ pub fn walk<S: Storage + ?Sized>(
         salvaged_records: 0,
         anomalies: 0,
         mutated_stage: None,
+        evidence: Evidence::default(),
     };
     if let Some((from, expect)) = trusted(storage, &mut pass, &mut summary)? {
         salvaged(storage, &mut pass, &mut summary, from, expect)?;
@@ -84,6 +87,7 @@ pub fn walk<S: Storage + ?Sized>(
     }
     pass.flush()?;
     summary.anomalies = pass.anomalies;
+    summary.evidence = pass.evidence;
     Ok(summary)
 }
 

@@ -2,9 +2,9 @@
 //! what it changes. Each is an exhaustive match on the state, so a new state
 //! must be placed in every rule.
 
-use crate::event::{Event, PoisonReason, RebootReason, Record, Sha256, Trigger};
+use crate::event::{CallName, Event, PoisonReason, RebootReason, Record, Sha256, Trigger};
 use crate::stage::Stage;
-use crate::state::{LastRecord, Poison, PoisonCause, Progress, State, Step};
+use crate::state::{CallFailure, LastRecord, Poison, PoisonCause, Progress, State, Step};
 
 use super::TransitionError;
 use super::error::describe;
@@ -352,6 +352,36 @@ impl<'a> Rule<'a> {
         Ok(next)
     }
 
+    pub(super) fn call_failed(
+        &self,
+        mut next: Progress,
+        call: CallName,
+        status: u8,
+        reason: &str,
+    ) -> Outcome {
+        match self.progress.state {
+            State::Fresh | State::Fetched | State::Mutating { .. } if self.open_boot => {}
+            State::Fresh | State::Fetched | State::Mutating { .. } => {
+                return Err(self.reject(
+                    "a failed call is recorded in a running boot of the attempt, before any planned reboot",
+                ));
+            }
+            State::Complete | State::Poisoned => return Err(self.reject(STOPPED)),
+        }
+        if self.progress.running_boot_call_failure().is_some() {
+            return Err(self.reject("this boot already recorded the call that stopped it"));
+        }
+        next.call_failure = Some(CallFailure {
+            seq: self.record.seq,
+            boot: self.record.stamp.boot_id,
+            wall_ms: self.record.stamp.wall_ms,
+            call,
+            status,
+            reason: reason.to_owned(),
+        });
+        Ok(next)
+    }
+
     pub(super) fn reset(&self, next: Progress) -> Outcome {
         match self.progress.state {
             State::Fresh if self.progress.awaits_attempt() => {
@@ -390,7 +420,8 @@ fn is_hook_of_running_boot(event: &Event) -> bool {
         | Event::StageEnded { .. }
         | Event::StageFailed { .. }
         | Event::RebootPlanned { .. }
-        | Event::Completed => true,
+        | Event::Completed
+        | Event::CallFailed { .. } => true,
         Event::TailRepaired { .. }
         | Event::AttemptStarted { .. }
         | Event::Restarted { .. }

@@ -52,7 +52,8 @@ def expected_verdict(dump, rerun_token=None):
             outcome, attempt_open = "poisoned", False
         elif kind == "reset":
             outcome, attempt_open, last_boot = None, False, []
-        elif kind in ("boot_refused", "tail_repaired", "config_restored", "kept_config_removed"):
+        elif kind in ("boot_refused", "tail_repaired", "config_restored", "kept_config_removed",
+                      "call_failed"):
             pass
         else:
             last_boot.append(r)

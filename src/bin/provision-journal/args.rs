@@ -145,20 +145,20 @@ pub enum Command {
     /// Before a stage: record that it begins; returns once that is durable.
     Begin {
         /// The stage (one that changes the machine).
-        #[arg(value_parser = stage_parser(&Stage::MUTATING))]
+        #[arg(value_parser = StageParser(&Stage::MUTATING))]
         stage: Stage,
     },
     /// After a stage succeeded: record that it ended.
     End {
         /// The stage (one that changes the machine).
-        #[arg(value_parser = stage_parser(&Stage::MUTATING))]
+        #[arg(value_parser = StageParser(&Stage::MUTATING))]
         stage: Stage,
     },
     /// After a stage failed: record the failure (past the red line this
     /// stops provisioning until a reset).
     Fail {
         /// The stage.
-        #[arg(value_parser = stage_parser(&Stage::ALL))]
+        #[arg(value_parser = StageParser(&Stage::ALL))]
         stage: Stage,
         /// Why it failed, e.g. the unit's result and exit status.
         #[arg(long, value_name = "TEXT", default_value = "failed")]
@@ -191,7 +191,9 @@ pub enum Command {
         #[arg(long, conflicts_with = "oneline")]
         json: bool,
         /// Print one line per journal: path, state, decision, last boot,
-        /// last stage (for `sort | uniq -c` over a fleet's journals).
+        /// last stage, outcome (clean, torn_tail, corrupt,
+        /// unsupported_version, absent, unreadable), for `sort | uniq -c`
+        /// over a fleet's journals.
         #[arg(long)]
         oneline: bool,
         /// Write the status as Prometheus metrics to FILE, for
@@ -199,7 +201,9 @@ pub enum Command {
         /// directory), atomically: a temporary file renamed over it.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "oneline"])]
         prometheus: Option<Utf8PathBuf>,
-        /// Journals to read (default: --journal, or the boot device).
+        /// Journals to read (default: --journal, or the boot device, where
+        /// no journal yet is the state `absent`); a PATH that names no file
+        /// is an error (41).
         paths: Vec<Utf8PathBuf>,
     },
     /// Allow a new provisioning attempt after a poisoned or completed one,
@@ -420,17 +424,6 @@ impl<P: TypedValueParser> TypedValueParser for Offering<P> {
     }
 }
 
-/// Any stage's name, offering the `stages` the command records.
-fn stage_parser(stages: &[Stage]) -> impl TypedValueParser<Value = Stage> {
-    Offering {
-        parser: StringValueParser::new().try_map(|name| name.parse::<Stage>()),
-        values: stages
-            .iter()
-            .map(|stage| PossibleValue::new(stage.name()))
-            .collect(),
-    }
-}
-
 /// Any text, offering the reasons the rules know by name.
 fn reboot_reason_parser() -> impl TypedValueParser<Value = String> {
     let named = [
@@ -460,4 +453,111 @@ fn parse_reason(text: &str) -> Result<String, String> {
 
 fn parse_sha256(text: &str) -> Result<Sha256, String> {
     Sha256::from_hex(text).ok_or_else(|| "expected 64 hex digits".to_owned())
+}
+
+/// Parses a stage name among `stages` (only the mutating ones have `begin`
+/// and `end`), so that a wrong name is told with the stages the command
+/// takes and the closest of them (`begin disk`: did you mean `disks`?), and
+/// a stage the command does not take is told why.
+#[derive(Clone, Copy, Debug)]
+pub struct StageParser(pub &'static [Stage]);
+
+impl clap::builder::TypedValueParser for StageParser {
+    type Value = Stage;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Stage, clap::Error> {
+        use clap::error::{ContextKind, ContextValue};
+        let text = value.to_string_lossy();
+        if let Some(stage) = self.0.iter().find(|stage| stage.name() == text) {
+            return Ok(*stage);
+        }
+        let mut error = clap::Error::new(ErrorKind::InvalidValue).with_cmd(command);
+        let arg = arg.map_or_else(|| "STAGE".to_owned(), ToString::to_string);
+        error.insert(ContextKind::InvalidArg, ContextValue::String(arg));
+        error.insert(
+            ContextKind::InvalidValue,
+            ContextValue::String(text.clone().into_owned()),
+        );
+        error.insert(
+            ContextKind::ValidValue,
+            ContextValue::Strings(self.0.iter().map(|stage| stage.name().to_owned()).collect()),
+        );
+        match text.parse::<Stage>() {
+            Ok(stage) => {
+                let tip = format!(
+                    "stage `{stage}` does not mutate the machine, so it has no begin or end record"
+                );
+                error.insert(
+                    ContextKind::Suggested,
+                    ContextValue::StyledStrs(vec![tip.into()]),
+                );
+            }
+            Err(_) => {
+                if let Some(closest) = closest_stage(&text, self.0) {
+                    error.insert(
+                        ContextKind::SuggestedValue,
+                        ContextValue::String(closest.name().to_owned()),
+                    );
+                }
+            }
+        }
+        Err(error)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0.iter().map(|stage| PossibleValue::new(stage.name())),
+        ))
+    }
+}
+
+/// The stage among `stages` a mistyped `name` most likely meant: the only
+/// one whose name begins with it (`disk`), else the nearest, if it is at
+/// most two edits away and no other is as near (`mounts`, `umnt`).
+fn closest_stage(name: &str, stages: &[Stage]) -> Option<Stage> {
+    let name = name.to_ascii_lowercase();
+    let unique = |found: Vec<Stage>| match found[..] {
+        [only] => Some(only),
+        _ => None,
+    };
+    let prefixed = stages
+        .iter()
+        .copied()
+        .filter(|stage| !name.is_empty() && stage.name().starts_with(&name))
+        .collect();
+    unique(prefixed).or_else(|| {
+        let nearest = stages
+            .iter()
+            .map(|stage| edit_distance(&name, stage.name()))
+            .min()
+            .filter(|&distance| distance <= 2)?;
+        unique(
+            stages
+                .iter()
+                .copied()
+                .filter(|stage| edit_distance(&name, stage.name()) == nearest)
+                .collect(),
+        )
+    })
+}
+
+/// The Levenshtein distance between two short strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substituted = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substituted.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }

@@ -8,8 +8,9 @@ use camino::Utf8Path;
 use provision_journal::boot_context::BootInputs;
 use provision_journal::classify::kept_copy_to_restore;
 use provision_journal::config::CacheSettings;
+use provision_journal::event::CallName;
 use provision_journal::journald::{Entry, Field, MessageId};
-use provision_journal::kept::{self, Restored};
+use provision_journal::kept::{self, KeptError, Restored};
 use provision_journal::report::describe_poison_cause;
 use provision_journal::{
     Clock, Event, FsStorage, Journal, NotApplicable, Progress, SystemClock, Verdict, hooks,
@@ -91,13 +92,28 @@ pub fn run(
     }
     if let Some(copy) = restore {
         let target = &cache.restore_to.value;
-        let outcome = kept::restore(
+        let restored = kept::restore(
             &mut journal,
             &mut store,
             copy,
             |bytes| write_target(target, bytes),
             clock.stamp(),
-        )?;
+        );
+        let outcome = match restored {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                // After this boot's decision: the boot stops here, and the
+                // record says why.
+                let failed = restore_failure(error);
+                let call = Some(CallName::Check);
+                return Err(crate::failure::record(
+                    &mut journal,
+                    call,
+                    failed,
+                    &mut clock,
+                ));
+            }
+        };
         match outcome {
             Restored::Applied(copy) => evidence::tell(
                 Entry::new(MessageId::ConfigRestored, format!(
@@ -131,6 +147,24 @@ pub fn run(
     Ok(exit_for(&verdict))
 }
 
+/// The failure of a restore; a refused target is worth a record, in brief:
+/// the first clause of why (`/usr/lib/ignition` is on a persistent file
+/// system).
+fn restore_failure(error: KeptError) -> Failure {
+    let brief = match &error {
+        KeptError::Target { problem, .. } => {
+            let clause = problem.split(" (").next().unwrap_or(problem);
+            Some(clause.split("; ").next().unwrap_or(clause).to_owned())
+        }
+        _ => None,
+    };
+    let failure = Failure::from(error);
+    match brief {
+        Some(brief) => failure.with_brief(brief),
+        None => failure,
+    }
+}
+
 /// Tells the verdict: its sentence, and an entry whose kind says whether
 /// provisioning goes on, and why not. `journal` is the decision's record
 /// (with its sequence number), if it wrote one, and the state after the
@@ -146,6 +180,10 @@ fn say_verdict(
         } => format!(
             "not a provisioning boot (this system marks one with {}): nothing to do",
             inputs.signals.describe_firstboot()
+        ),
+        Verdict::AlreadyComplete { .. } => format!(
+            "{verdict}; this boot stops here because {} still marks it as a provisioning boot, although provisioning completed: remove that marker, and the next boot is an ordinary one (`provision-journal reset` would provision the machine again; `provision-journal status` says more)",
+            inputs.firstboot_markers().join(" and ")
         ),
         _ => verdict.to_string(),
     };

@@ -98,7 +98,8 @@ exit_statuses! {
     /// Nothing was applied.
     RestoreRefused = 54,
     /// `fetched --config` with `[Cache] KeepConfig=yes`: the config is
-    /// larger than `[Cache] MaxSize`. Nothing was written.
+    /// larger than `[Cache] MaxSize`. Nothing was kept; the failure is
+    /// recorded.
     ConfigTooLarge = 55,
 }
 
@@ -155,6 +156,9 @@ pub struct Failure {
     pub exit: Exit,
     /// What went wrong, in words, with the path.
     pub message: String,
+    /// The cause in a few words, for the journal's record of a call that
+    /// failed (`CallFailed`), when the failure is worth one.
+    pub brief: Option<String>,
 }
 
 impl Failure {
@@ -163,6 +167,15 @@ impl Failure {
         Failure {
             exit,
             message: message.into(),
+            brief: None,
+        }
+    }
+
+    /// The same failure, with its cause in a few words for the record.
+    pub fn with_brief(self, brief: impl Into<String>) -> Self {
+        Failure {
+            brief: Some(brief.into()),
+            ..self
         }
     }
 }
@@ -211,7 +224,7 @@ impl From<JournalError> for Failure {
                     report::describe_damage_at(&mut FsStorage::new(path), *offset, problem.clone())
                         .map_or_else(|_| problem.to_string(), |damage| damage.words);
                 format!(
-                    "journal `{path}` is corrupt at offset {offset}: {words}. Nothing was written, and nothing can be: `provision-journal dump` shows what precedes the damage; once the disks are verified, keep a copy of the file and move it away, and the next provisioning boot starts a new attempt"
+                    "journal `{path}` is corrupt at offset {offset}: {words}. Nothing was written, and nothing can be: `provision-journal status` says what to do by every record it can read, and `dump` shows them. Do not move the file away before: on a machine that was provisioned, the next provisioning boot would then provision it again"
                 )
             }
             _ => error.to_string(),
@@ -227,8 +240,8 @@ impl Failure {
     /// The same failure, saying which boot device the journal is on.
     pub fn on_device(self, device: &camino::Utf8Path) -> Self {
         Failure {
-            exit: self.exit,
             message: format!("boot device `{device}`: {}", self.message),
+            ..self
         }
     }
 }

@@ -28,6 +28,12 @@ fn unreadable(config: &Path, error: std::io::Error) -> Failure {
         Exit::ConfigUnreadable,
         format!("failed to read config `{}`: {error}", config.display()),
     )
+    // The cause first: a long path is what the record's room cuts short.
+    .with_brief(format!(
+        "{} reading `{}`",
+        crate::failure::io_words(&error),
+        config.display()
+    ))
 }
 
 /// Reads the config at `config`. Without keeping, it is only hashed. With
@@ -50,10 +56,11 @@ pub fn read(config: &Path, keeping: bool, max_size: u64) -> Result<Fetched, Fail
             size,
             limit: max_size,
         };
-        return Err(Failure::new(
-            Exit::ConfigTooLarge,
-            format!("{error}; nothing was written"),
-        ));
+        return Err(
+            Failure::new(Exit::ConfigTooLarge, format!("{error}; nothing was kept")).with_brief(
+                format!("config of {size} bytes, over [Cache] MaxSize ({max_size})"),
+            ),
+        );
     }
     let sha256 = sha256_of(bytes.as_slice()).map_err(|error| unreadable(config, error))?;
     let keep = match references(&bytes) {

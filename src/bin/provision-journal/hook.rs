@@ -36,7 +36,14 @@ fn refused(error: JournalError, hook: &Hook) -> Failure {
                 "journal `{path}`: cannot run `{}` while the attempt is {state}: {why}; nothing was written",
                 hook.name()
             ),
-        ),
+        )
+        .with_brief(*why),
+        JournalError::Rejected { source, .. } => {
+            let rule = source.to_string();
+            let brief = rule.split_once(": ").map_or(rule.as_str(), |(first, _)| first);
+            let brief = brief.to_owned();
+            Failure::from(error).with_brief(brief)
+        }
         _ => Failure::from(error),
     }
 }
@@ -200,15 +207,29 @@ pub fn run(
     let torn = journal.torn_tail();
     let mut clock = SystemClock::new(boot_id);
     let mut store = copy_store(path);
-    let tidied = kept::record(
+    let recorded = kept::record(
         &mut journal,
         &mut store,
         hook,
         cache.keep,
         cache.keeping,
         &mut clock,
-    )
-    .map_err(|error| kept_refused(error, hook))?;
+    );
+    let tidied = match recorded {
+        Ok(tidied) => tidied,
+        Err(error) => {
+            // The boot stops here: when the failure is worth it, the
+            // journal says why.
+            let failed = kept_refused(error, hook);
+            let call = crate::failure::call_of(hook);
+            return Err(crate::failure::record(
+                &mut journal,
+                call,
+                failed,
+                &mut clock,
+            ));
+        }
+    };
     let progress = journal.progress();
     let (seq, recorded_progress) = tidied
         .recorded
@@ -301,7 +322,7 @@ pub fn run(
                 "this record stopped provisioning: the attempt in `{path}` is poisoned: {cause}. {}",
                 poison
                     .as_ref()
-                    .map(|poison| stop_advice(StopCause::Recorded(&poison.cause), None))
+                    .map(|poison| stop_advice(StopCause::Recorded(poison), None))
                     .unwrap_or_default()
             ),
         ));

@@ -77,11 +77,14 @@ pub fn require_directory(path: &Utf8Path) -> Result<(), Failure> {
     }
 }
 
-/// Warns on stderr when the journal at `path` has more than one name: a
-/// reader reads it, but the other names share every byte (writers refuse
-/// it, exit 22).
+/// Warns on stderr when the journal at `path` is a regular file with more
+/// than one name: a reader reads it, but the other names share every byte
+/// (writers refuse it, exit 22). Anything else (a directory, whose link
+/// count counts its subdirectories, a symbolic link, a FIFO) is left to
+/// the error that names what it is.
 pub fn warn_if_hard_linked(path: &Utf8Path) {
     if let Ok(stat) = rustix::fs::lstat(path.as_std_path())
+        && rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile
         && stat.st_nlink > 1
     {
         crate::output::complain(format_args!(

@@ -8,6 +8,7 @@ mod check;
 mod dump;
 mod evidence;
 mod exit;
+mod failure;
 mod fetched;
 mod hook;
 mod keep_log;
@@ -116,12 +117,14 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
                 let headers = form == status::Form::Text;
                 return Ok(many::each(
                     paths,
-                    |path| status::run(path, form, &config),
+                    |path| status::run(path, form, &config, true),
                     headers,
                 ));
             }
+            // The journal's location (`--journal`, the boot device) may
+            // hold no journal yet: that is the state `absent`.
             return with_journal(cli, &config, Access::Read, |path| {
-                status::run(path, form, &config)
+                status::run(path, form, &config, false)
             });
         }
         Command::KeepLog { log } => {
@@ -167,7 +170,11 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             (Some(sha256), _) => Hook::Fetched(*sha256),
             (None, Some(path)) => {
                 let cache = &config.cache;
-                let read = fetched::read(path, cache.keep_config.value, cache.max_size.value)?;
+                let read = match fetched::read(path, cache.keep_config.value, cache.max_size.value)
+                {
+                    Ok(read) => read,
+                    Err(failed) => return Err(record_fetched_failure(cli, &config, failed)),
+                };
                 keep = read.keep;
                 Hook::Fetched(read.sha256)
             }
@@ -190,6 +197,37 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
     };
     with_journal(cli, &config, Access::Write, |path| {
         hook::run(path, &hook, lock_wait, cache, recreated)
+    })
+}
+
+/// Records the failure of `fetched` to read or keep its config, which comes
+/// before it opens the journal, on the journal wherever it is (mounting the
+/// boot device for it).
+fn record_fetched_failure(
+    cli: &Cli,
+    config: &provision_journal::config::Config,
+    failed: Failure,
+) -> Failure {
+    if failed.brief.is_none() {
+        return failed;
+    }
+    let lock_wait = std::time::Duration::from_secs(config.lock_timeout_sec.value);
+    let (exit, message, brief) = (failed.exit, failed.message.clone(), failed.brief.clone());
+    let recorded = with_journal(cli, config, Access::Write, |path| {
+        Ok(failure::record_at(
+            path,
+            Some(provision_journal::event::CallName::Fetched),
+            failed,
+            lock_wait,
+        ))
+    });
+    recorded.unwrap_or_else(|unrecorded| Failure {
+        exit,
+        message: format!(
+            "{message}; the failure could not be recorded: {}",
+            unrecorded.message
+        ),
+        brief,
     })
 }
 

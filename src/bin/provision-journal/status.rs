@@ -41,9 +41,28 @@ impl Form {
 /// `spec/DUMP.md`, or one line), from one streaming, read-only pass. A journal `check`
 /// cannot read is still described; the exit status then says why. A journal
 /// directory that does not exist is [`Exit::NotFound`], as for `check`: a
-/// wrong path is not an absent journal.
-pub fn run(path: &Utf8Path, form: Form, config: &Config) -> Result<Exit, Failure> {
-    let (status, exit) = read(path, config)?;
+/// wrong path is not an absent journal. So is a missing journal that was
+/// `named` (a `PATH` operand, such as a copy from a support bundle, rather
+/// than the journal's location), as for `dump`: only where the machine
+/// keeps its journal does a missing file mean that no attempt has begun.
+/// The one-line form prints its line for a journal it cannot read too
+/// (outcome `absent` or `unreadable`), before the failure is said on
+/// stderr.
+pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<Exit, Failure> {
+    let (status, exit) = match read(path, config, named) {
+        Ok(read) => read,
+        Err(failure) if form == Form::Oneline => {
+            let (state, outcome) = match failure.exit {
+                Exit::NotFound => ("absent", "absent"),
+                _ => ("unreadable", "unreadable"),
+            };
+            let mut out = Report::stdout();
+            let written = writeln!(out, "{} {state} - - - {outcome}", one_word(path.as_str()));
+            out.finish(written, Exit::Ok)?;
+            return Err(failure);
+        }
+        Err(failure) => return Err(failure),
+    };
     let mut out = Report::stdout();
     let written = match form {
         Form::Json => status.write_json(&mut out),
@@ -54,12 +73,19 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config) -> Result<Exit, Failure
 }
 
 /// The status of the journal at `path`, and the exit status it calls for
-/// (0, or 20 or 21 for a journal `check` cannot read).
-pub fn read(path: &Utf8Path, config: &Config) -> Result<(Status, Exit), Failure> {
+/// (0, or 20 or 21 for a journal `check` cannot read); a missing journal
+/// that was `named` is [`Exit::NotFound`].
+pub fn read(path: &Utf8Path, config: &Config, named: bool) -> Result<(Status, Exit), Failure> {
     require_directory(path)?;
     crate::location::warn_if_hard_linked(path);
     let mut status =
         report::status(&mut FsStorage::new(path), &config.policy).map_err(report_failure)?;
+    if named && status.outcome.is_none() {
+        return Err(Failure::new(
+            Exit::NotFound,
+            format!("there is no journal at `{path}`"),
+        ));
+    }
     status.read_only = journal_is_read_only(path, config.device.value.as_deref());
     status.restore_leftover = leftover(&config.cache.restore_to.value).map(String::from);
     if status.read_only && status.check_records {
@@ -92,7 +118,7 @@ pub fn write_metrics(
     let mut statuses = Vec::new();
     let mut worst = Exit::Ok;
     for path in paths {
-        match read(path, config) {
+        match read(path, config, false) {
             Ok((status, exit)) => {
                 statuses.push(status);
                 worst = crate::many::worse(worst, exit);
@@ -135,8 +161,8 @@ fn on_vfat(journal: &Utf8Path) -> bool {
     rustix::fs::statfs(dir.as_std_path()).is_ok_and(|fs| fs.f_type as u64 == MSDOS_SUPER_MAGIC)
 }
 
-/// The one-line form: `PATH STATE DECISION LAST_BOOT LAST_STAGE`, `-`
-/// for what there is none of, the path escaped so that it is one word.
+/// The one-line form: `PATH STATE DECISION LAST_BOOT LAST_STAGE OUTCOME`,
+/// `-` for what there is none of, the path escaped so that it is one word.
 fn write_oneline(status: &Status, out: &mut dyn Write) -> io::Result<()> {
     let path = one_word(&status.journal);
     let state = status.state.unwrap_or("unreadable");
@@ -148,7 +174,12 @@ fn write_oneline(status: &Status, out: &mut dyn Write) -> io::Result<()> {
         (Some(stage), Some(step)) => format!("{stage}/{step}"),
         _ => "-".to_owned(),
     };
-    writeln!(out, "{path} {state} {} {last_boot} {stage}", status.verdict)
+    let outcome = status.outcome.map_or("absent", Outcome::name);
+    writeln!(
+        out,
+        "{path} {state} {} {last_boot} {stage} {outcome}",
+        status.verdict
+    )
 }
 
 /// `path` as one word that `printf '%b'` turns back into it: a backslash
@@ -238,6 +269,9 @@ fn write_text(status: &Status, config: &Config, out: &mut dyn Write) -> io::Resu
             count(status.planned_reboots, "planned reboot")
         ),
     )?;
+    if !status.boots_overview.is_empty() {
+        field(out, "boots", &status.boots_overview)?;
+    }
     if let Some(digest) = &status.config_sha256 {
         field(out, "config", digest)?;
     }
@@ -276,7 +310,7 @@ fn write_text(status: &Status, config: &Config, out: &mut dyn Write) -> io::Resu
             out,
             "torn tail",
             &format!(
-                "{} at offset {} (cut off by the next write)",
+                "{} at offset {}: an interrupted append (the next write cuts it off), or the copy is incomplete",
                 count(torn.len, "byte"),
                 torn.offset
             ),

@@ -75,14 +75,14 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
                         .map(|boot| format!(" of boot {}", boot.short()))
                         .unwrap_or_default();
                     format!(
-                        "They are the start of record #{}{kind}{boot}, {} bytes when whole; that record was lost.",
+                        "They are the start of record #{}{kind}{boot}, {} bytes when whole; that record was lost (unless only the copy is short).",
                         lost.seq, lost.frame_len
                     )
                 }
                 None => "Too little of it survived to tell which record was lost.".to_owned(),
             };
             format!(
-                "Torn tail: the journal ends in {} at offset {} that are not a whole record, the trace of an append interrupted by a power cut or crash. {what} Everything before offset {} is intact; the next write cuts these bytes off and records that it did.",
+                "Torn tail: the journal ends in {} at offset {} that are not a whole record, the trace of an append interrupted by a power cut or crash, or the copy is incomplete (taken while a hook appended, or cut short on its way). {what} Everything before offset {} is intact; the next write cuts these bytes off and records that it did.",
                 count(tail.len, "byte"),
                 tail.offset,
                 tail.offset
@@ -233,7 +233,9 @@ pub(super) fn anomaly_excerpt(anomaly: &Anomaly) -> Option<String> {
 pub(super) fn outcome_words(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Clean => "clean: every byte belongs to a whole, valid record",
-        Outcome::TornTail => "ends in a torn tail (an interrupted append)",
+        Outcome::TornTail => {
+            "ends in a torn tail (an interrupted append, or the copy is incomplete)"
+        }
         Outcome::Corrupt => "CORRUPT",
         Outcome::UnsupportedVersion => "written by a newer format version",
     }

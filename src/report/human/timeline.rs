@@ -6,6 +6,7 @@ use std::io;
 use crate::event::Event;
 use crate::storage::Storage;
 
+use super::super::escape::quoted;
 use super::super::time::{Utc, seconds};
 use super::super::timeline::{BootSummary, StageResult, Timeline};
 use super::super::walk::{Body, Item, ReportError, Trust, walk};
@@ -105,8 +106,26 @@ pub(super) fn part<S: Storage + ?Sized>(
             ))?;
         }
         let at = format!("+{}", seconds(pushed.rel_ns));
+        let salvaged = match entry.trust {
+            Trust::Salvaged => " (salvaged)",
+            Trust::Trusted => "",
+        };
         let text = match (&entry.body, pushed.closed) {
             (Body::Known(Event::StageBegan { .. }), _) => return Ok(()),
+            (
+                Body::Known(Event::CallFailed {
+                    call,
+                    status,
+                    reason,
+                }),
+                _,
+            ) => {
+                let text = format!(
+                    "`{call}` FAILED with exit status {status}: {}{salvaged}",
+                    quoted(reason)
+                );
+                return lines.wrapped(&format!("   {at:>9}  "), &text);
+            }
             (
                 Body::Known(Event::ConfigFetched { sha256 } | Event::ConfigKept { sha256, .. }),
                 _,
@@ -129,10 +148,6 @@ pub(super) fn part<S: Storage + ?Sized>(
                 format_args!(" (began at +{})", seconds(span.start_ns)),
             ),
             (body, None) => event_label(body).0,
-        };
-        let salvaged = match entry.trust {
-            Trust::Salvaged => " (salvaged)",
-            Trust::Trusted => "",
         };
         lines.line(&format!("   {at:>9}  {text}{salvaged}"))
     })?;

@@ -131,5 +131,17 @@ pub fn event_label(body: &Body) -> (String, Option<String>) {
             "kept copy removed".to_owned(),
             Some(format!("copy {} removed: {cause}", &sha256.to_hex()[..12])),
         ),
+        Event::CallFailed {
+            call,
+            status,
+            reason,
+        } => (
+            // At most 20 characters: `FAILED: begin umount`.
+            format!("FAILED: {call}"),
+            Some(format!(
+                "`{call}` failed with exit status {status}: {}",
+                quoted(reason)
+            )),
+        ),
     }
 }

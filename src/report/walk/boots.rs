@@ -46,6 +46,12 @@ impl Boots {
         if entry.stamp.is_none() {
             return;
         }
+        if let Body::Known(Event::CallFailed { .. }) = entry.body {
+            // It says why the boot stopped; where it stopped (in a stage,
+            // after one) is what the record before it left.
+            self.open_after = None;
+            return;
+        }
         self.last = Some((entry.offset, entry.seq));
         self.open_stage = None;
         self.ended_past_red_line = None;

@@ -12,6 +12,7 @@ use crate::state::{Progress, State};
 
 use super::anomaly::Anomaly;
 use super::damage::Damage;
+use super::evidence::Evidence;
 
 /// How far a journal can be trusted, as `dump` reports it and as its exit
 /// status tells scripts.
@@ -126,6 +127,9 @@ pub struct Summary {
     /// The furthest mutating stage begun in the current attempt, by the
     /// trusted records: what a poisoning config change came after.
     pub mutated_stage: Option<Stage>,
+    /// How far the latest attempt got by every record read, trusted or
+    /// salvaged.
+    pub evidence: Evidence,
 }
 
 /// An error of a report pass.

@@ -5,7 +5,7 @@ use crate::event::Event;
 
 /// Event kinds by their variant index on disk (see `spec/FORMAT.md`), as
 /// [`Event::kind`] names them.
-pub const EVENT_KINDS: [&str; 15] = [
+pub const EVENT_KINDS: [&str; 16] = [
     "attempt-started",
     "restarted",
     "boot-refused",
@@ -21,6 +21,7 @@ pub const EVENT_KINDS: [&str; 15] = [
     "config-kept",
     "config-restored",
     "kept-config-removed",
+    "call-failed",
 ];
 
 /// The name of the event kind with variant index `index`, if this version
@@ -91,6 +92,11 @@ mod tests {
             Event::KeptConfigRemoved {
                 sha256: Sha256([0; 32]),
                 cause: crate::event::RemovalCause::Unbound,
+            },
+            Event::CallFailed {
+                call: crate::event::CallName::Check,
+                status: 54,
+                reason: String::new(),
             },
         ];
         assert_eq!(every_kind.len(), EVENT_KINDS.len());

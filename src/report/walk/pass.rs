@@ -6,6 +6,7 @@ use crate::event::Event;
 
 use super::anomaly::Anomaly;
 use super::boots::Boots;
+use super::evidence::Evidence;
 use super::item::{Body, Entry, Item};
 
 /// Reports records and anomalies in offset order. An anomaly found apart
@@ -15,6 +16,7 @@ use super::item::{Body, Entry, Item};
 pub(super) struct Pass<'v> {
     pub(super) visit: &'v mut dyn FnMut(Item) -> io::Result<()>,
     pub(super) boots: Boots,
+    pub(super) evidence: Evidence,
     deferred: Vec<Anomaly>,
     pub(super) anomalies: u64,
 }
@@ -24,6 +26,7 @@ impl<'v> Pass<'v> {
         Pass {
             visit,
             boots: Boots::default(),
+            evidence: Evidence::default(),
             deferred: Vec::new(),
             anomalies: 0,
         }
@@ -53,6 +56,7 @@ impl<'v> Pass<'v> {
         self.flush()?;
         entry.boot_number = number;
         self.boots.record(&entry);
+        self.evidence.record(&entry);
         let repaired = match entry.body {
             Body::Known(Event::TailRepaired { offset, dropped }) => Some(Anomaly::TailRepaired {
                 offset: entry.offset,

@@ -1,0 +1,37 @@
+//! The advice on a completed attempt: nothing to do, unless boots were
+//! refused since. Those mean that the first-boot marker outlived the first
+//! boot, and every boot stops in emergency mode until it is removed. Never
+//! `reset` for that: with the marker in place, the next boot would
+//! provision the machine a second time.
+
+use crate::classify::REFUSED_BOOTS_RECORDED;
+use crate::state::Progress;
+
+use super::super::human::count;
+use super::{FIRSTBOOT_MARKER, REMOVE_MARKER, RESET};
+
+/// What the operator can do about the completed attempt `progress` holds.
+pub(super) fn advice(progress: &Progress) -> String {
+    let refused = progress.refused_boots;
+    if refused == 0 {
+        return format!(
+            "Nothing to do. To provision again, run `{RESET}`, or boot once with the kernel argument `provision_journal.rerun=TOKEN`."
+        );
+    }
+    let recorded = match refused >= REFUSED_BOOTS_RECORDED {
+        true => format!(" (only the first {REFUSED_BOOTS_RECORDED} are recorded)"),
+        false => String::new(),
+    };
+    let last = progress
+        .refused_boot
+        .map(|boot| format!(", the last on boot {}", boot.to_hex()))
+        .unwrap_or_default();
+    format!(
+        "Provisioning completed, and nothing needs to run again; but {}{last} were refused since{recorded}. \
+Each of them stopped in emergency mode, and every boot will, as long as {FIRSTBOOT_MARKER} is still there. \
+The first boot removes it once it completed (on Fedora CoreOS from the real root, by `coreos-ignition-firstboot-complete.service`), \
+unless a power cut or a failure comes first. Remove it: {REMOVE_MARKER}. \
+Do not run `reset` for this: with the marker still there, the next boot would provision the machine a second time.",
+        count(refused, "later boot")
+    )
+}

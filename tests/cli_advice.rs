@@ -1,0 +1,547 @@
+//! What the command line tells an operator or a support engineer must never
+//! mislead: each error names the real cause, and each piece of advice is a
+//! step that cannot make matters worse.
+
+mod cli_common;
+
+use cli_common::{Boot, Scratch};
+
+#[test]
+fn reading_a_directory_names_it_without_a_hard_link_warning() {
+    let scratch = Scratch::new("directory");
+    let dir = scratch.path.join("dir");
+    std::fs::create_dir_all(dir.join("a").join("b")).unwrap();
+    std::fs::create_dir_all(dir.join("c")).unwrap();
+    for args in [&["dump"][..], &["status"], &["status", "--json"]] {
+        let run = Boot::first(1).run(&dir, args).expect(22);
+        assert!(run.stderr.contains("directory"), "{args:?}: {run:#?}");
+        assert!(!run.stderr.contains("hard link"), "{args:?}: {run:#?}");
+    }
+    let run = Boot::first(1).run(&scratch.path, &["dump", dir.to_str().unwrap()]);
+    let run = run.expect(22);
+    assert!(!run.stderr.contains("hard link"), "{run:#?}");
+}
+
+#[test]
+fn a_mistyped_stage_lists_only_what_the_command_takes_and_the_closest() {
+    let scratch = Scratch::new("stage-name");
+    let journal = scratch.path.join("journal");
+    let run = Boot::first(1).run(&journal, &["begin", "disk"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("[possible values: kargs, disks, mount, files, umount]"),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("'disks'"), "{run:#?}");
+    assert!(
+        !run.stderr.contains("fetch"),
+        "begin takes no fetch stage: {run:#?}"
+    );
+    let run = Boot::first(1).run(&journal, &["end", "umnt"]).expect(2);
+    assert!(run.stderr.contains("'umount'"), "{run:#?}");
+    let run = Boot::first(1)
+        .run(&journal, &["begin", "fetch-offline"])
+        .expect(2);
+    assert!(run.stderr.contains("no begin or end record"), "{run:#?}");
+    let run = Boot::first(1)
+        .run(&journal, &["fail", "fetch-ofline"])
+        .expect(2);
+    assert!(
+        run.stderr.contains("fetch-offline, fetch, kargs"),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("'fetch-offline'"), "{run:#?}");
+    assert!(!journal.exists(), "a usage error writes nothing");
+}
+
+fn golden(name: &str) -> String {
+    format!("{}/tests/golden/{name}.journal", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn status_of_a_named_journal_that_is_missing_is_an_error() {
+    let scratch = Scratch::new("missing");
+    let missing = scratch.path.join("provision-journal");
+    let path = missing.to_str().unwrap();
+    for args in [&["status", path][..], &["status", "--json", path]] {
+        let run = Boot::first(1).run(&scratch.path.join("unused"), args);
+        let run = run.expect(41);
+        assert!(
+            run.stderr
+                .contains(&format!("there is no journal at `{path}`")),
+            "{args:?}: {run:#?}"
+        );
+        assert!(run.stdout.is_empty(), "{args:?}: {run:#?}");
+    }
+    // The journal's own location holds no journal before the first boot.
+    let run = Boot::first(1).run(&missing, &["status"]).expect(0);
+    assert!(run.stdout.contains("absent (no journal yet)"), "{run:#?}");
+}
+
+#[test]
+fn status_oneline_says_how_far_each_journal_can_be_trusted() {
+    let scratch = Scratch::new("oneline-outcome");
+    let missing = scratch.path.join("missing");
+    let paths = [
+        golden("clean-run"),
+        golden("torn-tail"),
+        golden("mid-file-corruption"),
+        missing.to_str().unwrap().to_owned(),
+        scratch.path.to_str().unwrap().to_owned(),
+    ];
+    let mut args = vec!["status", "--oneline"];
+    args.extend(paths.iter().map(String::as_str));
+    let run = Boot::first(1).run(&scratch.path.join("unused"), &args);
+    let run = run.expect(41);
+    let lines: Vec<Vec<&str>> = run
+        .stdout
+        .lines()
+        .map(|line| line.split(' ').collect())
+        .collect();
+    assert_eq!(lines.len(), paths.len(), "one line per path: {run:#?}");
+    let outcomes: Vec<&str> = lines.iter().map(|fields| fields[5]).collect();
+    assert_eq!(
+        outcomes,
+        ["clean", "torn_tail", "corrupt", "absent", "unreadable"],
+        "{run:#?}"
+    );
+    assert_eq!(lines[3][1..5], ["absent", "-", "-", "-"], "{run:#?}");
+    assert_eq!(lines[4][1..5], ["unreadable", "-", "-", "-"], "{run:#?}");
+    assert!(run.stderr.contains("there is no journal at"), "{run:#?}");
+    assert!(run.stderr.contains("directory"), "{run:#?}");
+}
+
+/// What `status` exits with for a torn tail is said alike by both specs,
+/// and is what the binary does.
+#[test]
+fn status_exits_0_for_a_torn_tail_as_both_specs_say() {
+    let scratch = Scratch::new("torn-status");
+    let (torn, clean) = (golden("torn-tail"), golden("clean-run"));
+    for args in [
+        &["status", torn.as_str()][..],
+        &["status", "--json", torn.as_str()],
+        &["status", "--oneline", torn.as_str(), clean.as_str()],
+    ] {
+        Boot::first(1).run(&scratch.path, args).expect(0);
+    }
+    let sentence = "`status` exits 0 for a journal that ends in a torn tail";
+    for spec in ["spec/CLI.md", "spec/DUMP.md"] {
+        let text = std::fs::read_to_string(format!("{}/{spec}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(text.contains(sentence), "{spec} does not say: {sentence}");
+    }
+}
+
+/// Runs `check` and the hooks named on `boot`, each expected to succeed.
+fn run_all(boot: &Boot, journal: &std::path::Path, hooks: &[&[&str]]) {
+    for hook in hooks {
+        boot.run(journal, hook).expect(0);
+    }
+}
+
+const CONFIG: &[&str] = &[
+    "fetched",
+    "--sha256",
+    "c0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ff",
+];
+
+#[test]
+fn a_failed_stage_is_looked_up_in_the_log_of_the_boot_it_failed_on() {
+    let scratch = Scratch::new("failed-stage");
+    let journal = scratch.path.join("journal");
+    let boot = Boot::first(7);
+    run_all(
+        &boot,
+        &journal,
+        &[
+            &["check"],
+            CONFIG,
+            &["begin", "disks"],
+            &["fail", "disks", "--reason", "exit status 1"],
+        ],
+    );
+    let wanted = format!("journalctl -b {} -u ignition-disks.service", boot.id);
+    for args in [&["status"][..], &["dump"]] {
+        let run = Boot::first(8).run(&journal, args);
+        let flat = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(&wanted), "{args:?}: {flat}");
+    }
+}
+
+#[test]
+fn a_truncated_copy_is_not_told_only_as_a_power_cut() {
+    let scratch = Scratch::new("truncated");
+    let whole = std::fs::read(golden("clean-run")).unwrap();
+    let copy = scratch.path.join("copy");
+    std::fs::write(&copy, &whole[..whole.len() - 17]).unwrap();
+    let copy = copy.to_str().unwrap();
+    for args in [&["dump", copy][..], &["status", copy]] {
+        let run = Boot::first(1).run(&scratch.path, args);
+        let flat = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("the copy is incomplete"), "{args:?}: {flat}");
+    }
+}
+
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn refused_boots_after_completion_are_told_as_a_leftover_first_boot_marker() {
+    let scratch = Scratch::new("complete-refused");
+    let journal = scratch.path.join("journal");
+    cli_common::provision(&Boot::first(1), &journal);
+    // Before any refusal, there is nothing to do.
+    let run = Boot::first(2).run(&journal, &["status"]).expect(0);
+    assert!(flat(&run.stdout).contains("Nothing to do"), "{run:#?}");
+
+    let run = Boot::first(2).run(&journal, &["check"]).expect(12);
+    assert!(
+        flat(&run.stdout).contains("the kernel argument `ignition.firstboot` still marks it"),
+        "{run:#?}"
+    );
+    std::fs::write(scratch.path.join("ignition.firstboot"), "").unwrap();
+    let plain = Boot::with_cmdline(3, "BOOT_IMAGE=/vmlinuz");
+    let run = plain.run(&journal, &["check"]).expect(12);
+    assert!(
+        flat(&run.stdout)
+            .contains("the stamp `ignition.firstboot` beside the journal still marks it"),
+        "{run:#?}"
+    );
+    for args in [&["status"][..], &["dump"], &["status", "--json"]] {
+        let run = Boot::first(4).run(&journal, args);
+        let text = flat(&run.stdout);
+        assert!(!text.contains("Nothing to do"), "{args:?}: {text}");
+        for says in [
+            "2 later boots",
+            "emergency mode",
+            "first-boot marker",
+            "delete the stamp",
+            "Do not run `reset`",
+        ] {
+            assert!(
+                text.contains(says),
+                "{args:?} does not say {says:?}: {text}"
+            );
+        }
+    }
+}
+
+/// Overwrites three bytes inside the second record (`fetched`, at offset
+/// 88), so that only the first record is trusted and the rest is salvaged.
+fn damage_second_record(journal: &std::path::Path) {
+    let mut bytes = std::fs::read(journal).unwrap();
+    bytes[100..103].copy_from_slice(&[0xff; 3]);
+    std::fs::write(journal, bytes).unwrap();
+}
+
+fn advice(journal: &std::path::Path) -> String {
+    let run = Boot::first(99)
+        .run(journal, &["status", "--json"])
+        .expect(20);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    status["advice"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_damaged_journal_whose_salvage_says_completed_is_never_moved_away() {
+    let scratch = Scratch::new("salvaged-complete");
+    let journal = scratch.path.join("journal");
+    cli_common::provision(&Boot::first(1), &journal);
+    Boot::first(2).run(&journal, &["check"]).expect(12);
+    Boot::first(3).run(&journal, &["check"]).expect(12);
+    damage_second_record(&journal);
+
+    let text = advice(&journal);
+    assert!(
+        text.contains("salvaged and not trusted but whole, says that provisioning completed"),
+        "{text}"
+    );
+    assert!(text.contains("2 boots were refused after it"), "{text}");
+    assert!(text.contains("do not move the journal away"), "{text}");
+    assert!(text.contains("first-boot marker"), "{text}");
+    // Moving it away is named only as the way to provision again on purpose.
+    let (before, after) = text
+        .split_once("Only to provision the machine again on purpose")
+        .unwrap();
+    assert!(!before.contains("move it away"), "{text}");
+    assert!(after.contains("move it away"), "{text}");
+    let dump = flat(&Boot::first(99).run(&journal, &["dump"]).expect(20).stdout);
+    assert!(dump.contains("do not move the journal away"), "{dump}");
+
+    let run = Boot::first(4).run(&journal, &["check"]).expect(20);
+    assert!(run.stderr.contains("Do not move the file away"), "{run:#?}");
+    assert!(!run.stderr.contains("and move it away"), "{run:#?}");
+}
+
+#[test]
+fn a_damaged_journal_is_moved_away_only_once_the_machine_shows_it_was_not_provisioned() {
+    let scratch = Scratch::new("salvaged-open");
+    // Past the red line by a salvaged record, no completion read.
+    let journal = scratch.path.join("past");
+    let boot = Boot::first(1);
+    run_all(
+        &boot,
+        &journal,
+        &[&["check"], CONFIG, &["begin", "disks"], &["end", "disks"]],
+    );
+    damage_second_record(&journal);
+    let text = advice(&journal);
+    assert!(
+        text.contains("began stage disks, past the red line"),
+        "{text}"
+    );
+    assert!(text.contains("If it was provisioned"), "{text}");
+    assert!(text.contains("/etc/.ignition-result.json"), "{text}");
+    assert!(text.contains("do not move the journal away"), "{text}");
+
+    // Nothing read past the red line: the damage may still hide it.
+    let journal = scratch.path.join("before");
+    run_all(&boot, &journal, &[&["check"], CONFIG, &["begin", "kargs"]]);
+    damage_second_record(&journal);
+    let text = advice(&journal);
+    assert!(text.contains("the damage may hide records"), "{text}");
+    assert!(text.contains("If it was provisioned"), "{text}");
+    let (before, after) = text.split_once("Only if it was not").unwrap();
+    assert!(!before.contains("move it away"), "{text}");
+    assert!(after.contains("move it away"), "{text}");
+}
+
+fn status_json(journal: &std::path::Path) -> serde_json::Value {
+    let run = Boot::first(99).run(journal, &["status", "--json"]);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+/// `check` refuses to restore the kept config (exit 54) on every retry:
+/// each boot records why it stopped, and once the retry budget is spent the
+/// advice names that call, not the console, the config source or the
+/// network.
+#[test]
+fn a_boot_stopped_by_a_failed_call_says_so_in_the_journal() {
+    let scratch = Scratch::new("call-failed");
+    let journal = scratch.path.join("provision-journal");
+    let memory = std::path::PathBuf::from(format!(
+        "/dev/shm/provision-journal-test.{}.call-failed",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&memory);
+    std::fs::create_dir_all(&memory).unwrap();
+    // The restore target's directory is a regular file: `check` exits 54.
+    std::fs::write(memory.join("ignition"), "not a directory").unwrap();
+    let conf = scratch.path.join("cache.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[Cache]\nKeepConfig=yes\nRestoreTo={}\n",
+            memory.join("ignition/user.ign").display()
+        ),
+    )
+    .unwrap();
+    let config = scratch.path.join("config.json");
+    std::fs::write(&config, r#"{"ignition":{"version":"3.4.0"}}"#).unwrap();
+    let run = |boot: &Boot, args: &[&str]| {
+        cli_common::Run::from(
+            boot.command(&journal, args)
+                .env("PROVISION_JOURNAL_CONF", &conf)
+                .output()
+                .unwrap(),
+        )
+    };
+    let first = Boot::first(1);
+    for hook in [
+        &["check"][..],
+        &["fetched", "--config", config.to_str().unwrap()],
+        &["begin", "kargs"],
+        &["end", "kargs"],
+        &["reboot", "--reason", "kargs"],
+    ] {
+        run(&first, hook).expect(0);
+    }
+    let failed = run(&Boot::first(2), &["check"]).expect(54);
+    assert!(
+        failed.stderr.contains("recorded in the journal"),
+        "{failed:#?}"
+    );
+    let status = status_json(&journal);
+    assert_eq!(status["call_failed"]["call"], "check", "{status}");
+    assert_eq!(status["call_failed"]["status"], 54, "{status}");
+    let explanation = status["explanation"].as_str().unwrap();
+    assert!(
+        explanation.contains("stopped when `check` failed (exit status 54)"),
+        "{explanation}"
+    );
+    let advice = status["advice"].as_str().unwrap();
+    assert!(
+        advice.contains("stops the same way unless that is fixed"),
+        "{advice}"
+    );
+    let dump = Boot::first(99).run(&journal, &["dump"]).expect(0).stdout;
+    assert!(dump.contains("FAILED: check"), "{dump}");
+    assert!(
+        flat(&dump).contains("`check` failed with exit status 54"),
+        "{dump}"
+    );
+
+    for boot in 3..=7 {
+        run(&Boot::first(boot), &["check"]).expect(54);
+    }
+    run(&Boot::first(8), &["check"]).expect(10);
+    let advice = status_json(&journal)["advice"].as_str().unwrap().to_owned();
+    assert!(
+        advice.contains("`check` failed with exit status 54"),
+        "{advice}"
+    );
+    assert!(
+        !advice.contains("the console, the config source, the network"),
+        "{advice}"
+    );
+    let _ = std::fs::remove_dir_all(&memory);
+}
+
+#[test]
+fn fetched_and_refused_hooks_record_why_their_boot_stopped() {
+    let scratch = Scratch::new("hook-failed");
+    let journal = scratch.path.join("journal");
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    let missing = scratch.path.join("ignition.json");
+    let run = boot
+        .run(
+            &journal,
+            &["fetched", "--config", missing.to_str().unwrap()],
+        )
+        .expect(53);
+    assert!(run.stderr.contains("recorded in the journal"), "{run:#?}");
+    let status = status_json(&journal);
+    assert_eq!(status["call_failed"]["call"], "fetched", "{status}");
+    assert_eq!(status["call_failed"]["status"], 53, "{status}");
+    assert!(
+        status["call_failed"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("No such file or directory reading `"),
+        "{status}"
+    );
+    // A second failure on the same boot is not recorded: the first stopped it.
+    let before = std::fs::read(&journal).unwrap();
+    boot.run(&journal, &["begin", "kargs"]).expect(30);
+    assert_eq!(std::fs::read(&journal).unwrap(), before);
+
+    // A hook the rules refuse, on the next boot.
+    let next = Boot::first(2);
+    run_all(&next, &journal, &[&["check"], CONFIG, &["begin", "kargs"]]);
+    let run = next.run(&journal, &["begin", "disks"]).expect(30);
+    assert!(run.stderr.contains("recorded in the journal"), "{run:#?}");
+    let status = status_json(&journal);
+    assert_eq!(status["call_failed"]["call"], "begin disks", "{status}");
+    assert_eq!(
+        status["call_failed"]["reason"], "the previous stage has not ended",
+        "{status}"
+    );
+
+    // A boot that did not run `check` cannot speak for the attempt.
+    let before = std::fs::read(&journal).unwrap();
+    Boot::first(3).run(&journal, &["begin", "disks"]).expect(30);
+    assert_eq!(std::fs::read(&journal).unwrap(), before);
+}
+
+/// The overview part of a human `dump`.
+fn overview(dump: &str) -> Vec<&str> {
+    let (_, rest) = dump.split_once("OVERVIEW").expect("an overview");
+    let (overview, _) = rest.split_once("\n\n").unwrap();
+    assert!(
+        dump.find("OVERVIEW").unwrap() < dump.find("RECORDS").unwrap(),
+        "the overview comes first"
+    );
+    overview.lines().collect()
+}
+
+#[test]
+fn dump_opens_with_one_line_per_boot_against_the_red_line() {
+    let scratch = Scratch::new("overview");
+    let journal = golden("poisoned-then-reset");
+    let run = Boot::first(1)
+        .run(&scratch.path, &["dump", &journal])
+        .expect(0);
+    let lines = overview(&run.stdout);
+    let boots: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|line| line.starts_with('#'))
+        .collect();
+    assert_eq!(boots.len(), 4, "{lines:#?}");
+    assert!(lines[2].starts_with("boot "), "{lines:#?}");
+    let red_line = lines[2].find('|').expect("the heading has the red line");
+    for line in &lines[2..] {
+        if !line.starts_with("--") {
+            assert_eq!(line.find('|'), Some(red_line), "{line}");
+        }
+        assert!(line.chars().count() <= 80, "{line}");
+    }
+    let ends: Vec<&str> = boots.iter().map(|line| line[red_line..].trim()).collect();
+    assert_eq!(
+        ends,
+        [
+            "| >>                       cut",
+            "|                          refused, poisoned",
+            "|                          reset",
+            "| ok    ok    ok    ok     complete"
+        ]
+    );
+    assert!(boots[0].contains(" 08:00:00 ok    ok    |"), "{}", boots[0]);
+
+    let run = Boot::first(1)
+        .run(&scratch.path, &["status", &journal])
+        .expect(0);
+    assert!(
+        flat(&run.stdout)
+            .contains("boots: #1 cut in disks; #2 refused, poisoned; #3 reset; #4 complete"),
+        "{}",
+        run.stdout
+    );
+    let run = Boot::first(1).run(&scratch.path, &["status", "--json", &journal]);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        status["boots_overview"],
+        "#1 cut in disks; #2 refused, poisoned; #3 reset; #4 complete"
+    );
+    let run = Boot::first(1).run(&scratch.path, &["dump", "--json", &journal]);
+    let dump: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ended: Vec<&str> = dump["boots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|boot| boot["ended"].as_str().unwrap())
+        .collect();
+    assert_eq!(ended, ["cut", "poisoned", "reset", "complete"]);
+}
+
+#[test]
+fn the_one_line_form_names_the_last_boots_and_counts_the_rest() {
+    let scratch = Scratch::new("overview-many");
+    let journal = scratch.path.join("journal");
+    // A first boot, five retries, the poisoning boot, eight refusals.
+    for boot in 1..=15u8 {
+        Boot::first(boot).run(&journal, &["check"]);
+    }
+    let run = Boot::first(99)
+        .run(&journal, &["status", "--json"])
+        .expect(0);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let line = status["boots_overview"].as_str().unwrap();
+    assert!(
+        line.starts_with("(3 boots before) #4 cut after check; "),
+        "{line}"
+    );
+    assert!(line.ends_with("#14 refused; #15 refused"), "{line}");
+    assert_eq!(line.matches('#').count(), 12, "{line}");
+    let dump = Boot::first(99).run(&journal, &["dump"]).expect(0).stdout;
+    let boots = overview(&dump)
+        .into_iter()
+        .filter(|line| line.starts_with('#'))
+        .count();
+    assert_eq!(boots, 15, "dump shows every boot");
+}

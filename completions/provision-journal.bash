@@ -266,7 +266,7 @@ _provision__journal() {
             fi
             case "${prev}" in
                 --get)
-                    COMPREPLY=($(compgen -W "Boot.Device Boot.DeviceTimeoutSec Boot.LockTimeoutSec Boot.FirstbootArguments Boot.FirstbootStamp Boot.LiveArguments Policy.MaxRetries Policy.MaxPlannedReboots Cache.KeepConfig Cache.RestoreTo Cache.MaxSize FailureLog.Keep FailureLog.MaxSize" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "Boot.Device Boot.DeviceTimeoutSec Boot.LockTimeoutSec Boot.SavedCopyDir Boot.FirstbootArguments Boot.FirstbootStamp Boot.LiveArguments Policy.MaxRetries Policy.MaxPlannedReboots Cache.KeepConfig Cache.RestoreTo Cache.MaxSize FailureLog.Keep FailureLog.MaxSize" -- "${cur}"))
                     return 0
                     ;;
                 --journal)

@@ -111,6 +111,7 @@ complete -c provision-journal -n "__fish_provision_journal_using_subcommand rese
 complete -c provision-journal -n "__fish_provision_journal_using_subcommand config" -l get -d 'Print only this setting\'s value (e.g. Boot.Device; empty for none)' -r -f -a "Boot.Device\t'absolute path of the boot partition every call mounts; empty: none (the --journal path is used as it is)'
 Boot.DeviceTimeoutSec\t'whole seconds to wait for the boot device to appear, 0 to 3600'
 Boot.LockTimeoutSec\t'whole seconds a writer waits for another writer\'s lock on the journal, 0 to 600'
+Boot.SavedCopyDir\t'absolute path of the directory where the distribution keeps the boot file system\'s files while a stage recreates it (Fedora CoreOS: /run/ignition-ostree-transposefs/boot); a hook that finds no journal puts it back from there; empty: none'
 Boot.FirstbootArguments\t'kernel arguments that mark a provisioning boot, separated by spaces; key matches the key with any value or none, key=value matches exactly'
 Boot.FirstbootStamp\t'a file, relative to the journal\'s directory (no ..), whose presence also marks a provisioning boot; empty: none'
 Boot.LiveArguments\t'kernel arguments that mark a live system, on which nothing is recorded (as above); empty: none'

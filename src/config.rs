@@ -381,6 +381,10 @@ pub struct Config {
     pub device_timeout_sec: Setting<u64>,
     /// `[Boot] LockTimeoutSec`: how long a writer waits for another's lock.
     pub lock_timeout_sec: Setting<u64>,
+    /// `[Boot] SavedCopyDir`: where the distribution keeps the boot file
+    /// system's files while a stage recreates it, from which a hook puts
+    /// the journal back (`recreated`); `None`: nowhere.
+    pub saved_copy_dir: Setting<Option<Utf8PathBuf>>,
     /// The first-boot and live signals.
     pub signals: Signals,
     /// The budgets.
@@ -399,6 +403,7 @@ impl Default for Config {
             device: Setting::default(None),
             device_timeout_sec: Setting::default(30),
             lock_timeout_sec: Setting::default(5),
+            saved_copy_dir: Setting::default(None),
             signals: Signals::default(),
             policy: PolicySettings::default(),
             cache: CacheSettings::default(),
@@ -659,6 +664,18 @@ impl Config {
                 let seconds = parse_seconds(value, MAX_LOCK_TIMEOUT_SEC)?;
                 self.lock_timeout_sec.set(seconds, source);
             }
+            ("Boot", "SavedCopyDir") => {
+                let dir = match value {
+                    "" => None,
+                    path if path.starts_with('/') => Some(Utf8PathBuf::from(path)),
+                    other => {
+                        return Err(format!(
+                            "{other:?} is not an absolute path (or empty for none)"
+                        ));
+                    }
+                };
+                self.saved_copy_dir.set(dir, source);
+            }
             ("Boot", "FirstbootArguments") => {
                 self.signals
                     .firstboot_arguments
@@ -702,7 +719,7 @@ impl Config {
             (_, _) => {
                 let known = match section {
                     "Boot" => {
-                        "Device, DeviceTimeoutSec, LockTimeoutSec, FirstbootArguments, FirstbootStamp, LiveArguments"
+                        "Device, DeviceTimeoutSec, LockTimeoutSec, SavedCopyDir, FirstbootArguments, FirstbootStamp, LiveArguments"
                     }
                     "Policy" => "MaxRetries, MaxPlannedReboots",
                     "FailureLog" => "Keep, MaxSize",

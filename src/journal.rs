@@ -52,43 +52,50 @@ impl<S: Storage> Journal<S> {
         Self::load(storage, Access::Read)
     }
 
+    /// Creates the journal from `saved`, the whole content of a journal
+    /// whose file system is gone, and opens it for appending: the file is
+    /// written under a temporary name, synced, renamed into place and its
+    /// directory synced ([`Storage::create`]), so a crash leaves either no
+    /// journal or all of `saved`. `saved` is replayed first and refused as
+    /// the journal itself would be (corrupt, of a newer version); a torn
+    /// tail in it is carried too, for the next append to cut off and record.
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError::Corrupt`] or [`JournalError::UnsupportedVersion`] for
+    /// `saved` (named by `storage`'s path), the storage's failure to create
+    /// the file (an existing journal is never replaced:
+    /// [`StorageError::AlreadyExists`]), or to read it back.
+    pub fn carry(mut storage: S, saved: &[u8]) -> Result<Self, JournalError> {
+        let mut check = crate::storage::MemStorage::with_bytes(saved).named(storage.path());
+        replay(&mut check, true)?;
+        storage
+            .create(saved)
+            .map_err(|source| storage_error(&storage, StorageOp::Create, source))?;
+        let replayed = replay(&mut storage, true)?;
+        Ok(Self::assemble(storage, Access::Write, replayed))
+    }
+
     fn load(mut storage: S, access: Access) -> Result<Self, JournalError> {
         let exists = storage
             .open(access)
             .map_err(|source| storage_error(&storage, StorageOp::Open, source))?;
-        let mut journal = Journal {
+        let replayed = replay(&mut storage, exists)?;
+        Ok(Self::assemble(storage, access, replayed))
+    }
+
+    fn assemble(storage: S, access: Access, replayed: Replayed) -> Self {
+        Journal {
             storage,
             access,
-            header: None,
-            progress: Progress::default(),
-            end: 0,
-            next_seq: 0,
-            prev_crc: 0,
-            torn: None,
+            header: replayed.header,
+            progress: replayed.progress,
+            end: replayed.end,
+            next_seq: replayed.next_seq,
+            prev_crc: replayed.prev_crc,
+            torn: replayed.torn,
             unusable: false,
-        };
-        if !exists {
-            return Ok(journal);
         }
-        let mut scanner = Scanner::start(&mut journal.storage)?;
-        let mut progress = Progress::default();
-        while let Some((_, next)) = scanner.replay_next(&progress)? {
-            progress = next;
-        }
-        let header = scanner.header();
-        let (end, next_seq, prev_crc) =
-            (scanner.position(), scanner.next_seq(), scanner.prev_crc());
-        let torn = match scanner.end() {
-            Some(End::Torn(torn)) => Some(torn),
-            Some(End::Clean) | None => None,
-        };
-        journal.header = Some(header);
-        journal.progress = progress;
-        journal.end = end;
-        journal.next_seq = next_seq;
-        journal.prev_crc = prev_crc;
-        journal.torn = torn;
-        Ok(journal)
     }
 
     /// The journal's path.
@@ -300,6 +307,41 @@ impl<S: Storage> Journal<S> {
         self.progress = progress;
         Ok(&self.progress)
     }
+}
+
+/// What replaying a journal's file found.
+#[derive(Default)]
+struct Replayed {
+    header: Option<Header>,
+    progress: Progress,
+    end: u64,
+    next_seq: u64,
+    prev_crc: u32,
+    torn: Option<TornTail>,
+}
+
+/// Replays the open `storage`, if its file `exists`, through the transition
+/// function.
+fn replay<T: Storage>(storage: &mut T, exists: bool) -> Result<Replayed, JournalError> {
+    if !exists {
+        return Ok(Replayed::default());
+    }
+    let mut scanner = Scanner::start(storage)?;
+    let mut progress = Progress::default();
+    while let Some((_, next)) = scanner.replay_next(&progress)? {
+        progress = next;
+    }
+    Ok(Replayed {
+        header: Some(scanner.header()),
+        progress,
+        end: scanner.position(),
+        next_seq: scanner.next_seq(),
+        prev_crc: scanner.prev_crc(),
+        torn: match scanner.end() {
+            Some(End::Torn(torn)) => Some(torn),
+            Some(End::Clean) | None => None,
+        },
+    })
 }
 
 fn storage_error<S: Storage>(storage: &S, op: StorageOp, source: StorageError) -> JournalError {

@@ -138,6 +138,7 @@ mod journal;
 pub mod journald;
 pub mod kept;
 pub mod provisioning;
+pub mod recreated;
 pub mod report;
 mod scan;
 pub mod simulate;

@@ -7,7 +7,7 @@ mod cli_common;
 use std::path::Path;
 
 use cli_common::json_samples::RecordedOutput;
-use cli_common::{Boot, FULL_SEQUENCE, LoopFs, bytes, loop_devices_unavailable, provision};
+use cli_common::{Boot, FULL_SEQUENCE, LoopFs, bytes, loop_devices_unavailable, provision, sh};
 use serde_json::Value;
 
 fn status(journal: &Path) -> Value {
@@ -458,4 +458,83 @@ fn a_full_file_system_is_refused_without_change() {
         Boot::first(1).run(&new_journal, &["check"]).expect(44);
         assert!(!new_journal.exists());
     }
+}
+
+/// The mount options of `mountpoint` in this namespace.
+fn mount_options(mountpoint: &Path) -> String {
+    sh(&format!("findmnt -n -o OPTIONS {}", mountpoint.display()))
+}
+
+#[test]
+fn reset_works_where_the_real_root_mounts_boot_read_only() {
+    require_loop_devices!();
+    let (mut fs, device) = stamped_boot_device("reset-read-only");
+    let with_device = |args: &[&str]| on_device(&device, args);
+    with_device(&["check"]).expect(0);
+    for hook in &FULL_SEQUENCE[..4] {
+        with_device(hook).expect(0);
+    }
+    // Interrupted past the red line; the next boot poisons the attempt.
+    Boot::with_cmdline(2, "quiet")
+        .run(
+            Path::new("/boot/provision-journal"),
+            &["--boot-device", &device, "check"],
+        )
+        .expect(10);
+    // The real root mounts /boot read-only, as Fedora CoreOS does.
+    fs.mount("ro");
+    assert!(mount_options(&fs.mountpoint).split(',').any(|o| o == "ro"));
+    let status = with_device(&["status", "--json"]).expect(0);
+    assert!(status.stdout.contains("\"poisoned\""), "{status:#?}");
+    let reset = Boot::with_cmdline(3, "quiet")
+        .run(
+            Path::new("/boot/provision-journal"),
+            &[
+                "--boot-device",
+                &device,
+                "reset",
+                "--reason",
+                "disks verified",
+            ],
+        )
+        .expect(0);
+    assert!(
+        reset
+            .stdout
+            .contains("the next provisioning boot decides: first run"),
+        "{reset:#?}"
+    );
+    // The real root's view stays read-only, and it reads the reset.
+    assert!(
+        mount_options(&fs.mountpoint).split(',').any(|o| o == "ro"),
+        "{}",
+        mount_options(&fs.mountpoint)
+    );
+    let after = Boot::first(9)
+        .run(&fs.journal(), &["status", "--json"])
+        .expect(0);
+    let after: Value = serde_json::from_str(&after.stdout).unwrap();
+    assert_eq!(after["state"], "fresh", "{after:#}");
+    assert_eq!(after["verdict"], "first_run", "{after:#}");
+    // Nothing of the call stays mounted.
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(!mounts.contains("/run/provision-journal."), "{mounts}");
+}
+
+#[test]
+fn the_reports_read_a_boot_partition_mounted_read_write() {
+    require_loop_devices!();
+    let (mut fs, device) = stamped_boot_device("report-read-write");
+    on_device(&device, &["check"]).expect(0);
+    fs.mount("rw");
+    let status = on_device(&device, &["status", "--json"]).expect(0);
+    assert!(status.stdout.contains("\"fresh\""), "{status:#?}");
+    on_device(&device, &["dump"]).expect(0);
+    // A hook writes through the mount it finds, and the mount stays writable.
+    on_device(&device, &["fetched", "--sha256", &"c0".repeat(32)]).expect(0);
+    assert!(
+        mount_options(&fs.mountpoint).split(',').any(|o| o == "rw"),
+        "{}",
+        mount_options(&fs.mountpoint)
+    );
 }

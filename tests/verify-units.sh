@@ -13,7 +13,7 @@ units="$root/etc/systemd/system"
 mkdir -p "$root/usr/bin" "$root/bin" "$root/usr/lib/provision-journal" "$units"
 cp "$binary" "$root/usr/bin/provision-journal"
 cp "$(type -P true)" "$root/bin/true"
-cp dist/systemd/record-failure dist/systemd/umount-bracket dist/systemd/keep-failure-log "$root/usr/lib/provision-journal/"
+cp dist/systemd/record-failure dist/systemd/umount-bracket dist/systemd/keep-failure-log dist/systemd/relabel "$root/usr/lib/provision-journal/"
 cp -r dist/systemd/*.service dist/systemd/*.d tests/systemd-standins/* "$units/"
 
 output=$(systemd-analyze verify --root="$root" "$units"/*.service "$units"/*.target 2>&1) || {

@@ -33,7 +33,7 @@ impl Key {
 }
 
 /// Every key, in the order `config` prints them.
-pub const KEYS: [Key; 13] = [
+pub const KEYS: [Key; 14] = [
     Key {
         name: "Boot.Device",
         value: "absolute path of the boot partition every call mounts; empty: none (the --journal path is used as it is)",
@@ -48,6 +48,11 @@ pub const KEYS: [Key; 13] = [
         name: "Boot.LockTimeoutSec",
         value: "whole seconds a writer waits for another writer's lock on the journal, 0 to 600",
         default: "5",
+    },
+    Key {
+        name: "Boot.SavedCopyDir",
+        value: "absolute path of the directory where the distribution keeps the boot file system's files while a stage recreates it (Fedora CoreOS: /run/ignition-ostree-transposefs/boot); a hook that finds no journal puts it back from there; empty: none",
+        default: "",
     },
     Key {
         name: "Boot.FirstbootArguments",

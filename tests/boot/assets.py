@@ -5,11 +5,13 @@ files, `sgdisk` and `dd` put them in a GPT disk)."""
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import threading
 
 from machine import (
+    BLS_OPTIONS,
     BOOT_SECTORS,
     BOOT_START,
     DISK_SECTORS,
@@ -19,6 +21,7 @@ from machine import (
 )
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SELINUX_FILE_CONTEXTS = "/etc/selinux/default/contexts/files"
 
 
 def run(*argv, **kwargs):
@@ -65,7 +68,8 @@ class Assets:
 
     def _root_part(self, d):
         tree = os.path.join(d, "root")
-        for sub in ("bin", "sbin", "etc/selinux", "proc", "sys", "dev", "mnt", "var/data", "run", "tmp"):
+        for sub in ("bin", "sbin", "etc/selinux", "proc", "sys", "dev", "mnt", "var/data", "run", "tmp",
+                    "boot"):
             os.makedirs(os.path.join(tree, sub), exist_ok=True)
         busybox = shutil.which("busybox")
         shutil.copy(busybox, os.path.join(tree, "bin/busybox"))
@@ -73,13 +77,34 @@ class Assets:
             os.symlink("busybox", os.path.join(tree, "bin", applet))
         shutil.copy(os.path.join(HERE, "root/init"), os.path.join(tree, "sbin/init"))
         os.chmod(os.path.join(tree, "sbin/init"), 0o755)
+        self._install_tool(tree)
         with open(os.path.join(tree, "etc/os-release"), "w") as f:
             f.write('NAME="provision-journal real-boot harness"\nID=pj-harness\n')
+        # A real policy's file contexts (Debian's selinux-policy-default),
+        # which Ignition's setfiles and our relabel unit label by; the
+        # kernel runs without SELinux, as the harness's always does.
         with open(os.path.join(tree, "etc/selinux/config"), "w") as f:
-            f.write("SELINUX=disabled\nSELINUXTYPE=targeted\n")
+            f.write("SELINUX=disabled\nSELINUXTYPE=default\n")
+        shutil.copytree(SELINUX_FILE_CONTEXTS, os.path.join(tree, "etc/selinux/default/contexts/files"))
         part = os.path.join(d, "root.part")
         run("mkfs.ext4", "-q", "-F", "-L", "root", "-d", tree, part, f"{ROOT_SECTORS // 2}k")
         return part
+
+    def _install_tool(self, tree):
+        """Our binary in the real root, as a package installs it (with the
+        shared libraries it links, and the fcos profile), for what an
+        operator runs there (`reset` with /boot mounted read-only)."""
+        target = os.path.join(tree, "usr/bin/provision-journal")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy(self.binary, target)
+        linked = subprocess.run(["ldd", self.binary], check=True, capture_output=True, text=True).stdout
+        for library in re.findall(r"(/\S+) \(0x", linked):
+            copy = os.path.join(tree, library.lstrip("/"))
+            os.makedirs(os.path.dirname(copy), exist_ok=True)
+            shutil.copy(os.path.realpath(library), copy)
+        conf = os.path.join(tree, "usr/lib/provision-journal/provision-journal.conf")
+        os.makedirs(os.path.dirname(conf), exist_ok=True)
+        shutil.copy(os.path.join(HERE, "../../dist/profiles/fcos.conf"), conf)
 
     def _boot_part(self, d, profile):
         part = os.path.join(d, "boot.part")
@@ -89,7 +114,16 @@ class Assets:
             stamp = os.path.join(tree, profile.stamp)
             os.makedirs(os.path.dirname(stamp), exist_ok=True)
             open(stamp, "w").close()
-            run("mkfs.ext4", "-q", "-F", "-L", profile.label, "-d", tree, part, f"{size_k}k")
+            uuid = ["-U", profile.uuid] if profile.uuid else []
+            if profile.bls:
+                # What GRUB boots: one BLS entry, as an ostree deployment's.
+                entries = os.path.join(tree, "loader/entries")
+                os.makedirs(entries)
+                with open(os.path.join(entries, "ostree-1-pj-harness.conf"), "w") as f:
+                    f.write("title provision-journal harness (ostree:0)\nversion 1\n"
+                            "linux /ostree/pj-harness/vmlinuz\ninitrd /ostree/pj-harness/initramfs.img\n"
+                            f"options {BLS_OPTIONS}\n")
+            run("mkfs.ext4", "-q", "-F", "-L", profile.label, *uuid, "-d", tree, part, f"{size_k}k")
         else:
             run("mkfs.vfat", "-n", profile.label, "-C", part, str(size_k))
             stamp_dir = os.path.dirname(profile.stamp)

@@ -4,7 +4,8 @@
 # host: the harness builds its own.
 set -euo pipefail
 packages=(ignition dracut dracut-network qemu-system-x86 linux-image-amd64
-          busybox-static gdisk e2fsprogs dosfstools mtools kmod udev python3 make)
+          busybox-static gdisk e2fsprogs dosfstools mtools kmod udev python3 make
+          mdadm jq xfsprogs policycoreutils selinux-policy-default)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,7 +8,8 @@ that starts it to the line it prints once its record is durable:
   verdict line (this includes any wait for the boot device);
 - `fetched`: `Starting provision-journal-fetched.service` to `recorded`;
 - `begin S`: `Starting ignition-S.service` to `recorded \\`begin S\\``
-  (the `ExecStartPre=` runs first);
+  (the `ExecStartPre=` runs first); for `begin disks`, from `Starting
+  provision-journal-disks.service`;
 - `end S`: Ignition's `Ignition finished successfully` for the stage to
   `recorded \\`end S\\`` (the `ExecStartPost=` runs next);
 - `begin umount`, `end umount`, `complete`: from the previous line of the
@@ -69,6 +70,8 @@ def hook_costs(lines):
             start = last_start.get("provision-journal-fetched")
         elif what.startswith("begin umount"):
             start = last_start.get("provision-journal-umount")
+        elif what == "begin disks":
+            start = last_start.get("provision-journal-disks")
         elif what.startswith("begin"):
             start = last_start.get(f"ignition-{what.split()[1]}")
         elif what.startswith("end"):

@@ -10,10 +10,7 @@ own `dump --json`. See tests/boot/README.md.
 
 import argparse
 import hashlib
-import json
 import os
-import re
-import subprocess
 import sys
 import time
 import traceback
@@ -22,273 +19,32 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from assets import Assets  # noqa: E402
-from machine import FCOS, FCOS_CACHE, ROOT_MARKER, BootProfile, Machine  # noqa: E402
-from figures import summary as hook_figures  # noqa: E402
-from oracle import RED_LINE_STAGES, VERDICTS, expected_verdict  # noqa: E402
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-CONFIGS = os.path.join(HERE, "configs")
-MUTATING = ("kargs",) + RED_LINE_STAGES
-
-# Debian's ignition-generator starts Ignition only with ignition.firstboot;
-# Flatcar's own generator keys on flatcar.first_boot, which is what the
-# flatcar profile makes our tool look for.
-FLATCAR = BootProfile(
-    "flatcar", "vfat", "EFI-SYSTEM", "flatcar/first_boot",
-    "ignition.firstboot flatcar.first_boot=detected",
+from machine import FCOS, FCOS_CACHE, FLATCAR  # noqa: E402
+from oracle import VERDICTS, expected_verdict  # noqa: E402
+from scenario import (  # noqa: E402
+    CUT_POINTS, HERE, STAGE_LINE, Context, Fixtures, Failure, completed, expect, expect_entry,
+    expect_labelled, journald_entries, kinds,
 )
-
-# Where a power cut can fall, in boot order: a console line and the cut's
-# name. Every hook's record line, every Ignition stage's first line (the
-# stage is running), and switch-root.
-CUT_POINTS = [
-    ("after-check", "first run: provisioning attempt"),
-    ("during-fetch-offline", "Stage: fetch-offline"),
-    ("after-fetched", "recorded `fetched"),
-    ("after-begin-kargs", "recorded `begin kargs`"),
-    ("during-kargs", "Stage: kargs"),
-    ("after-end-kargs", "recorded `end kargs`"),
-    ("after-begin-disks", "recorded `begin disks`"),
-    ("during-disks", "Stage: disks"),
-    ("after-end-disks", "recorded `end disks`"),
-    ("after-begin-mount", "recorded `begin mount`"),
-    ("during-mount", "Stage: mount"),
-    ("after-end-mount", "recorded `end mount`"),
-    ("after-begin-files", "recorded `begin files`"),
-    ("during-files", "Stage: files"),
-    ("after-end-files", "recorded `end files`"),
-    ("after-begin-umount", "recorded `begin umount`"),
-    ("during-umount", "Stage: umount"),
-    ("after-end-umount", "recorded `end umount`"),
-    ("after-complete", "recorded `complete`"),
-    ("at-switch-root", "Switching root"),
-]
-
-STAGE_LINE = re.compile(r"ignition\[\d+\]: (?:INFO +: )?Stage: (\S+)")
-UNIT_FAILED = re.compile(
-    r"(provision-journal-\S+\.service): (?:Failed with result|Control process exited|Main process exited, code=exited, status=[1-9])"
-)
-CHECK_EXIT = re.compile(r"provision-journal-check\.service: Main process exited, code=exited, status=(\d+)")
-
-
-class Failure(AssertionError):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-class Context:
-    """One scenario's machine, its tool, and what it has checked."""
-
-    def __init__(self, assets, workdir, profile, name):
-        self.assets = assets
-        self.machine = Machine(assets, workdir, profile, name)
-        self.name = name
-        self.notes = []
-        self.dumps = [None]  # the journal's dump --json before boot 1, after each boot
-
-    def tool(self, *args, env=None):
-        full_env = dict(os.environ)
-        full_env.update(env or {})
-        return subprocess.run(
-            [self.assets.binary, *args], capture_output=True, text=True, env=full_env
-        )
-
-    def dump(self):
-        path = self.machine.journal_path()
-        if path is None:
-            return None, None
-        # The failure log beside it on the image goes beside the copy, where
-        # dump looks for it.
-        log = self.machine.read_file(self.machine.profile.journal + ".failure-log")
-        if log is not None:
-            with open(path + ".failure-log", "wb") as f:
-                f.write(log)
-        result = self.tool("dump", "--json", path)
-        expect(result.returncode in (0, 24),
-               f"dump of the journal after boot {len(self.machine.boots)} exited "
-               f"{result.returncode} (0 clean or 24 torn tail expected):\n{result.stderr}")
-        return json.loads(result.stdout), path
-
-    # -- one boot, checked against the spec --------------------------------
-
-    def boot(self, config="a.ign", cut=None, firstboot=True, extra=(), rerun=None):
-        """Boots, then checks the boot against the oracle. Returns the boot
-        and the journal's dump after it."""
-        before = self.dumps[-1]
-        expected = expected_verdict(before, rerun) if firstboot else None
-        cut_at = None
-        if cut is not None:
-            cut_at = [dict(CUT_POINTS)[cut]]
-        boot = self.machine.boot(os.path.join(CONFIGS, config), cut_at=cut_at,
-                                 firstboot=firstboot, extra=extra)
-        self.notes.append(f"boot {boot.number}: {boot.ended} after {boot.wall:.0f}s"
-                          + (f" (cut {cut})" if cut else ""))
-        expect(boot.ended != "timeout", f"boot {boot.number} timed out")
-        after, _ = self.dump()
-        self.dumps.append(after)
-        new = new_records(before, after)
-        if firstboot:
-            self._check_verdict(boot, expected, new, cut)
-        self._check_stage_intents(boot, new)
-        self._check_console_truth(boot, expected)
-        if boot.has(ROOT_MARKER):
-            self.notes.append(f"boot {boot.number} hooks: {hook_figures(boot.lines)}")
-        return boot, after
-
-    def _check_console_truth(self, boot, expected):
-        """The console tells an operator only what happened: no hook is
-        refused, and none of our units fails, except `check` when it stops
-        the boot."""
-        refused = boot.matching(r"provision-journal.*: cannot run `")
-        if boot.ended == "reboot":
-            # A stage the reboot's transaction still started in this boot
-            # is refused for the reason that is true: a reboot was announced.
-            refused = [line for line in refused if "a reboot was announced" not in line]
-        expect(not refused, f"boot {boot.number}: a hook was refused: {refused}")
-        failed = {m.group(1) for m in map(UNIT_FAILED.search, boot.lines) if m}
-        if expected and not VERDICTS[expected][1]:
-            failed.discard("provision-journal-check.service")
-        expect(not failed, f"boot {boot.number}: units failed: {sorted(failed)}")
-
-    def _check_verdict(self, boot, expected, new, cut):
-        n = boot.number
-        verdict_line = next((l for l in boot.lines if "provision-journal[" in l), None)
-        if boot.ended == "cut" and verdict_line is None:
-            return  # cut before check said anything
-        expect(verdict_line is not None, f"boot {n}: check printed nothing on the console")
-        candidates = [expected] if expected else ["safe_retry", "fatal_interruption"]
-        statuses = [VERDICTS[v][0] for v in candidates]
-        exit_match = next((CHECK_EXIT.search(l) for l in boot.lines if CHECK_EXIT.search(l)), None)
-        status = int(exit_match.group(1)) if exit_match else 0
-        if boot.ended == "cut" and status == 0 and not boot.has("Finished provision-journal-check"):
-            status = None  # cut before check exited
-        expect(status is None or status in statuses,
-               f"boot {n}: check exited {status}, spec/STATES.md says {candidates} ({statuses})")
-        verdict = next(v for v in candidates if status is None or VERDICTS[v][0] == status)
-        words = VERDICTS[verdict][2]
-        expect(words in verdict_line.lower(),
-               f"boot {n}: check's console line does not say {words!r}: {verdict_line}")
-        self.notes.append(f"boot {n}: check {verdict} (exit {status})")
-        # The record check wrote.
-        if new:
-            first = new[0]["event"]
-            want = {
-                "first_run": ("attempt_started", lambda e: e["trigger"] == "firstboot"),
-                "forced_rerun": ("attempt_started", lambda e: e["trigger"] == "forced_rerun"),
-                "safe_retry": ("restarted", lambda e: not e["planned"]),
-                "resume_after_planned_reboot": ("restarted", lambda e: e["planned"]),
-                "fatal_interruption": ("poisoned", lambda e: True),
-                "poisoned": ("boot_refused", lambda e: True),
-                "already_complete": ("boot_refused", lambda e: True),
-            }[verdict]
-            expect(first["kind"] == want[0] and want[1](first),
-                   f"boot {n}: check recorded {first}, expected a {want[0]} record for {verdict}")
-        elif boot.ended != "cut":
-            raise Failure(f"boot {n}: check recorded nothing")
-        ran = [m.group(1) for m in map(STAGE_LINE.search, boot.lines) if m]
-        if not VERDICTS[verdict][1]:
-            expect(not ran, f"boot {n}: {verdict}, yet Ignition ran stages {ran}")
-            if boot.ended != "cut":
-                expect(boot.ended == "emergency",
-                       f"boot {n}: {verdict} should stop in emergency mode, it ended {boot.ended}")
-
-    def _check_stage_intents(self, boot, new):
-        """No mutating stage ran before its begin record was durable: every
-        stage the console shows running has its record in the journal."""
-        began = {r["event"]["stage"] for r in new if r["event"]["kind"] == "stage_began"}
-        for line in boot.lines:
-            if "the attempt is now poisoned" in line:
-                break  # Ignition's teardown (umount) runs in a stopped attempt too
-            m = STAGE_LINE.search(line)
-            if m and m.group(1) in MUTATING:
-                expect(m.group(1) in began,
-                       f"boot {boot.number}: Ignition ran {m.group(1)} but the journal has no "
-                       f"`begin {m.group(1)}` from this boot")
-
-    # -- what a completed provisioning looks like ---------------------------
-
-    def expect_provisioned(self, boot, dump, config="A"):
-        n = boot.number
-        expect(boot.has(ROOT_MARKER), f"boot {n}: the real root was not reached ({boot.ended})")
-        expect(boot.has(f"root file /etc/pj-harness/config: {config}"),
-               f"boot {n}: /etc/pj-harness/config does not hold {config}")
-        expect(boot.has(f"data file /written-by: config {config[0]}"),
-               f"boot {n}: the data disk does not hold config {config[0]}'s file")
-        expect(dump is not None and dump["state"]["state"] == "complete",
-               f"boot {n}: the journal is not complete: {dump and dump['state']}")
-        expect(dump["summary"]["outcome"] == "clean", f"boot {n}: journal not clean: {dump['summary']}")
-        complete_at = boot.first("recorded `complete`")
-        switch_at = boot.first("Switching root")
-        expect(complete_at is not None and switch_at is not None and complete_at < switch_at,
-               f"boot {n}: `complete` was not recorded before switch-root "
-               f"(complete at {complete_at}, switch-root at {switch_at})")
-
-    def expect_stopped(self, boot, dump, state):
-        expect(boot.ended == "emergency", f"boot {boot.number}: expected emergency, got {boot.ended}")
-        expect(not boot.has(ROOT_MARKER), f"boot {boot.number}: reached the real root")
-        expect(dump["state"]["state"] == state,
-               f"boot {boot.number}: journal state {dump['state']['state']}, expected {state}")
-
-
-# The journald entries' MESSAGE_IDs (spec/EVIDENCE.md).
-MESSAGE_IDS = {
-    "proceed": "5ab8dd689a634ad4a222f35d1c6e184a",
-    "recorded": "3b6dc4d0e83c4a119732b4e74cde70a4",
-    "stage_failed": "1d76cfcfd4d445218bf53ace1a584f1e",
-    "poisoned": "92280bf30e684729a66d2211965ee409",
-    "failure_log_kept": "9f5df3134fa44984b5973788a01b21fb",
-}
-
-
-def journald_entries(boot):
-    """The entries harness-dump-journal printed on the console in emergency
-    mode (`journalctl -o json`), or None if it printed none."""
-    if not boot.has("PJ-HARNESS-ENTRY-END"):
-        return None
-    entries = []
-    for line in boot.lines:
-        at = line.find("PJ-HARNESS-ENTRY {")
-        if at >= 0:
-            try:
-                entries.append(json.loads(line[at + len("PJ-HARNESS-ENTRY "):]))
-            except ValueError:
-                pass  # a line the console interleaved with another
-    return entries
-
-
-def expect_entry(boot, entries, outcome, **fields):
-    """One of `entries` has the MESSAGE_ID of `outcome` and these fields."""
-    want = {"MESSAGE_ID": MESSAGE_IDS[outcome], "PROVISION_JOURNAL_OUTCOME": outcome}
-    want.update({f"PROVISION_JOURNAL_{k.upper()}": str(v) for k, v in fields.items()})
-    found = [e for e in entries if all(e.get(k) == v for k, v in want.items())]
-    expect(found, f"boot {boot.number}: no journald entry {want} among "
-                  f"{[(e.get('PROVISION_JOURNAL_OUTCOME'), e.get('PROVISION_JOURNAL_COMMAND')) for e in entries]}")
-
-
-def new_records(before, after):
-    if after is None:
-        return []
-    seen = len(before["records"]) if before else 0
-    return [r for r in after["records"][seen:] if r["event"]["kind"] != "tail_repaired"]
-
-
-def kinds(dump):
-    return [r["event"]["kind"] + (f" {r['event']['stage']}" if r["event"].get("stage") else "")
-            for r in dump["records"]]
-
+import fcos  # noqa: E402
 
 # -- the scenarios -------------------------------------------------------------
 
 def scenario_clean(ctx):
-    """A clean first boot completes; the completed disk booted again as a
-    first boot is refused (exit 12) without running a stage."""
-    boot, dump = ctx.boot()
-    ctx.expect_provisioned(boot, dump)
+    """A clean first boot completes, with `check` ordered after udev (it
+    starts only once udev has the boot device, so none of its own device
+    budget is spent polling) and the journal labelled for SELinux by the
+    real root's policy; the completed disk booted again as a first boot is
+    refused (exit 12) without running a stage."""
+    first, boot, final = completed(ctx)
+    ctx.notes += first.notes
+    dump = first.dumps[-1]
     expect(not dump["anomalies"], f"anomalies in a clean boot: {dump['anomalies']}")
+    started = boot.first("Starting provision-journal-check.service")
+    udev = boot.first("Started systemd-udevd.service")
+    expect(started is not None and udev is not None and udev < started,
+           f"check started at {started}s, before udevd ({udev}s)")
+    expect_labelled(first, boot)
+    ctx.start_from(final)
     boot, dump = ctx.boot()
     ctx.expect_stopped(boot, dump, "complete")
 
@@ -367,19 +123,21 @@ def scenario_planned_reboot(ctx):
     expect(not dump["anomalies"], f"a planned reboot reported as an anomaly: {dump['anomalies']}")
 
 
-def scenario_reset(ctx):
-    """Cut after `begin disks`: fatal on the next boot. An operator runs
-    `reset` on the image from the host; the boot after that provisions a new
-    attempt and completes."""
-    ctx.boot(cut="after-begin-disks")
-    boot, dump = ctx.boot()
-    ctx.expect_stopped(boot, dump, "poisoned")
-    path = ctx.machine.journal_path()
-    result = ctx.tool("--journal", path, "reset", "--reason", "data disk wiped by hand",
-                      env={"PROVISION_JOURNAL_BOOT_ID": "0f" * 16})
-    expect(result.returncode == 0, f"reset exited {result.returncode}: {result.stderr}")
-    ctx.machine.write_back(ctx.machine.profile.journal, path)
-    ctx.dumps.append(ctx.dump()[0])
+def then_reset(ctx):
+    """After a fatal boot: an operator runs `reset` in the real root, where
+    /boot is mounted read-only, as on Fedora CoreOS (a boot without the
+    first-boot argument, so Ignition does not run); the boot after that
+    provisions a new attempt and completes."""
+    boot, _ = ctx.boot(firstboot=False, extra=["pj_harness.reset"])
+    expect(boot.has("PJ-HARNESS: /boot mounted ro before reset"),
+           f"boot {boot.number}: /boot was not mounted read-only in the real root ({boot.ended})")
+    expect(boot.has("PJ-HARNESS: reset exited 0"),
+           f"boot {boot.number}: reset in the real root failed: "
+           f"{[line for line in boot.lines if 'provision-journal' in line or 'reset exited' in line]}")
+    expect(boot.has("PJ-HARNESS: /boot mounted ro after reset"),
+           f"boot {boot.number}: /boot is no longer read-only after reset")
+    records = kinds(ctx.dumps[-1])
+    expect(records[-1] == "reset", f"boot {boot.number}: the journal does not end in the reset: {records}")
     boot, dump = ctx.boot()
     ctx.expect_provisioned(boot, dump)
     expect(dump["state"]["epoch"] == 2, f"the new attempt is not attempt 2: {dump['state']}")
@@ -388,24 +146,12 @@ def scenario_reset(ctx):
 def scenario_rerun(ctx):
     """A completed disk booted with provision_journal.rerun=TOKEN runs a
     recorded forced rerun; the same token a second time is refused."""
-    boot, dump = ctx.boot()
-    ctx.expect_provisioned(boot, dump)
+    ctx.start_from(completed(ctx)[2])
     token = "harness-1"
     boot, dump = ctx.boot("b.ign", extra=[f"provision_journal.rerun={token}"], rerun=token)
     ctx.expect_provisioned(boot, dump, config="B")
     boot, dump = ctx.boot("b.ign", extra=[f"provision_journal.rerun={token}"], rerun=token)
     ctx.expect_stopped(boot, dump, "complete")
-
-
-def scenario_check_waits_for_udev(ctx):
-    """check is ordered after the boot device: it starts only once udev
-    has it, so none of its own device budget is spent polling."""
-    boot, dump = ctx.boot()
-    ctx.expect_provisioned(boot, dump)
-    started = boot.first("Starting provision-journal-check.service")
-    udev = boot.first("Started systemd-udevd.service")
-    expect(started is not None and udev is not None and udev < started,
-           f"check started at {started}s, before udevd ({udev}s)")
 
 
 USER_IGN = "/usr/lib/ignition/user.ign"
@@ -456,58 +202,68 @@ def scenario_cache(cut):
     return scenario
 
 
-def cut_scenario(point):
+def cut_scenario(point, profile=FCOS, then=None):
+    """Starts from the disks a power cut at `point` of the profile's shared
+    first boot left, and boots them: the verdict is the one spec/STATES.md
+    gives that journal. `then(ctx)` goes on from there."""
     def scenario(ctx):
-        boot, dump = ctx.boot(cut=point)
-        expect(boot.ended == "cut", f"boot 1 never showed {dict(CUT_POINTS)[point]!r} ({boot.ended})")
-        verdict = expected_verdict(dump)
+        _, first = ctx.fixtures.first_boot(profile)
+        snapshot = first.snapshots.get(point)
+        pattern = dict(CUT_POINTS)[point]
+        expect(snapshot is not None, f"the first boot never showed {pattern!r} ({first.ended})")
+        ctx.start_from(snapshot, first.lines[: first.snapshot_lines[point] + 1])
+        verdict = expected_verdict(ctx.dumps[-1])
         boot, dump = ctx.boot()
         if verdict is None or VERDICTS[verdict][1]:
             if dump["state"]["state"] == "complete" or verdict:
                 ctx.expect_provisioned(boot, dump)
         else:
             ctx.expect_stopped(boot, dump, "poisoned" if verdict != "already_complete" else "complete")
+        if then:
+            then(ctx)
     scenario.__doc__ = f"A power cut at {point}, then a boot judged by spec/STATES.md."
+    if then:
+        scenario.__doc__ += " " + " ".join(then.__doc__.split())
     return scenario
 
 
 def profile_scenarios(profile, prefix):
     def clean(ctx):
-        boot, dump = ctx.boot()
-        ctx.expect_provisioned(boot, dump)
+        first, boot, _ = completed(ctx, profile)
+        ctx.notes += first.notes
         conf = os.path.join(HERE, "../../dist/profiles", f"{profile.name}.conf")
-        status = ctx.tool("--journal", ctx.machine.journal_path(), "status",
+        status = ctx.tool("--journal", first.machine.journal_path(label="status"), "status",
                           env={"PROVISION_JOURNAL_CONF": conf})
         expect(status.returncode == 0 and "flatcar.first_boot" in status.stdout,
                f"status with the {profile.name} profile does not name its first-boot argument:\n"
                f"{status.stdout}{status.stderr}")
     clean.__doc__ = f"A clean first boot on the {profile.name} profile ({profile.fs} boot partition)."
     return {f"{prefix}clean": (clean, profile),
-            f"{prefix}cut-after-begin-disks": (cut_scenario("after-begin-disks"), profile),
-            f"{prefix}cut-during-kargs": (cut_scenario("during-kargs"), profile)}
+            f"{prefix}cut-after-begin-disks": (cut_scenario("after-begin-disks", profile), profile),
+            f"{prefix}cut-during-kargs": (cut_scenario("during-kargs", profile), profile)}
 
 
+# In the order they are started: those that boot a shared first boot come
+# first, so that the scenarios starting from its disks find it booted.
 SCENARIOS = {
     "clean": (scenario_clean, FCOS),
+    "vfat-clean": None,
     "invalid-config": (scenario_invalid_config, FCOS),
     "planned-reboot": (scenario_planned_reboot, FCOS),
-    "reset": (scenario_reset, FCOS),
     "mount-fails": (scenario_stage_fails("mount-fails.ign", "mount"), FCOS),
     "files-fails": (scenario_stage_fails("files-fails.ign", "files"), FCOS),
-    "rerun": (scenario_rerun, FCOS),
-    "check-after-udev": (scenario_check_waits_for_udev, FCOS),
-}
-SCENARIOS.update(profile_scenarios(FLATCAR, "vfat-"))
-SCENARIOS.update({
     "cache-planned-reboot": (scenario_cache(None), FCOS_CACHE),
     "cache-cut-during-kargs": (scenario_cache("during-kargs"), FCOS_CACHE),
-})
-SWEEP = {f"cut-{name}": (cut_scenario(name), FCOS) for name, _ in CUT_POINTS}
+    "rerun": (scenario_rerun, FCOS),
+}
+SCENARIOS.update(profile_scenarios(FLATCAR, "vfat-"))
+SWEEP = {f"cut-{name}": (cut_scenario(name, then=then_reset if name == "after-begin-disks" else None), FCOS)
+         for name, _ in CUT_POINTS}
 
 
-def run_one(assets, workroot, name, entry):
+def run_one(fixtures, workroot, name, entry):
     func, profile = entry
-    ctx = Context(assets, os.path.join(workroot, name), profile, name)
+    ctx = Context(fixtures, os.path.join(workroot, name), profile, name)
     started = time.monotonic()
     try:
         func(ctx)
@@ -523,15 +279,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
     parser.add_argument("--initrd", action="append", default=[], metavar="PROFILE=PATH",
-                        help="the initramfs built with a profile (fcos, flatcar, fcos-cache)")
+                        help="the initramfs built for a profile (fcos, flatcar, fcos-cache, fcos-units, "
+                             "fcos-units-cache)")
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--list", action="store_true", help="list the scenarios and cut points")
     parser.add_argument("names", nargs="*",
-                        help="scenarios to run (default: all); `sweep` is every cut point")
+                        help="scenarios to run (default: all); `sweep` is every cut point, `fcos` "
+                             "every scenario beside Fedora CoreOS's units")
     args = parser.parse_args()
 
+    # Fedora CoreOS's scenarios go after the first boots the others share
+    # and before the sweep, which starts from them.
     everything = dict(SCENARIOS)
+    everything.update(fcos.SCENARIOS)
     everything.update(SWEEP)
     if args.list:
         for name, (func, profile) in everything.items():
@@ -541,17 +302,26 @@ def main():
     for name in args.names or list(everything):
         if name == "sweep":
             chosen += list(SWEEP)
+        elif name == "fcos":
+            chosen += list(fcos.SCENARIOS)
         elif name in everything:
             chosen.append(name)
         else:
             parser.error(f"unknown scenario {name!r} (--list shows them)")
 
+    unavailable = fcos.available()
+    if unavailable:
+        for name in [n for n in chosen if n in fcos.SCENARIOS]:
+            print(f"SKIP {name:28} beside Fedora CoreOS's units: {unavailable}", flush=True)
+            chosen.remove(name)
+
     initrds = dict(item.split("=", 1) for item in args.initrd)
     assets = Assets(args.workdir, args.binary, initrds)
+    fixtures = Fixtures(assets, args.workdir)
     started = time.monotonic()
     results = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_one, assets, args.workdir, n, everything[n]) for n in chosen]
+        futures = [pool.submit(run_one, fixtures, args.workdir, n, everything[n]) for n in chosen]
         for future in futures:
             name, ok, error, wall, notes = future.result()
             results.append((name, ok))

@@ -36,7 +36,15 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
+        let _ = std::fs::remove_dir_all(runtime_dir_beside(&self.path));
     }
+}
+
+/// The runtime directory (`PROVISION_JOURNAL_RUNTIME_DIR`, where `check`
+/// notes the journal it found for the hooks of its boot) of the journals in
+/// `dir`: beside it, so that no test sees another's note.
+pub fn runtime_dir_beside(dir: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.run", dir.display()))
 }
 
 /// A boot of the machine: its ID and kernel command line.
@@ -72,6 +80,10 @@ impl Boot {
             // No configuration file of the machine running the tests: the
             // built-in defaults (tests that need one set their own).
             .env("PROVISION_JOURNAL_CONF", "/dev/null")
+            .env(
+                "PROVISION_JOURNAL_RUNTIME_DIR",
+                runtime_dir_beside(journal.parent().unwrap_or(Path::new("."))),
+            )
             // No journald entries into the journal of the machine running
             // the tests (tests/journald.rs gives its own socket).
             .env("PROVISION_JOURNAL_JOURNALD_SOCKET", "")

@@ -8,8 +8,36 @@
 #
 # Like afterburn's module, it is never pulled in by default: a distribution
 # that ships Ignition adds it explicitly (add_dracutmodules+=" provision-journal ").
+#
+# It fails closed: asked for and unable to protect the boot (no
+# configuration, a configuration the binary refuses, a binary that cannot
+# run here), its check() fails, and dracut, for a module it was asked to
+# add, stops with an error and writes no image. An image built without the
+# module would run Ignition unprotected, and nothing at boot would say so.
+
+# Prints the boot device the configuration names; or, failing, why it
+# cannot be used.
+configured_device() {
+    local out
+    if ! out=$(/usr/bin/provision-journal config --get Boot.Device 2>&1); then
+        echo "provision-journal: the configuration cannot be used, so no initramfs is built with this module: $out"
+        return 1
+    fi
+    if [ -z "$out" ]; then
+        echo "provision-journal: no [Boot] Device configured, so no initramfs is built with this module (install one of dist/profiles/ as /usr/lib/provision-journal/provision-journal.conf)"
+        return 1
+    fi
+    echo "$out"
+}
 
 check() {
+    local requested=" $dracutmodules $add_dracutmodules $force_add_dracutmodules "
+    [[ $requested == *" provision-journal "* ]] || return 255
+    local why
+    if ! why=$(configured_device); then
+        derror "$why"
+        return 1
+    fi
     return 255
 }
 
@@ -31,9 +59,9 @@ install() {
     # The device every call mounts, named once in the configuration. check
     # waits for it as a systemd job rather than polling on its own.
     local device
-    if ! device=$(/usr/bin/provision-journal config --get Boot.Device) || [ -z "$device" ]; then
-        derror "provision-journal: no [Boot] Device configured (install one of dist/profiles/ as /usr/lib/provision-journal/provision-journal.conf)"
-        return 1
+    if ! device=$(configured_device); then
+        dfatal "$device"
+        exit 1
     fi
     local unit
     unit=$(systemd-escape --path --suffix=device "$device")
@@ -48,6 +76,12 @@ install() {
     inst_script "$moddir/record-failure" /usr/lib/provision-journal/record-failure
     inst_script "$moddir/umount-bracket" /usr/lib/provision-journal/umount-bracket
     inst_script "$moddir/keep-failure-log" /usr/lib/provision-journal/keep-failure-log
+    # SELinux labels from the real root's policy (provision-journal-relabel):
+    # setfiles where the distribution has it; without it, a real root with
+    # file contexts fails the unit, which says so.
+    inst_script "$moddir/relabel" /usr/lib/provision-journal/relabel
+    inst_multiple sed mount umount
+    inst_multiple -o setfiles
     # The failure log comes from the journal; systemd's module usually
     # brings journalctl already.
     inst_multiple -o journalctl
@@ -55,6 +89,8 @@ install() {
     for unit in \
         provision-journal-check.service \
         provision-journal-fetched.service \
+        provision-journal-disks.service \
+        provision-journal-relabel.service \
         provision-journal-umount.service \
         provision-journal-complete.service; do
         inst_simple "$moddir/$unit" "$systemdsystemunitdir/$unit"
@@ -68,7 +104,8 @@ install() {
         ignition-disks.service \
         ignition-mount.service \
         ignition-files.service \
-        ignition-complete.target; do
+        ignition-complete.target \
+        coreos-kargs-reboot.service; do
         inst_simple "$moddir/$dropin.d/10-provision-journal.conf" \
             "$systemdsystemunitdir/$dropin.d/10-provision-journal.conf"
     done

@@ -260,6 +260,13 @@ pub fn environment(roff: &mut Roff) {
                 .to_owned(),
         ),
         (
+            "PROVISION_JOURNAL_RUNTIME_DIR",
+            "Where check notes, for the hooks of this boot, the journal and the file system it \
+             found it on (default /run/provision-journal): a hook that then finds no journal \
+             says it vanished (exit 32)."
+                .to_owned(),
+        ),
+        (
             "PROVISION_JOURNAL_JOURNALD_SOCKET",
             "Where check, the hooks and reset send their structured journald entries \
              (default /run/systemd/journal/socket); empty: none, the lines are printed."

@@ -25,8 +25,8 @@ Configuration (systemd-style INI; later files win key by key):
   /etc/provision-journal.conf                         the administrator's
   /etc/provision-journal.conf.d/*.conf                drop-ins, in lexical order (at most 64)
   each a regular file (or /dev/null) of at most 256 KiB, lines of at most 4096 bytes
-  [Boot] Device, DeviceTimeoutSec, LockTimeoutSec, FirstbootArguments, FirstbootStamp,
-         LiveArguments
+  [Boot] Device, DeviceTimeoutSec, LockTimeoutSec, SavedCopyDir, FirstbootArguments,
+         FirstbootStamp, LiveArguments
   [Policy] MaxRetries, MaxPlannedReboots
   [Cache] KeepConfig, RestoreTo, MaxSize
   [FailureLog] Keep, MaxSize
@@ -39,6 +39,8 @@ Environment:
   PROVISION_JOURNAL_LIVE     1: this is a live system (hooks record nothing); 0: it is not;
                              unset: live when the command line has one of LiveArguments
                              (by default coreos.liveiso or coreos.live.rootfs_url)
+  PROVISION_JOURNAL_RUNTIME_DIR  where check notes, for this boot's hooks, the journal it
+                             found (default /run/provision-journal)
   PROVISION_JOURNAL_JOURNALD_SOCKET  where check, the hooks and reset send their journald
                              entries (default /run/systemd/journal/socket); empty: none
 

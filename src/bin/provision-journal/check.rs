@@ -74,6 +74,9 @@ pub fn run(
         .record
         .as_ref()
         .map(|event| (event.clone(), journal.record_count() - 1 - after));
+    if verdict.may_proceed() {
+        crate::recreated::note_check(path, inputs.boot_id);
+    }
     say_verdict(&verdict, inputs, Some((recorded, journal.progress())));
     say_tail_repaired(torn.filter(|_| journal.torn_tail().is_none()));
     for cause in removed {

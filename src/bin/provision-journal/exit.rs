@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use provision_journal::boot_context::BootContextError;
 use provision_journal::config::ConfigError;
 use provision_journal::kept::KeptError;
+use provision_journal::recreated::CarryError;
 use provision_journal::report;
 use provision_journal::storage::StorageError;
 use provision_journal::{FsStorage, JournalError};
@@ -65,6 +66,11 @@ exit_statuses! {
     Rejected = 30,
     /// The record is too large to write; nothing was written.
     TooLarge = 31,
+    /// A hook found no journal where `check` had found one on this boot:
+    /// the file system holding it was recreated (or the file removed)
+    /// during the boot, and no saved copy of it was there to put back
+    /// (`[Boot] SavedCopyDir`). Nothing was written.
+    JournalVanished = 32,
     /// Any other I/O error.
     Io = 40,
     /// The journal's directory (or, for `dump`, the journal) does not exist.
@@ -251,6 +257,20 @@ impl From<KeptError> for Failure {
         match (exit, error) {
             (_, KeptError::Journal(error)) => Failure::from(error),
             (exit, error) => Failure::new(exit.unwrap_or(Exit::Io), error.to_string()),
+        }
+    }
+}
+
+impl From<CarryError> for Failure {
+    fn from(error: CarryError) -> Self {
+        match error {
+            CarryError::Journal(error) => Failure::from(error),
+            CarryError::ReadSaved { ref source, .. }
+            | CarryError::Companion { ref source, .. }
+            | CarryError::RemoveSaved { ref source, .. } => {
+                Failure::new(storage_exit(source), error.to_string())
+            }
+            _ => Failure::new(Exit::Io, error.to_string()),
         }
     }
 }

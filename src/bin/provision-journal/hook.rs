@@ -20,6 +20,7 @@ use crate::evidence;
 use crate::exit::{Exit, Failure};
 use crate::location::{journal_dir, require_directory};
 use crate::output::{complain, say};
+use crate::recreated;
 use crate::restore::remove_leftover;
 
 /// The failure of a hook whose record the journal refused, naming the
@@ -167,7 +168,9 @@ pub fn warn_left(path: &Utf8Path, what: &str, left: Option<kept::KeptError>) {
 /// change the outcome. A record that poisons the attempt (a different
 /// config after a mutating stage) is [`Exit::RecordPoisoned`], so the unit
 /// fails; `fail`, which reports a failure that already happened, is not.
-/// A writer waits up to `lock_wait` for another hook's lock.
+/// A writer waits up to `lock_wait` for another hook's lock. A journal
+/// that is gone from a boot file system recreated during this boot is put
+/// back first from `recreated`'s saved copy (or the hook says it vanished).
 ///
 /// Around the record, the kept copy is brought in line with the journal
 /// (`kept::record`): `complete` removes it before its record, every hook
@@ -180,10 +183,14 @@ pub fn run(
     hook: &Hook,
     lock_wait: Duration,
     cache: Cache<'_>,
+    recreated: recreated::Settings<'_>,
 ) -> Result<Exit, Failure> {
     let boot_id = read_boot_id()?;
     require_directory(path)?;
     let mut journal = Journal::open(FsStorage::new(path).waiting_for_lock(lock_wait))?;
+    if !journal.exists() && !matches!(hook, Hook::Reset(_)) {
+        journal = recreated::take_back(journal, path, recreated, lock_wait, boot_id)?;
+    }
     if !matches!(hook, Hook::Reset(_)) && journal.progress().awaits_attempt() {
         let why = match journal.exists() {
             false => format!("there is no journal at `{path}` yet"),

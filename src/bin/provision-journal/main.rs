@@ -17,6 +17,7 @@ mod many;
 mod metrics;
 mod mount;
 mod output;
+mod recreated;
 mod restore;
 mod settings;
 mod simulate;
@@ -149,7 +150,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
                 restore_to: &config.cache.restore_to.value,
             };
             return with_journal(cli, &config, Access::Write, |path| {
-                hook::run(path, &hook, lock_wait, cache)
+                hook::run(path, &hook, lock_wait, cache, Default::default())
             });
         }
         Command::Check => {
@@ -190,8 +191,12 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         keep: keep.as_deref(),
         restore_to: &config.cache.restore_to.value,
     };
+    let recreated = recreated::Settings {
+        saved_copy_dir: config.saved_copy_dir.value.as_deref(),
+        stamp: config.signals.firstboot_stamp.value.as_deref(),
+    };
     with_journal(cli, &config, Access::Write, |path| {
-        hook::run(path, &hook, lock_wait, cache)
+        hook::run(path, &hook, lock_wait, cache, recreated)
     })
 }
 

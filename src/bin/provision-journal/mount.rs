@@ -5,6 +5,13 @@
 //! and vanishes with this one even if it is killed, mounts the partition
 //! read-write on a fresh directory under `/run`, and unmounts it before
 //! exiting (which also writes back everything the journal synced).
+//!
+//! In the real root the partition may be mounted already: Fedora CoreOS
+//! mounts `/boot` read-only. A second mount that wants the other mode fails
+//! (`EBUSY`: one superblock per device), so the call then binds the
+//! existing mount in its namespace instead; a writer (`reset`) remounts its
+//! own bind read-write, as ostree and bootupd write `/boot`, and read-only
+//! again before it unmounts. Every other process keeps its read-only view.
 
 use std::time::{Duration, Instant};
 
@@ -79,6 +86,49 @@ pub enum Access {
 pub struct BootMount {
     dir: Utf8PathBuf,
     mounted: bool,
+    /// The file system was read-only where it was mounted before, and this
+    /// call made it writable: it is made read-only again before unmounting.
+    made_writable: bool,
+}
+
+/// Where the file system on `device` is mounted already, whole (its root
+/// at the mount point), in this mount namespace: `/proc/self/mountinfo`'s
+/// `major:minor` against the device's. `None` when it is not, or cannot be
+/// told.
+fn existing_mount(device: &Utf8Path) -> Option<Utf8PathBuf> {
+    let rdev = rustix::fs::stat(device.as_std_path()).ok()?.st_rdev;
+    let id = format!("{}:{}", rustix::fs::major(rdev), rustix::fs::minor(rdev));
+    let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    info.lines().find_map(|line| {
+        // ID PARENT MAJOR:MINOR ROOT MOUNT-POINT OPTIONS ...
+        let fields: Vec<&str> = line.split(' ').collect();
+        (fields.len() > 4 && fields[2] == id && fields[3] == "/")
+            .then(|| Utf8PathBuf::from(unescape_mountinfo(fields[4])))
+    })
+}
+
+/// `/proc/self/mountinfo` writes space, tab, newline and backslash in a
+/// path as `\040` and the like (octal).
+fn unescape_mountinfo(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes.get(i + 1..i + 4).filter(|digits| {
+            bytes[i] == b'\\' && digits.iter().all(|digit| (b'0'..=b'7').contains(digit))
+        });
+        match octal {
+            Some(digits) => {
+                out.push(digits.iter().fold(0u8, |n, digit| n * 8 + (digit - b'0')));
+                i += 4;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl BootMount {
@@ -119,6 +169,9 @@ impl BootMount {
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(error) => return Err(fail(&format!("cannot create `{dir}`"), error)),
         }
+        if let Some(existing) = existing_mount(device) {
+            return Self::bind(device, &existing, dir, access);
+        }
         let mut flags = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
         if access == Access::Read {
             flags |= MountFlags::RDONLY;
@@ -143,7 +196,13 @@ impl BootMount {
         let mut errors = Vec::new();
         for file_system in &candidates {
             match rustix::mount::mount(device.as_str(), dir.as_str(), *file_system, flags, None) {
-                Ok(()) => return Ok(BootMount { dir, mounted: true }),
+                Ok(()) => {
+                    return Ok(BootMount {
+                        dir,
+                        mounted: true,
+                        made_writable: false,
+                    });
+                }
                 Err(error) => {
                     errors.push(format!("{file_system}: {}", std::io::Error::from(error)))
                 }
@@ -170,14 +229,77 @@ impl BootMount {
         ))
     }
 
+    /// Binds `existing`, where `device` is mounted already, on `dir`, in
+    /// this call's namespace: read-only for [`Access::Read`]; writable for
+    /// [`Access::Write`], remounting the file system read-write if it was
+    /// read-only (as ostree and bootupd do). The bind is this namespace's
+    /// alone, so every other view of the file system keeps its mode.
+    fn bind(
+        device: &Utf8Path,
+        existing: &Utf8Path,
+        dir: Utf8PathBuf,
+        access: Access,
+    ) -> Result<Self, Failure> {
+        let fail = |what: String, error: rustix::io::Errno| {
+            let _ = rustix::mount::unmount(dir.as_str(), UnmountFlags::DETACH);
+            let _ = std::fs::remove_dir(&dir);
+            Failure::new(
+                Exit::Mount,
+                format!(
+                    "failed to use boot device `{device}`, mounted at `{existing}`: {what}: {}",
+                    std::io::Error::from(error)
+                ),
+            )
+        };
+        rustix::mount::mount_bind(existing.as_str(), dir.as_str())
+            .map_err(|error| fail(format!("cannot bind it on `{dir}`"), error))?;
+        let private = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
+        let read_only = rustix::fs::statvfs(dir.as_std_path())
+            .map(|stat| stat.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY))
+            .unwrap_or(false);
+        let made_writable = match access {
+            Access::Read => {
+                rustix::mount::mount_remount(
+                    dir.as_str(),
+                    MountFlags::BIND | MountFlags::RDONLY | private,
+                    "",
+                )
+                .map_err(|error| fail("cannot make the bind read-only".to_owned(), error))?;
+                false
+            }
+            Access::Write if read_only => {
+                // Without MS_BIND: the superblock becomes writable too;
+                // the other mounts keep their own read-only flag.
+                rustix::mount::mount_remount(dir.as_str(), private, "")
+                    .map_err(|error| fail("cannot remount it read-write".to_owned(), error))?;
+                true
+            }
+            Access::Write => false,
+        };
+        Ok(BootMount {
+            dir,
+            mounted: true,
+            made_writable,
+        })
+    }
+
     /// Where the partition is mounted.
     pub fn dir(&self) -> &Utf8Path {
         &self.dir
     }
 
-    /// Unmounts the partition and removes the mount point.
+    /// Unmounts the partition and removes the mount point (after making a
+    /// file system it made writable read-only again).
     pub fn unmount(mut self) -> Result<(), Failure> {
         self.mounted = false;
+        if self.made_writable {
+            // Best effort: another writer may hold it writable meanwhile.
+            let _ = rustix::mount::mount_remount(
+                self.dir.as_str(),
+                MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
+                "",
+            );
+        }
         rustix::mount::unmount(self.dir.as_str(), UnmountFlags::empty()).map_err(|error| {
             Failure::new(
                 Exit::Mount,
@@ -194,9 +316,25 @@ impl BootMount {
 
 impl Drop for BootMount {
     fn drop(&mut self) {
+        if self.mounted && self.made_writable {
+            let _ = rustix::mount::mount_remount(self.dir.as_str(), MountFlags::RDONLY, "");
+        }
         if self.mounted {
             let _ = rustix::mount::unmount(self.dir.as_str(), UnmountFlags::DETACH);
             let _ = std::fs::remove_dir(&self.dir);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unescape_mountinfo;
+
+    #[test]
+    fn mountinfo_octal_escapes_are_undone() {
+        assert_eq!(unescape_mountinfo("/boot"), "/boot");
+        assert_eq!(unescape_mountinfo("/mnt/a\\040b"), "/mnt/a b");
+        assert_eq!(unescape_mountinfo("/x\\011y\\134z"), "/x\ty\\z");
+        assert_eq!(unescape_mountinfo("/trailing\\04"), "/trailing\\04");
     }
 }

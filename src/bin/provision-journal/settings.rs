@@ -122,6 +122,7 @@ fn rows(config: &Config) -> Vec<Row> {
             &config.lock_timeout_sec,
             u64::to_string,
         ),
+        row("Boot.SavedCopyDir", &config.saved_copy_dir, path),
         row(
             "Boot.FirstbootArguments",
             &signals.firstboot_arguments,

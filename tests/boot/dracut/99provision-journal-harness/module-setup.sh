@@ -1,6 +1,6 @@
 #!/bin/bash
-# dracut module of the real-boot harness only (never shipped): the pieces a
-# Fedora CoreOS initramfs has and Debian's does not, each a documented
+# dracut module of the real-boot harness only (never shipped): what every
+# harness image needs and Debian's initramfs lacks, each a documented
 # stand-in (tests/boot/README.md).
 
 check() {
@@ -12,20 +12,11 @@ depends() {
 }
 
 install() {
-    # Ignition 2.14 runs setfiles after the files stage; the harness's real
-    # root has SELinux disabled, so relabeling is a no-op.
-    inst_script "$moddir/setfiles" /usr/sbin/setfiles
-    # Applies kernel arguments the way FCOS's coreos-kargs.sh does: it asks
-    # for a reboot when the running kernel lacks one that should exist. It
-    # replaces 30ignition's helper (which only says kargs are unsupported);
-    # dracut's inst_* never overwrite, so it is copied in place.
-    command install -D -m 0755 "$moddir/ignition-kargs-helper" "$initdir/usr/sbin/ignition-kargs-helper"
-    inst_simple "$moddir/harness-kargs-reboot.service" \
-        "$systemdsystemunitdir/harness-kargs-reboot.service"
-    mkdir -p "$initdir/$systemdsystemunitdir/ignition-complete.target.requires"
-    ln_r "$systemdsystemunitdir/harness-kargs-reboot.service" \
-        "$systemdsystemunitdir/ignition-complete.target.requires/harness-kargs-reboot.service"
-    inst_multiple systemctl sleep journalctl
+    # Ignition 2.14 labels what it wrote with setfiles and the real root's
+    # file contexts (Debian's selinux-policy-default in the harness's root),
+    # as our relabel unit labels the journal: the real setfiles.
+    inst_multiple setfiles
+    inst_multiple journalctl
     # On emergency, the journald entries go to the console for the oracle.
     inst_script "$moddir/harness-dump-journal" /usr/lib/provision-journal/harness-dump-journal
     inst_simple "$moddir/harness-dump-journal.service" \

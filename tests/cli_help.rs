@@ -68,12 +68,11 @@ fn help_documents_the_journal_default_and_the_environment() {
     assert!(!text.contains("spec/"), "{text}");
 }
 
-/// The statuses `exit.rs` defines, as `cli_exit_codes` reads them.
+/// The statuses `exit.rs` defines.
 fn defined_statuses() -> Vec<u8> {
-    include_str!("../src/bin/provision-journal/exit.rs")
-        .lines()
-        .filter_map(|line| line.trim().strip_suffix(',')?.split_once(" = "))
-        .filter_map(|(_, status)| status.parse().ok())
+    cli_common::support::exit_statuses::defined()
+        .into_iter()
+        .map(|(_, status)| status)
         .collect()
 }
 

@@ -17,6 +17,10 @@
 //! 4. a removal that fails (the copy is immutable, a directory, on a
 //!    read-only mount) appends nothing: the writer's own record is durable
 //!    exactly when the writer says so, and the journal names what it named.
+//!
+//! The removal rows of `spec/STATES.md`, "The kept copy", have one test
+//! each, named by the row (`k1_` to `k9_`); a test of the protocol that
+//! carries a row out carries its name too.
 
 use provision_journal::classify::{CopyOnDisk, kept_copy_removal, kept_copy_to_restore};
 use provision_journal::event::RemovalCause;
@@ -368,7 +372,7 @@ fn a_crash_at_every_step_of_keeping_another_config_before_mutation() {
 }
 
 #[test]
-fn a_crash_at_every_step_of_the_removal_before_completion() {
+fn k5_a_crash_at_every_step_of_the_removal_before_completion() {
     explore(
         "complete",
         |machine| {
@@ -391,7 +395,7 @@ fn a_crash_at_every_step_of_the_removal_before_completion() {
 }
 
 #[test]
-fn a_crash_at_every_step_of_the_removal_after_poisoning() {
+fn k3_a_crash_at_every_step_of_the_removal_after_poisoning() {
     explore(
         "poisoned",
         |machine| {
@@ -409,7 +413,7 @@ fn a_crash_at_every_step_of_the_removal_after_poisoning() {
 }
 
 #[test]
-fn a_crash_at_every_step_of_the_removal_after_reset() {
+fn k4_a_crash_at_every_step_of_the_removal_after_reset() {
     explore(
         "reset",
         |machine| {
@@ -457,7 +461,7 @@ fn a_retry_restores_exactly_the_bound_bytes() {
 }
 
 #[test]
-fn a_tampered_copy_is_removed_and_never_restored() {
+fn k7_k8_a_missing_or_tampered_copy_is_removed_and_never_restored() {
     for tamper in [
         "symlink",
         "hard link",
@@ -498,8 +502,63 @@ fn a_tampered_copy_is_removed_and_never_restored() {
     }
 }
 
+// The removal rows of `spec/STATES.md`, "The kept copy", one test each,
+// K1 to K9, tried in that order.
+
+/// The progress of an open attempt that names no copy, and of the same
+/// attempt once it keeps `A`.
+fn open_and_bound() -> (provision_journal::Progress, provision_journal::Progress) {
+    let mut machine = Machine::new();
+    started(&mut machine);
+    let open = machine.journal.progress().clone();
+    machine.keep(A).unwrap();
+    (open, machine.journal.progress().clone())
+}
+
+/// Every combination of what is on disk, keeping and completing.
+fn any_writer() -> Vec<(CopyOnDisk, bool, bool)> {
+    let on_disk = [
+        CopyOnDisk::Absent,
+        CopyOnDisk::NotRegular,
+        CopyOnDisk::HardLinked,
+        CopyOnDisk::File { size: 1 },
+        CopyOnDisk::File {
+            size: A.len() as u64,
+        },
+    ];
+    let mut writers = Vec::new();
+    for on_disk in on_disk {
+        for (keeping, completing) in [(true, false), (false, false), (true, true), (false, true)] {
+            writers.push((on_disk, keeping, completing));
+        }
+    }
+    writers
+}
+
 #[test]
-fn the_next_writer_removes_a_copy_nobody_binds() {
+fn k1_no_copy_named_and_none_on_disk_removes_nothing() {
+    let (open, _) = open_and_bound();
+    assert_eq!(
+        kept_copy_removal(&open, CopyOnDisk::Absent, true, false),
+        None
+    );
+}
+
+#[test]
+fn k2_anything_under_the_name_of_a_copy_no_record_binds_is_unbound() {
+    let (open, _) = open_and_bound();
+    assert_eq!(
+        kept_copy_removal(&open, CopyOnDisk::NotRegular, true, false),
+        Some(RemovalCause::Unbound)
+    );
+    assert_eq!(
+        kept_copy_removal(&open, CopyOnDisk::HardLinked, true, false),
+        Some(RemovalCause::Unbound)
+    );
+}
+
+#[test]
+fn k2_the_next_writer_removes_a_copy_nobody_binds() {
     let mut machine = Machine::new();
     started(&mut machine);
     machine.store = MemCopyStore::with_copy(B);
@@ -510,36 +569,85 @@ fn the_next_writer_removes_a_copy_nobody_binds() {
 }
 
 #[test]
-fn removal_rules_in_order() {
+fn k3_a_poisoned_attempt_removes_its_copy_whatever_the_writer() {
     let mut machine = Machine::new();
     started(&mut machine);
-    let open = machine.journal.progress().clone();
-    assert_eq!(
-        kept_copy_removal(&open, CopyOnDisk::Absent, true, false),
-        None
-    );
-    assert_eq!(
-        kept_copy_removal(&open, CopyOnDisk::NotRegular, true, false),
-        Some(RemovalCause::Unbound)
-    );
     machine.keep(A).unwrap();
-    let bound = machine.journal.progress().clone();
+    machine.append(Event::StageBegan {
+        stage: Stage::Disks,
+    });
+    machine.boot += 1;
+    let mut clock = provision_journal::FixedClock::new(BootId([machine.boot; 16]), 0);
+    let _ = hooks::check(&mut machine.journal, &context(machine.boot), &mut clock).unwrap();
+    let poisoned = machine.journal.progress().clone();
+    assert_eq!(poisoned.state, State::Poisoned);
+    assert!(poisoned.kept.is_some());
+    for (on_disk, keeping, completing) in any_writer() {
+        assert_eq!(
+            kept_copy_removal(&poisoned, on_disk, keeping, completing),
+            Some(RemovalCause::Poisoned),
+            "{on_disk:?}, keeping {keeping}, completing {completing}"
+        );
+    }
+}
+
+#[test]
+fn k4_a_reset_attempt_removes_its_copy_whatever_the_writer() {
+    let mut machine = Machine::new();
+    started(&mut machine);
+    machine.keep(A).unwrap();
+    machine.boot += 1;
+    machine.append(Event::Reset {
+        reason: "operator".into(),
+    });
+    let reset = machine.journal.progress().clone();
+    assert!(reset.awaits_attempt());
+    assert!(reset.kept.is_some());
+    for (on_disk, keeping, completing) in any_writer() {
+        assert_eq!(
+            kept_copy_removal(&reset, on_disk, keeping, completing),
+            Some(RemovalCause::Reset),
+            "{on_disk:?}, keeping {keeping}, completing {completing}"
+        );
+    }
+}
+
+#[test]
+fn k5_complete_removes_the_named_copy_before_its_record() {
+    let (_, bound) = open_and_bound();
     let whole = CopyOnDisk::File {
         size: A.len() as u64,
     };
-    assert_eq!(kept_copy_removal(&bound, whole, true, false), None);
-    assert_eq!(
-        kept_copy_removal(&bound, whole, false, false),
-        Some(RemovalCause::Disabled)
-    );
     assert_eq!(
         kept_copy_removal(&bound, whole, true, true),
         Some(RemovalCause::Completed)
     );
+}
+
+#[test]
+fn k6_keeping_switched_off_removes_the_named_copy() {
+    let (_, bound) = open_and_bound();
+    let whole = CopyOnDisk::File {
+        size: A.len() as u64,
+    };
+    assert_eq!(
+        kept_copy_removal(&bound, whole, false, false),
+        Some(RemovalCause::Disabled)
+    );
+}
+
+#[test]
+fn k7_a_named_copy_that_is_gone_is_missing() {
+    let (_, bound) = open_and_bound();
     assert_eq!(
         kept_copy_removal(&bound, CopyOnDisk::Absent, true, false),
         Some(RemovalCause::Missing)
     );
+}
+
+#[test]
+fn k8_a_named_copy_that_is_not_the_bound_one_is_a_mismatch() {
+    let (_, bound) = open_and_bound();
     assert_eq!(
         kept_copy_removal(&bound, CopyOnDisk::File { size: 1 }, true, false),
         Some(RemovalCause::Mismatch)
@@ -552,10 +660,15 @@ fn removal_rules_in_order() {
         kept_copy_removal(&bound, CopyOnDisk::HardLinked, true, false),
         Some(RemovalCause::Mismatch)
     );
-    assert_eq!(
-        kept_copy_removal(&open, CopyOnDisk::HardLinked, true, false),
-        Some(RemovalCause::Unbound)
-    );
+}
+
+#[test]
+fn k9_the_named_copy_of_the_recorded_size_stays() {
+    let (_, bound) = open_and_bound();
+    let whole = CopyOnDisk::File {
+        size: A.len() as u64,
+    };
+    assert_eq!(kept_copy_removal(&bound, whole, true, false), None);
 }
 
 #[test]
@@ -578,7 +691,7 @@ fn copy_store_path_is_beside_the_journal() {
 }
 
 #[test]
-fn a_stopped_attempt_records_the_refusal_of_the_boot_that_removes_its_copy() {
+fn k3_a_stopped_attempt_records_the_refusal_of_the_boot_that_removes_its_copy() {
     // A crash between the poisoning record and the copy's removal: the next
     // boot's `check` removes the copy and still records that it refused.
     let mut machine = Machine::new();
@@ -728,7 +841,7 @@ fn a_crash_at_every_step_of_a_hook_whose_removal_before_its_record_is_refused() 
 }
 
 #[test]
-fn a_removal_refused_after_the_record_leaves_the_record_durable_and_the_copy_named() {
+fn k6_a_removal_refused_after_the_record_leaves_the_record_durable_and_the_copy_named() {
     let mut machine = Machine::new();
     kept_a_before_the_red_line_unremovable(&mut machine);
     let tidied = machine
@@ -765,7 +878,7 @@ fn a_removal_refused_after_the_record_leaves_the_record_durable_and_the_copy_nam
 }
 
 #[test]
-fn complete_with_a_copy_that_cannot_be_removed_writes_nothing() {
+fn k5_complete_with_a_copy_that_cannot_be_removed_writes_nothing() {
     let mut machine = Machine::new();
     kept_a_past_the_red_line_unremovable(&mut machine);
     let before = machine.journal_bytes();
@@ -789,7 +902,7 @@ fn complete_with_a_copy_that_cannot_be_removed_writes_nothing() {
 }
 
 #[test]
-fn keeping_the_same_config_again_keeps_the_copy_as_it_is() {
+fn k9_keeping_the_same_config_again_keeps_the_copy_as_it_is() {
     let mut machine = Machine::new();
     kept_a_then_kargs_reboot(&mut machine);
     let verdict = machine.check();

@@ -5,7 +5,7 @@ use camino::Utf8PathBuf;
 
 pub use crate::codec::CodecError;
 use crate::frame::{HeaderProblem, VERSION};
-use crate::storage::StorageError;
+use crate::storage::{Storage, StorageError};
 use crate::transition::TransitionError;
 
 /// The storage operation that failed.
@@ -190,6 +190,20 @@ pub enum JournalError {
 }
 
 impl JournalError {
+    /// The failure of storage operation `op` on the journal in `storage`:
+    /// the one constructor of [`JournalError::Storage`].
+    pub(crate) fn storage<S: Storage + ?Sized>(
+        storage: &S,
+        op: StorageOp,
+        source: StorageError,
+    ) -> Self {
+        JournalError::Storage {
+            op,
+            path: storage.path().to_owned(),
+            source,
+        }
+    }
+
     /// Whether the error says the journal's content is damaged.
     pub fn is_corruption(&self) -> bool {
         matches!(self, JournalError::Corrupt { .. })

@@ -14,7 +14,7 @@ use crate::event::{Event, Record, Stamp};
 use crate::frame::{HEADER_LEN, Header, encode_frame, encode_header, parse_header};
 use crate::scan::{End, Scanner, TornTail};
 use crate::state::Progress;
-use crate::storage::{Access, Storage, StorageError};
+use crate::storage::{Access, Storage};
 use crate::transition::transition;
 
 /// An open journal and the progress its records replay to.
@@ -71,7 +71,7 @@ impl<S: Storage> Journal<S> {
         replay(&mut check, true)?;
         storage
             .create(saved)
-            .map_err(|source| storage_error(&storage, StorageOp::Create, source))?;
+            .map_err(|source| JournalError::storage(&storage, StorageOp::Create, source))?;
         let replayed = replay(&mut storage, true)?;
         Ok(Self::assemble(storage, Access::Write, replayed))
     }
@@ -79,7 +79,7 @@ impl<S: Storage> Journal<S> {
     fn load(mut storage: S, access: Access) -> Result<Self, JournalError> {
         let exists = storage
             .open(access)
-            .map_err(|source| storage_error(&storage, StorageOp::Open, source))?;
+            .map_err(|source| JournalError::storage(&storage, StorageOp::Open, source))?;
         let replayed = replay(&mut storage, exists)?;
         Ok(Self::assemble(storage, access, replayed))
     }
@@ -250,9 +250,9 @@ impl<S: Storage> Journal<S> {
         let creating = new_header.is_some();
         if let Some((bytes, header)) = new_header {
             self.unusable = true;
-            self.storage
-                .create(&bytes)
-                .map_err(|source| storage_error(&self.storage, StorageOp::Create, source))?;
+            self.storage.create(&bytes).map_err(|source| {
+                JournalError::storage(&self.storage, StorageOp::Create, source)
+            })?;
             self.unusable = false;
             self.header = Some(header);
             self.end = HEADER_LEN as u64;
@@ -263,9 +263,9 @@ impl<S: Storage> Journal<S> {
             // failed or was killed between its rename and the directory
             // fsync: its name may not be durable yet, and no record may
             // claim to be durable in a file that can vanish.
-            self.storage
-                .sync_dir()
-                .map_err(|source| storage_error(&self.storage, StorageOp::SyncDir, source))?;
+            self.storage.sync_dir().map_err(|source| {
+                JournalError::storage(&self.storage, StorageOp::SyncDir, source)
+            })?;
         }
         if let Some(torn) = self.torn {
             self.storage
@@ -342,12 +342,4 @@ fn replay<T: Storage>(storage: &mut T, exists: bool) -> Result<Replayed, Journal
             Some(End::Clean) | None => None,
         },
     })
-}
-
-fn storage_error<S: Storage>(storage: &S, op: StorageOp, source: StorageError) -> JournalError {
-    JournalError::Storage {
-        op,
-        path: storage.path().to_owned(),
-        source,
-    }
 }

@@ -148,6 +148,7 @@ pub mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod transition;
+mod window;
 
 pub use classify::{BootContext, Decision, NotApplicable, Policy, Verdict, classify};
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -17,6 +17,7 @@ use crate::frame::{
 use crate::state::Progress;
 use crate::storage::Storage;
 use crate::transition::transition;
+use crate::window::Window;
 
 /// The damaged end of a journal left by an interrupted append.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -84,47 +85,6 @@ pub fn check_frame(bytes: &[u8]) -> FrameCheck {
     FrameCheck::Valid { header, total }
 }
 
-const WINDOW: usize = 64 * 1024;
-
-/// A read-ahead buffer, so a scan costs one read per 64 KiB, not per record.
-#[derive(Default)]
-struct Window {
-    start: u64,
-    bytes: Vec<u8>,
-    file_len: u64,
-}
-
-impl Window {
-    fn get<S: Storage + ?Sized>(
-        &mut self,
-        storage: &mut S,
-        pos: u64,
-        len: usize,
-    ) -> Result<&[u8], JournalError> {
-        let end = self.start + self.bytes.len() as u64;
-        let wanted = (pos + len as u64).min(self.file_len);
-        if pos < self.start || wanted > end {
-            let size = len
-                .max(WINDOW)
-                .min(self.file_len.saturating_sub(pos) as usize);
-            self.bytes.resize(size, 0);
-            let read =
-                storage
-                    .read_at(pos, &mut self.bytes)
-                    .map_err(|source| JournalError::Storage {
-                        op: StorageOp::Read,
-                        path: storage.path().to_owned(),
-                        source,
-                    })?;
-            self.bytes.truncate(read);
-            self.start = pos;
-        }
-        let from = (pos - self.start) as usize;
-        let to = (from + len).min(self.bytes.len());
-        Ok(&self.bytes[from..to])
-    }
-}
-
 /// Reads the records of an open journal one at a time, in constant memory.
 pub struct Scanner<'s, S: Storage + ?Sized> {
     storage: &'s mut S,
@@ -141,16 +101,11 @@ impl<'s, S: Storage + ?Sized> Scanner<'s, S> {
     /// Reads and checks the header of the open journal in `storage`.
     pub fn start(storage: &'s mut S) -> Result<Self, JournalError> {
         let path = storage.path().to_owned();
-        let file_len = storage.file_len().map_err(|source| JournalError::Storage {
-            op: StorageOp::Read,
-            path: path.clone(),
-            source,
-        })?;
-        let mut window = Window {
-            file_len,
-            ..Window::default()
-        };
-        let bytes = window.get(storage, 0, HEADER_LEN)?;
+        let file_len = storage
+            .file_len()
+            .map_err(|source| JournalError::storage(storage, StorageOp::Read, source))?;
+        let mut window = Window::default();
+        let bytes = window.get(storage, 0, HEADER_LEN, file_len)?;
         let header = parse_header(bytes).map_err(|problem| match header_corruption(problem) {
             Ok(problem) => JournalError::Corrupt {
                 path: path.clone(),
@@ -247,7 +202,9 @@ impl<'s, S: Storage + ?Sized> Scanner<'s, S> {
             return Ok(None);
         }
         let pos = self.pos;
-        let bytes = self.window.get(self.storage, pos, MAX_FRAME_LEN)?;
+        let bytes = self
+            .window
+            .get(self.storage, pos, MAX_FRAME_LEN, self.file_len)?;
         match check_frame(bytes) {
             FrameCheck::Valid { header, total } => {
                 let payload = bytes[FRAME_HEADER_LEN..total].to_vec();
@@ -286,7 +243,9 @@ impl<'s, S: Storage + ?Sized> Scanner<'s, S> {
             }
             FrameCheck::Invalid(why) => {
                 let look = remaining.min((MAX_APPEND_LEN + MAX_FRAME_LEN) as u64);
-                let region = self.window.get(self.storage, pos, look as usize)?;
+                let region = self
+                    .window
+                    .get(self.storage, pos, look as usize, self.file_len)?;
                 let valid_follows = (1..region.len())
                     .any(|at| matches!(check_frame(&region[at..]), FrameCheck::Valid { .. }));
                 let followed_by = if valid_follows {

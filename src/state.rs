@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{BootId, CallName, PoisonReason, RebootReason, Sha256};
+use crate::event::{BootId, CallName, Event, PoisonReason, RebootReason, Sha256};
 use crate::stage::Stage;
 
 /// Where a mutating stage is.
@@ -22,6 +22,24 @@ pub enum Step {
     Ended,
     /// It failed (only before the red line; past it a failure poisons).
     Failed,
+}
+
+impl Step {
+    /// The step's name as `status`, `dump`, their JSON and the journald
+    /// entries spell it: `running`, `ended` or `failed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Running => "running",
+            Step::Ended => "ended",
+            Step::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// The state of the current provisioning attempt.
@@ -78,15 +96,57 @@ impl State {
 impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            State::Mutating { stage, step } => {
-                let step = match step {
-                    Step::Running => "running",
-                    Step::Ended => "ended",
-                    Step::Failed => "failed",
-                };
-                write!(f, "mutating ({stage} {step})")
-            }
+            State::Mutating { stage, step } => write!(f, "mutating ({stage} {step})"),
             other => f.write_str(other.name()),
+        }
+    }
+}
+
+/// Where a boot stopped, when its records end inside a stage or right
+/// after a stage past the red line: the one rule behind `status`'s last
+/// boot, `dump`'s `stopped_mid_stage` and `stopped_after_stage` and the
+/// anomalies of the same names. A boot that ended a stage before the red
+/// line goes on by design (to the next stage, or a planned reboot), so
+/// only a stage at or past it leaves the boot stopped after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BootStop {
+    /// The stage began and no end or fail record followed.
+    InStage(Stage),
+    /// The stage, at or past the red line, ended, and no later stage or
+    /// completion followed.
+    AfterStage(Stage),
+}
+
+impl BootStop {
+    /// Where records that leave `stage` at `step` leave their boot.
+    pub(crate) fn at(stage: Stage, step: Step) -> Option<BootStop> {
+        match step {
+            Step::Running => Some(BootStop::InStage(stage)),
+            Step::Ended if stage.is_past_red_line() => Some(BootStop::AfterStage(stage)),
+            Step::Ended | Step::Failed => None,
+        }
+    }
+
+    /// Where a boot stopped whose last record is `event` (a salvaged
+    /// record has no state to replay to, only its event).
+    pub(crate) fn of_event(event: &Event) -> Option<BootStop> {
+        match event {
+            Event::StageBegan { stage } => BootStop::at(*stage, Step::Running),
+            Event::StageEnded { stage } => BootStop::at(*stage, Step::Ended),
+            Event::AttemptStarted { .. }
+            | Event::Restarted { .. }
+            | Event::BootRefused
+            | Event::ConfigFetched { .. }
+            | Event::StageFailed { .. }
+            | Event::RebootPlanned { .. }
+            | Event::Completed
+            | Event::Poisoned { .. }
+            | Event::Reset { .. }
+            | Event::TailRepaired { .. }
+            | Event::ConfigKept { .. }
+            | Event::ConfigRestored { .. }
+            | Event::KeptConfigRemoved { .. }
+            | Event::CallFailed { .. } => None,
         }
     }
 }

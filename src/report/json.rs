@@ -16,7 +16,7 @@ use crate::event::{Event, PoisonReason, RebootReason, Trigger};
 use crate::frame::Header;
 use crate::scan::Scanner;
 use crate::stage::Stage;
-use crate::state::{CallFailure, Poison, PoisonCause, State, Step};
+use crate::state::{CallFailure, Poison, PoisonCause, State};
 use crate::storage::Storage;
 
 use super::boot_end::ended_name;
@@ -117,21 +117,12 @@ pub fn event_json(body: &Body) -> Value {
     Value::Object(out)
 }
 
-/// A step's name: `running`, `ended` or `failed`.
-pub fn step_name(step: Step) -> &'static str {
-    match step {
-        Step::Running => "running",
-        Step::Ended => "ended",
-        Step::Failed => "failed",
-    }
-}
-
 /// A state as JSON: `{"state": "mutating", "stage": "disks", "step":
 /// "running"}`.
 pub fn state_json(state: &State) -> Value {
     match state {
         State::Mutating { stage, step } => {
-            json!({ "state": state.name(), "stage": stage, "step": step_name(*step) })
+            json!({ "state": state.name(), "stage": stage, "step": step.name() })
         }
         other => json!({ "state": other.name(), "stage": null, "step": null }),
     }

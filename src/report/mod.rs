@@ -62,23 +62,15 @@ use self::walk::{Summary, walk};
 fn open_for_reading<S: Storage + ?Sized>(storage: &mut S) -> Result<bool, JournalError> {
     storage
         .open(Access::Read)
-        .map_err(|source| JournalError::Storage {
-            op: StorageOp::Open,
-            path: storage.path().to_owned(),
-            source,
-        })
+        .map_err(|source| JournalError::storage(storage, StorageOp::Open, source))
 }
 
 /// Fixes the length every pass of a report reads up to.
 fn take_snapshot<S: Storage + ?Sized>(storage: &mut S) -> Result<Snapshot<'_, S>, ReportError> {
-    let path = storage.path().to_owned();
-    Snapshot::take(storage).map_err(|source| {
-        ReportError::Journal(JournalError::Storage {
-            op: StorageOp::Read,
-            path,
-            source,
-        })
-    })
+    let len = storage
+        .file_len()
+        .map_err(|source| JournalError::storage(storage, StorageOp::Read, source))?;
+    Ok(Snapshot::new(storage, len))
 }
 
 fn require_journal<S: Storage + ?Sized>(storage: &mut S) -> Result<(), ReportError> {
@@ -205,11 +197,9 @@ pub fn describe_damage_at<S: Storage + ?Sized>(
     problem: crate::error::Corruption,
 ) -> Result<Damage, ReportError> {
     require_journal(storage)?;
-    let file_len = storage.file_len().map_err(|source| JournalError::Storage {
-        op: StorageOp::Read,
-        path: storage.path().to_owned(),
-        source,
-    })?;
+    let file_len = storage
+        .file_len()
+        .map_err(|source| JournalError::storage(storage, StorageOp::Read, source))?;
     Ok(walk::damage(storage, offset, problem, file_len)?)
 }
 
@@ -444,7 +434,7 @@ pub fn status<S: Storage + ?Sized>(
     let next = next_check(&summary, context);
     let progress = &summary.progress;
     let step = match progress.state {
-        crate::state::State::Mutating { step, .. } => Some(json::step_name(step)),
+        crate::state::State::Mutating { step, .. } => Some(step.name()),
         _ => None,
     };
     Ok(Status {

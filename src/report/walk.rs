@@ -28,7 +28,8 @@ use crate::scan::{End, Scanner, TornTail};
 use crate::state::{Progress, State};
 use crate::storage::Storage;
 
-use super::salvage::{Found, Payload, Salvage, Window};
+use super::salvage::{Found, Payload, Salvage};
+use crate::window::Window;
 
 pub use self::anomaly::{Anomaly, LostRecord};
 pub use self::damage::Damage;
@@ -59,11 +60,9 @@ pub fn walk<S: Storage + ?Sized>(
     storage: &mut S,
     visit: &mut dyn FnMut(Item) -> io::Result<()>,
 ) -> Result<Summary, ReportError> {
-    let file_len = storage.file_len().map_err(|source| JournalError::Storage {
-        op: StorageOp::Read,
-        path: storage.path().to_owned(),
-        source,
-    })?;
+    let file_len = storage
+        .file_len()
+        .map_err(|source| JournalError::storage(storage, StorageOp::Read, source))?;
     let mut pass = Pass::new(visit);
     let mut summary = Summary {
         header: None,

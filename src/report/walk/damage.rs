@@ -4,8 +4,8 @@ use crate::codec::CodecError;
 use crate::error::{Corruption, JournalError};
 use crate::storage::Storage;
 
-use super::super::salvage::Window;
 use super::kinds::{EVENT_KINDS, kind_name};
+use crate::window::Window;
 
 /// Damage where trust in a journal ends.
 #[derive(Clone, Debug, PartialEq, Eq)]

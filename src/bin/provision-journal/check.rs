@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
+use crate::journald::{Entry, Field, MessageId};
 use camino::Utf8Path;
 use provision_journal::boot_context::BootInputs;
 use provision_journal::classify::kept_copy_to_restore;
 use provision_journal::config::CacheSettings;
 use provision_journal::event::CallName;
-use provision_journal::journald::{Entry, Field, MessageId};
 use provision_journal::kept::{self, KeptError, Restored};
 use provision_journal::report::describe_poison_cause;
 use provision_journal::{

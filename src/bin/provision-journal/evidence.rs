@@ -13,7 +13,7 @@ use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use provision_journal::journald::{Entry, Field, MessageId, SOCKET};
+use crate::journald::{Entry, Field, MessageId, SOCKET};
 use provision_journal::{Event, Progress, State};
 
 use crate::output::{complain, say};

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
+use crate::journald::{Entry, Field, MessageId};
 use camino::Utf8Path;
 use provision_journal::boot_context::read_boot_id;
 use provision_journal::event::MAX_TEXT_LEN;
 use provision_journal::event::RemovalCause;
 use provision_journal::hooks::Hook;
-use provision_journal::journald::{Entry, Field, MessageId};
 use provision_journal::kept::{self, CopyStep, FsCopyStore, copy_name};
 use provision_journal::report::{self, StopCause, describe_poison_cause, stop_advice};
 use provision_journal::{

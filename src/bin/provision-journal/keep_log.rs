@@ -3,11 +3,11 @@
 //! It writes no record: whatever happens to the log, the journal and its
 //! verdicts stay as they are.
 
+use crate::journald::{Entry, Field, MessageId};
 use camino::{Utf8Path, Utf8PathBuf};
 use provision_journal::boot_context::read_boot_id;
 use provision_journal::config::FailureLogSettings;
 use provision_journal::failure_log::{self, FailureLog, Kept};
-use provision_journal::journald::{Entry, Field, MessageId};
 use provision_journal::kept::FsCopyStore;
 use provision_journal::{FsStorage, report};
 

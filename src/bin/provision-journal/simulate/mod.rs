@@ -1,6 +1,9 @@
 //! `simulate`: a whole first boot in memory, a power cut, and the next
 //! boot's real `check` on the bytes that survived.
 
+pub mod cut_points;
+mod run;
+
 use std::io::Write;
 
 use camino::Utf8PathBuf;
@@ -8,8 +11,9 @@ use provision_journal::FixedClock;
 use provision_journal::Policy;
 use provision_journal::boot_context::BootInputs;
 use provision_journal::config::{PolicySettings, Signals};
-use provision_journal::simulate::{self, CutPoint, NEXT_BOOT, Script, Simulation};
 
+use self::cut_points::{CutPoint, NEXT_BOOT, SIMULATED_WALL_MS, Script};
+use self::run::Simulation;
 use crate::exit::{Exit, Failure};
 use crate::output::{Report, Stopped};
 use crate::{check, dump};
@@ -18,7 +22,7 @@ use crate::{check, dump};
 /// reader that closes the pipe early ends the report.
 pub fn run(point_name: &str) -> Result<Exit, Failure> {
     let point = CutPoint::named(point_name).expect("the argument parser accepts only cut points");
-    let simulation = simulate::run(point)?;
+    let simulation = run::run(point)?;
     let dir = scratch_dir()?;
     // The next boot reads the journal by its plain name in the scratch
     // directory, so the dump does not name a path removed on return.
@@ -159,7 +163,7 @@ fn next_boot(
         NEXT_BOOT.short()
     )?;
     // The next boot comes five minutes after the simulated one began.
-    let mut clock = FixedClock::new(NEXT_BOOT, simulate::SIMULATED_WALL_MS + 300_000);
+    let mut clock = FixedClock::new(NEXT_BOOT, SIMULATED_WALL_MS + 300_000);
     let verdict = check::decide_at(&journal, &inputs, &mut clock, std::time::Duration::ZERO)?;
     writeln!(out, "  {verdict}")?;
     writeln!(out, "  (exit status {})", check::exit_for(&verdict) as u8)?;

@@ -122,43 +122,41 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unnameable_types)]
 
-pub mod boot_context;
+mod model;
+
+mod format;
+pub mod storage;
+
 pub mod classify;
-pub mod clock;
-mod codec;
-pub mod config;
-pub mod error;
-pub mod event;
-pub mod failure_log;
-mod frame;
-#[cfg(feature = "testing")]
-pub mod fuzzing;
-pub mod hooks;
 mod journal;
 pub mod kept;
 pub mod provisioning;
-pub mod recreated;
+
+pub mod failure_log;
+mod host;
 pub mod report;
-mod scan;
-pub mod stage;
-pub mod state;
-pub mod storage;
+
 #[cfg(feature = "testing")]
 pub mod testing;
-mod transition;
-mod window;
+
+pub use format::error;
+pub use host::{boot_context, config, recreated};
+pub use journal::{clock, hooks};
+pub use model::{event, stage, state};
+#[cfg(feature = "testing")]
+pub use testing::fuzzing;
 
 pub use classify::{BootContext, Decision, NotApplicable, Policy, Verdict, classify};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Corruption, JournalError};
 pub use event::{BootId, Event, PoisonReason, RebootReason, Record, Sha256, Stamp, Trigger};
-pub use frame::{Header, READ_VERSIONS as READ_FORMAT_VERSIONS, VERSION as FORMAT_VERSION};
+pub use format::frame::{Header, READ_VERSIONS as READ_FORMAT_VERSIONS, VERSION as FORMAT_VERSION};
+pub use format::scan::TornTail;
 pub use journal::Journal;
-pub use scan::TornTail;
+pub use model::transition::{TransitionError, transition};
 pub use stage::Stage;
 pub use state::{PoisonCause, Progress, State, Step};
 pub use storage::{FsStorage, MemStorage, Storage};
-pub use transition::{TransitionError, transition};
 
 /// Compiles the README's examples as doctests, so they stay true.
 #[cfg(doctest)]

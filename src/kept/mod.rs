@@ -49,11 +49,11 @@ pub use writer::{Tidied, check, record};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::classify::{CopyOnDisk, kept_copy_removal};
-use crate::error::JournalError;
-use crate::event::{Event, RemovalCause, Sha256, Stamp};
-use crate::hooks::sha256_of;
+use crate::format::error::JournalError;
 use crate::journal::Journal;
-use crate::state::{KeptCopy, State};
+use crate::journal::hooks::sha256_of;
+use crate::model::event::{Event, RemovalCause, Sha256, Stamp};
+use crate::model::state::{KeptCopy, State};
 use crate::storage::{Storage, StorageError};
 
 /// The largest copy `[Cache] MaxSize` may allow, in bytes (16 MiB). The

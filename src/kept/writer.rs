@@ -12,11 +12,11 @@
 
 use super::{CopyStore, KeptError, keep, tidy};
 use crate::classify::{BootContext, Decision};
-use crate::clock::Clock;
-use crate::event::RemovalCause;
-use crate::hooks::{self, Hook};
 use crate::journal::Journal;
-use crate::state::Progress;
+use crate::journal::clock::Clock;
+use crate::journal::hooks::{self, Hook};
+use crate::model::event::RemovalCause;
+use crate::model::state::Progress;
 use crate::storage::Storage;
 
 /// What a writer did about the kept copy around its own record.

@@ -2,9 +2,9 @@
 //! record a boot stopped on (what `keep-log` binds its log to), and
 //! whether a log's binding names a record of this journal.
 
-use crate::event::{BootId, Event};
 use crate::failure_log::{Binding, anchor};
-use crate::stage::Stage;
+use crate::model::event::{BootId, Event};
+use crate::model::stage::Stage;
 use crate::storage::Storage;
 
 use super::require_journal;

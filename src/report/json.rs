@@ -11,12 +11,12 @@ use std::io::{self, Write};
 use serde_json::{Map, Value, json};
 
 use crate::classify::Verdict;
-use crate::config::PolicySettings;
-use crate::event::{Event, PoisonReason, RebootReason, Trigger};
-use crate::frame::Header;
-use crate::scan::Scanner;
-use crate::stage::Stage;
-use crate::state::{CallFailure, Poison, PoisonCause, State};
+use crate::format::frame::Header;
+use crate::format::scan::Scanner;
+use crate::host::config::PolicySettings;
+use crate::model::event::{Event, PoisonReason, RebootReason, Trigger};
+use crate::model::stage::Stage;
+use crate::model::state::{CallFailure, Poison, PoisonCause, State};
 use crate::storage::Storage;
 
 use super::boot_end::ended_name;

@@ -41,8 +41,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::config::PolicySettings;
-use crate::error::{JournalError, StorageOp};
+use crate::format::error::{JournalError, StorageOp};
+use crate::host::config::PolicySettings;
 
 use crate::storage::{Access, Storage};
 
@@ -194,7 +194,7 @@ pub fn poison_cause<S: Storage + ?Sized>(storage: &mut S) -> Result<Option<Strin
 pub fn describe_damage_at<S: Storage + ?Sized>(
     storage: &mut S,
     offset: u64,
-    problem: crate::error::Corruption,
+    problem: crate::format::error::Corruption,
 ) -> Result<Damage, ReportError> {
     require_journal(storage)?;
     let file_len = storage
@@ -230,7 +230,7 @@ pub struct KeptConfig {
 
 impl KeptConfig {
     /// The copy `progress` names, if any.
-    pub fn of(progress: &crate::state::Progress) -> Option<KeptConfig> {
+    pub fn of(progress: &crate::model::state::Progress) -> Option<KeptConfig> {
         progress.kept.map(|kept| KeptConfig {
             sha256: kept.sha256.to_hex(),
             size: kept.size,
@@ -253,7 +253,7 @@ pub struct Status {
     /// there is no state to tell.
     pub state: Option<&'static str>,
     /// The stage of a `mutating` state.
-    pub stage: Option<crate::stage::Stage>,
+    pub stage: Option<crate::model::stage::Stage>,
     /// `running`, `ended` or `failed` for a `mutating` state.
     pub step: Option<&'static str>,
     /// The current attempt (0 before the first).
@@ -275,7 +275,7 @@ pub struct Status {
     /// when absent).
     pub outcome: Option<Outcome>,
     /// The torn tail the next `check` will see.
-    pub torn_tail: Option<crate::scan::TornTail>,
+    pub torn_tail: Option<crate::format::scan::TornTail>,
     /// Trusted records.
     pub records: u64,
     /// The last trusted record.
@@ -383,7 +383,7 @@ pub fn status<S: Storage + ?Sized>(
             header: None,
             file_len: 0,
             outcome: Outcome::Clean,
-            progress: crate::state::Progress::default(),
+            progress: crate::model::state::Progress::default(),
             torn: None,
             corruption: None,
             unsupported_version: None,
@@ -434,7 +434,7 @@ pub fn status<S: Storage + ?Sized>(
     let next = next_check(&summary, context);
     let progress = &summary.progress;
     let step = match progress.state {
-        crate::state::State::Mutating { step, .. } => Some(step.name()),
+        crate::model::state::State::Mutating { step, .. } => Some(step.name()),
         _ => None,
     };
     Ok(Status {

@@ -1,20 +1,20 @@
 //! Reading past damage: finds every frame with a sound length and checksum,
 //! wherever it starts, and reports the unreadable bytes between them.
 //!
-//! The trusted reading of a journal ([`crate::scan::Scanner`]) stops at the
+//! The trusted reading of a journal ([`crate::format::scan::Scanner`]) stops at the
 //! first damage, because nothing after it can be proven to belong to the
 //! same history. A support engineer still wants to see it, so after the
 //! damage `dump` resynchronizes: at each offset it asks
-//! [`crate::scan::check_frame`] whether a frame starts there, and if not,
+//! [`crate::format::scan::check_frame`] whether a frame starts there, and if not,
 //! moves one byte on. Frames found this way are shown as untrusted.
 
-use crate::codec;
-use crate::error::JournalError;
-use crate::event::{Event, Stamp};
-use crate::frame::{FRAME_HEADER_LEN, FrameHeader, MAX_FRAME_LEN};
-use crate::scan::{FrameCheck, check_frame};
+use crate::format::codec;
+use crate::format::error::JournalError;
+use crate::format::frame::{FRAME_HEADER_LEN, FrameHeader, MAX_FRAME_LEN};
+use crate::format::scan::{FrameCheck, check_frame};
+use crate::format::window::Window;
+use crate::model::event::{Event, Stamp};
 use crate::storage::Storage;
-use crate::window::Window;
 
 /// What a frame's payload turned out to be.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,9 +5,9 @@
 //! or jumps when NTP starts. Boots are summed up one at a time as the
 //! records stream past, so memory stays constant.
 
-use crate::event::{BootId, Event, Sha256};
-use crate::stage::Stage;
-use crate::state::{BootStop, CallFailure};
+use crate::model::event::{BootId, Event, Sha256};
+use crate::model::stage::Stage;
+use crate::model::state::{BootStop, CallFailure};
 
 use super::boot_end::BootEnd;
 use super::walk::{Body, Entry, Trust};

@@ -5,11 +5,11 @@
 //! next provisioning boot"; this module only puts it into words.
 
 use crate::classify::{BootContext, Policy, Verdict, classify, describe_poison};
-use crate::config::PolicySettings;
-use crate::error::Corruption;
-use crate::event::PoisonReason;
-use crate::stage::Stage;
-use crate::state::{CallFailure, Poison, PoisonCause};
+use crate::format::error::Corruption;
+use crate::host::config::PolicySettings;
+use crate::model::event::PoisonReason;
+use crate::model::stage::Stage;
+use crate::model::state::{CallFailure, Poison, PoisonCause};
 
 use super::escape::quoted;
 use super::time::Utc;

@@ -21,15 +21,15 @@ mod pass;
 
 use std::io;
 
-use crate::error::{JournalError, StorageOp};
-use crate::event::Event;
-use crate::frame::{FRAME_HEADER_LEN, FrameHeader, HEADER_LEN};
-use crate::scan::{End, Scanner, TornTail};
-use crate::state::{Progress, State};
+use crate::format::error::{JournalError, StorageOp};
+use crate::format::frame::{FRAME_HEADER_LEN, FrameHeader, HEADER_LEN};
+use crate::format::scan::{End, Scanner, TornTail};
+use crate::model::event::Event;
+use crate::model::state::{Progress, State};
 use crate::storage::Storage;
 
 use super::salvage::{Found, Payload, Salvage};
-use crate::window::Window;
+use crate::format::window::Window;
 
 pub use self::anomaly::{Anomaly, LostRecord};
 pub use self::damage::Damage;
@@ -199,7 +199,7 @@ fn corrupt<S: Storage + ?Sized>(
     pass: &mut Pass<'_>,
     summary: &mut Summary,
     offset: u64,
-    problem: crate::error::Corruption,
+    problem: crate::format::error::Corruption,
 ) -> Result<(), JournalError> {
     let file_len = summary.file_len;
     let excerpt = excerpt_at(storage, offset, file_len)?;
@@ -315,7 +315,7 @@ fn lost_record<S: Storage + ?Sized>(
     if !header.len_in_bounds() {
         return Ok(None);
     }
-    let stamp = crate::codec::decode_stamp(&bytes[FRAME_HEADER_LEN..]);
+    let stamp = crate::format::codec::decode_stamp(&bytes[FRAME_HEADER_LEN..]);
     Ok(Some(LostRecord {
         seq: header.seq,
         frame_len: (FRAME_HEADER_LEN as u64) + u64::from(header.len),

@@ -10,6 +10,7 @@ mod fs;
 mod mem;
 
 pub use fs::FsStorage;
+pub(crate) use fs::kind_of;
 #[cfg(feature = "testing")]
 pub use mem::{Attempt, Fault, FaultKind};
 pub use mem::{CrashState, Fill, MemDisk, MemStorage, Op, OpKind, SECTOR_SIZES, Tearing};

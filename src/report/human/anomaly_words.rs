@@ -1,7 +1,7 @@
 //! The words of the anomalies: the marker in the records table, the
 //! numbered paragraph, the bytes shown, and the journal's outcome.
 
-use crate::frame::VERSION;
+use crate::format::frame::VERSION;
 
 use super::super::escape::{excerpt_total, hex_excerpt};
 use super::super::walk::{Anomaly, Outcome, kind_name};

@@ -1,8 +1,8 @@
 //! The words of the records: counts, the state and event columns.
 
 use crate::classify::describe_poison;
-use crate::event::{Event, RebootReason, Trigger};
-use crate::state::State;
+use crate::model::event::{Event, RebootReason, Trigger};
+use crate::model::state::State;
 
 use super::super::escape::quoted;
 use super::super::walk::{Body, kind_name};

@@ -1,10 +1,10 @@
 //! The anomalies a pass reports: everything a support engineer must be
 //! told about, where it is found.
 
-use crate::error::Corruption;
-use crate::event::{BootId, Sha256};
-use crate::scan::TornTail;
-use crate::stage::Stage;
+use crate::format::error::Corruption;
+use crate::format::scan::TornTail;
+use crate::model::event::{BootId, Sha256};
+use crate::model::stage::Stage;
 
 /// Something a support engineer must be told about.
 #[derive(Clone, Debug, PartialEq, Eq)]

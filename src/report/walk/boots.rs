@@ -1,7 +1,7 @@
 //! Which boot each record belongs to, and where each boot's records stop.
 
-use crate::event::{BootId, Event, Stamp};
-use crate::state::{BootStop, State};
+use crate::model::event::{BootId, Event, Stamp};
+use crate::model::state::{BootStop, State};
 
 use super::anomaly::Anomaly;
 use super::item::{Body, Entry};

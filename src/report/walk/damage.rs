@@ -1,11 +1,11 @@
 //! Damage where trust in a journal ends, and what it is in words.
 
-use crate::codec::CodecError;
-use crate::error::{Corruption, JournalError};
+use crate::format::codec::CodecError;
+use crate::format::error::{Corruption, JournalError};
 use crate::storage::Storage;
 
 use super::kinds::{EVENT_KINDS, kind_name};
-use crate::window::Window;
+use crate::format::window::Window;
 
 /// Damage where trust in a journal ends.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub fn describe_corruption(problem: &Corruption, kind: Option<u32>) -> String {
 }
 
 /// Bytes at the start of a payload that name its boot, times and event
-/// kind ([`crate::codec::decode_stamp`]).
+/// kind ([`crate::format::codec::decode_stamp`]).
 const STAMP_AND_KIND_LEN: usize = 16 + 8 + 8 + 4;
 
 /// The damage at `offset`, with the kind its record names if it is a
@@ -58,7 +58,7 @@ pub(crate) fn damage<S: Storage + ?Sized>(
     problem: Corruption,
     file_len: u64,
 ) -> Result<Damage, JournalError> {
-    use crate::frame::FRAME_HEADER_LEN;
+    use crate::format::frame::FRAME_HEADER_LEN;
     let kind = match problem {
         Corruption::Undecodable { .. } => {
             let mut window = Window::default();
@@ -68,7 +68,7 @@ pub(crate) fn damage<S: Storage + ?Sized>(
                 STAMP_AND_KIND_LEN,
                 file_len,
             )?;
-            crate::codec::decode_stamp(payload).map(|(_, kind)| kind)
+            crate::format::codec::decode_stamp(payload).map(|(_, kind)| kind)
         }
         _ => None,
     };

@@ -3,12 +3,12 @@
 
 use std::io;
 
-use crate::error::JournalError;
-use crate::event::{Event, Sha256, Stamp};
-use crate::frame::Header;
-use crate::scan::TornTail;
-use crate::stage::Stage;
-use crate::state::{Progress, State};
+use crate::format::error::JournalError;
+use crate::format::frame::Header;
+use crate::format::scan::TornTail;
+use crate::model::event::{Event, Sha256, Stamp};
+use crate::model::stage::Stage;
+use crate::model::state::{Progress, State};
 
 use super::anomaly::Anomaly;
 use super::damage::Damage;

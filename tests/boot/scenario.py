@@ -183,7 +183,7 @@ class Context:
             self._check_verdict(boot, expected, new, cut)
         self._check_stage_intents(f"boot {boot.number}", boot.lines, new)
         self._check_console_truth(boot, expected)
-        if boot.has(ROOT_MARKER):
+        if boot.has(ROOT_MARKER) and firstboot:
             self.notes.append(f"boot {boot.number} hooks: {hook_figures(boot.lines)}")
         return boot, after
 

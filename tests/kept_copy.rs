@@ -22,11 +22,13 @@
 //! each, named by the row (`k1_` to `k9_`); a test of the protocol that
 //! carries a row out carries its name too.
 
+mod support;
+
 use provision_journal::classify::{CopyOnDisk, kept_copy_removal, kept_copy_to_restore};
 use provision_journal::event::RemovalCause;
 use provision_journal::hooks::{self, Hook, sha256_of};
 use provision_journal::kept::{
-    self, CopyStep, CopyStore, KeptError, MemCopyStore, Restored, Tidied,
+    self, CopyStep, CopyStore, KeptError, MemCopyStore, RestoreTarget, Restored, Tidied,
 };
 use provision_journal::{
     BootContext, BootId, Event, Journal, MemStorage, RebootReason, Sha256, Stage, Stamp, State,
@@ -458,6 +460,122 @@ fn a_retry_restores_exactly_the_bound_bytes() {
     machine.append(Event::Completed);
     assert!(!machine.store.has_copy());
     assert_eq!(machine.journal.progress().kept, None);
+}
+
+/// Whether `dir` is on a file system in memory (tmpfs or ramfs).
+fn in_memory(dir: &std::path::Path) -> bool {
+    // `f_type` is signed on some architectures and unsigned on others.
+    #[allow(clippy::unnecessary_cast)]
+    rustix::fs::statfs(dir)
+        .is_ok_and(|fs| matches!((fs.f_type as i64) & 0xffff_ffff, 0x0102_1994 | 0x8584_58f6))
+}
+
+/// A directory in memory for a restore target, or why there is none here.
+fn memory_dir(name: &str) -> Option<std::path::PathBuf> {
+    let shm = std::path::Path::new("/dev/shm");
+    if !in_memory(shm) {
+        support::skip::skip("/dev/shm is not a tmpfs: no restore target in memory");
+        return None;
+    }
+    let dir = shm.join(format!(
+        "provision-journal-kept.{}.{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(dir)
+}
+
+#[test]
+fn check_and_restore_decides_tidies_and_restores_in_one_call() {
+    let Some(dir) = memory_dir("restore") else {
+        return;
+    };
+    let target = RestoreTarget::new(camino::Utf8PathBuf::try_from(dir.join("user.ign")).unwrap());
+    let mut machine = Machine::new();
+    kept_a_then_kargs_reboot(&mut machine);
+    // A leftover of a restore cut off before: the restore writes over it.
+    machine.boot += 1;
+    let mut clock = provision_journal::FixedClock::new(BootId([machine.boot; 16]), 0);
+    let checked = kept::check_and_restore(
+        &mut machine.journal,
+        &mut machine.store,
+        &context(machine.boot),
+        true,
+        &target,
+        &mut clock,
+    )
+    .unwrap();
+    assert!(checked.decision.verdict.may_proceed());
+    let (seq, _) = checked.tidied.recorded.expect("the decision was recorded");
+    assert_eq!(seq, machine.journal.record_count() - 2, "then the restore");
+    assert!(checked.leftover.is_none());
+    let restored = checked.restored.expect("a retry restores").unwrap();
+    assert_eq!(
+        restored,
+        Restored::Applied(machine.journal.progress().kept.unwrap())
+    );
+    assert_eq!(std::fs::read(target.path()).unwrap(), A);
+    assert!(machine.journal.progress().restored);
+    assert_eq!(target.leftover(), None);
+    // The same boot again: nothing new to restore, and with keeping on a
+    // leftover is removed.
+    let leftover = dir.join(".user.ign.provision-journal.new");
+    std::fs::write(&leftover, A).unwrap();
+    let checked = kept::check_and_restore(
+        &mut machine.journal,
+        &mut machine.store,
+        &context(machine.boot),
+        true,
+        &target,
+        &mut clock,
+    )
+    .unwrap();
+    assert!(checked.restored.is_none());
+    assert_eq!(
+        checked
+            .leftover
+            .map(|removed| removed.unwrap().into_std_path_buf()),
+        Some(leftover.clone())
+    );
+    assert!(!leftover.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn check_and_restore_refuses_a_target_on_a_disk_and_records_nothing_for_it() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("kept-on-disk.{}", std::process::id()));
+    let target = RestoreTarget::new(camino::Utf8PathBuf::try_from(dir.join("user.ign")).unwrap());
+    if in_memory(std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))) {
+        support::skip::skip("the build directory is in memory: no target on a disk");
+        return;
+    }
+    let mut machine = Machine::new();
+    kept_a_then_kargs_reboot(&mut machine);
+    machine.boot += 1;
+    let mut clock = provision_journal::FixedClock::new(BootId([machine.boot; 16]), 0);
+    let checked = kept::check_and_restore(
+        &mut machine.journal,
+        &mut machine.store,
+        &context(machine.boot),
+        true,
+        &target,
+        &mut clock,
+    )
+    .unwrap();
+    let records = machine.journal.record_count();
+    let error = checked.restored.expect("a retry restores").unwrap_err();
+    assert!(
+        matches!(&error, KeptError::Target { problem, .. } if problem.contains("persistent")),
+        "{error}"
+    );
+    assert_eq!(
+        checked.tidied.recorded.map(|(seq, _)| seq),
+        Some(records - 1)
+    );
+    assert!(!machine.journal.progress().restored);
+    assert!(!target.path().exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -36,15 +36,19 @@
 //! truthfully whether its own record is durable, whatever happened to the
 //! copy (`spec/STATES.md`, "The kept copy").
 
+mod check;
 mod fs;
 #[cfg(feature = "testing")]
 mod mem;
+mod target;
 mod writer;
 
+pub use check::{Checked, check, check_and_restore};
 pub use fs::FsCopyStore;
 #[cfg(feature = "testing")]
 pub use mem::MemCopyStore;
-pub use writer::{Tidied, check, record};
+pub use target::RestoreTarget;
+pub use writer::{Tidied, record};
 
 use camino::{Utf8Path, Utf8PathBuf};
 

@@ -9,7 +9,7 @@ use provision_journal::boot_context::read_boot_id;
 use provision_journal::event::MAX_TEXT_LEN;
 use provision_journal::event::RemovalCause;
 use provision_journal::hooks::Hook;
-use provision_journal::kept::{self, CopyStep, FsCopyStore, copy_name};
+use provision_journal::kept::{self, CopyStep, FsCopyStore, RestoreTarget, copy_name};
 use provision_journal::report::{self, StopCause, describe_poison_cause, stop_advice};
 use provision_journal::{
     BootContext, Event, FsStorage, Journal, JournalError, State, SystemClock, TornTail,
@@ -277,7 +277,7 @@ pub fn run(
         warn_left(path, &format!("`{}`", hook.name()), tidied.left);
     }
     if cache.keeping {
-        remove_leftover(cache.restore_to);
+        remove_leftover(&RestoreTarget::new(cache.restore_to));
     }
     if hook.text_was_cut() {
         say(format_args!(

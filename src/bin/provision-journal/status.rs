@@ -6,13 +6,13 @@ use std::io::{self, Write};
 use camino::Utf8Path;
 use provision_journal::FsStorage;
 use provision_journal::config::Config;
+use provision_journal::kept::RestoreTarget;
 use provision_journal::report::{self, Outcome, Status, Utc, count, write_wrapped};
 
 use crate::dump::report_failure;
 use crate::exit::{Exit, Failure};
 use crate::location::{journal_dir, require_directory};
 use crate::output::Report;
-use crate::restore::leftover;
 
 /// How `status` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +87,9 @@ pub fn read(path: &Utf8Path, config: &Config, named: bool) -> Result<(Status, Ex
         ));
     }
     status.read_only = journal_is_read_only(path, config.device.value.as_deref());
-    status.restore_leftover = leftover(&config.cache.restore_to.value).map(String::from);
+    status.restore_leftover = RestoreTarget::new(&config.cache.restore_to.value)
+        .leftover()
+        .map(String::from);
     if status.read_only && status.check_records {
         // check would be refused when it writes its record (exit 42).
         status.may_proceed = false;

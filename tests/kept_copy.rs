@@ -579,6 +579,71 @@ fn check_and_restore_refuses_a_target_on_a_disk_and_records_nothing_for_it() {
 }
 
 #[test]
+fn provisioning_keeps_the_config_restores_it_on_a_retry_and_removes_it_on_completion() {
+    use provision_journal::provisioning::{Provisioning, Start};
+    use provision_journal::{FsStorage, SystemClock};
+
+    let Some(memory) = memory_dir("provisioning") else {
+        return;
+    };
+    let target =
+        RestoreTarget::new(camino::Utf8PathBuf::try_from(memory.join("user.ign")).unwrap());
+    let dir = camino::Utf8PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("kept-provisioning.{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("provision-journal");
+    let copy = dir.join(kept::copy_name("provision-journal"));
+    let store = || Box::new(kept::FsCopyStore::new(copy.clone()));
+    let boot = |n: u8| {
+        let journal = Journal::open(FsStorage::new(path.clone())).unwrap();
+        (journal, SystemClock::new(BootId([n; 16])), context(n))
+    };
+
+    // The first boot keeps the config, then reboots for kernel arguments.
+    let (journal, clock, context_1) = boot(1);
+    let (start, checked) =
+        Provisioning::start_keeping(journal, clock, &context_1, store(), true, &target).unwrap();
+    assert!(checked.restored.is_none());
+    let Start::Proceed { provisioning, .. } = start else {
+        panic!("a first run proceeds");
+    };
+    let fetched = provisioning.fetched_keeping(A).unwrap();
+    assert_eq!(std::fs::read(&copy).unwrap(), A);
+    fetched
+        .begin(Stage::Kargs)
+        .unwrap()
+        .end()
+        .unwrap()
+        .reboot(RebootReason::Kargs)
+        .unwrap();
+
+    // The next boot restores it, applies it, and completion removes it.
+    let (journal, clock, context_2) = boot(2);
+    let (start, checked) =
+        Provisioning::start_keeping(journal, clock, &context_2, store(), true, &target).unwrap();
+    assert!(matches!(checked.restored, Some(Ok(Restored::Applied(_)))));
+    assert_eq!(std::fs::read(target.path()).unwrap(), A);
+    let Start::Proceed { provisioning, .. } = start else {
+        panic!("a resume after a planned reboot proceeds");
+    };
+    let journal = provisioning
+        .fetched_keeping(A)
+        .unwrap()
+        .begin(Stage::Disks)
+        .unwrap()
+        .end()
+        .unwrap()
+        .complete()
+        .unwrap();
+    assert_eq!(journal.progress().state, State::Complete);
+    assert_eq!(journal.progress().kept, None);
+    assert!(!copy.exists(), "completion left the kept copy");
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&memory).unwrap();
+}
+
+#[test]
 fn k7_k8_a_missing_or_tampered_copy_is_removed_and_never_restored() {
     for tamper in [
         "symlink",

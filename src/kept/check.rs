@@ -29,7 +29,7 @@ use crate::storage::Storage;
 /// As [`hooks::check`], and a removal before the decision that fails
 /// (nothing is written then). A removal after the decision that fails is
 /// [`Tidied::left`].
-pub fn check<S: Storage, C: CopyStore>(
+pub fn check<S: Storage, C: CopyStore + ?Sized>(
     journal: &mut Journal<S>,
     store: &mut C,
     context: &BootContext,
@@ -82,7 +82,7 @@ pub struct Checked {
 /// As [`check`]: nothing after the decision fails the call; the restore's
 /// and the leftover's outcomes are [`Checked::restored`] and
 /// [`Checked::leftover`].
-pub fn check_and_restore<S: Storage, C: CopyStore>(
+pub fn check_and_restore<S: Storage, C: CopyStore + ?Sized>(
     journal: &mut Journal<S>,
     store: &mut C,
     context: &BootContext,

@@ -192,7 +192,7 @@ pub enum KeptError {
     Journal(#[from] JournalError),
 }
 
-fn step<T, C: CopyStore>(
+fn step<T, C: CopyStore + ?Sized>(
     store: &mut C,
     step: CopyStep,
     op: impl FnOnce(&mut C) -> Result<T, StorageError>,
@@ -222,7 +222,7 @@ fn step<T, C: CopyStore>(
 /// [`KeptError::Journal`] when the journal refuses or fails a record,
 /// [`KeptError::Storage`] with the step that failed (a copy that cannot be
 /// removed first fails the keep, with nothing written for it).
-pub fn keep<S: Storage, C: CopyStore>(
+pub fn keep<S: Storage, C: CopyStore + ?Sized>(
     journal: &mut Journal<S>,
     store: &mut C,
     bytes: &[u8],
@@ -300,7 +300,7 @@ pub fn keep<S: Storage, C: CopyStore>(
 /// [`KeptError::Journal`] for the removal's record. A removal that fails
 /// before its record (the copy cannot be unlinked, or the directory
 /// synced) appends nothing: the journal still names what it named.
-pub fn tidy<S: Storage, C: CopyStore>(
+pub fn tidy<S: Storage, C: CopyStore + ?Sized>(
     journal: &mut Journal<S>,
     store: &mut C,
     keeping: bool,
@@ -319,7 +319,7 @@ pub fn tidy<S: Storage, C: CopyStore>(
 /// The digest a removal records: the named copy's, or for a copy no record
 /// binds, the SHA-256 of what is there (zeros for what cannot be read as a
 /// regular file of at most [`MAX_SIZE_CAP`] bytes).
-fn removal_digest<S: Storage, C: CopyStore>(
+fn removal_digest<S: Storage, C: CopyStore + ?Sized>(
     journal: &Journal<S>,
     store: &mut C,
 ) -> Result<Sha256, KeptError> {
@@ -344,7 +344,7 @@ fn removal_digest<S: Storage, C: CopyStore>(
 /// sync records nothing; a crash between the unlink and the record leaves
 /// the journal naming a copy that is gone, whose removal the next writer
 /// records.
-fn remove<S: Storage, C: CopyStore>(
+fn remove<S: Storage, C: CopyStore + ?Sized>(
     journal: &mut Journal<S>,
     store: &mut C,
     sha256: Sha256,
@@ -389,7 +389,7 @@ pub enum Restored {
 ///
 /// What `write_target` returns (nothing is recorded then), the journal's
 /// refusal or failure of a record, and a failure to read the copy.
-pub fn restore<S: Storage, C: CopyStore>(
+pub fn restore<S: Storage, C: CopyStore + ?Sized>(
     journal: &mut Journal<S>,
     store: &mut C,
     kept: KeptCopy,

@@ -55,7 +55,7 @@ impl Tidied {
 /// A removal before the record, the keep, or the record itself that fails
 /// (the hook's record is not written then). A removal after the record
 /// that fails is [`Tidied::left`].
-pub fn record<S: Storage, C: CopyStore>(
+pub fn record<S: Storage, C: CopyStore + ?Sized>(
     journal: &mut Journal<S>,
     store: &mut C,
     hook: &Hook,

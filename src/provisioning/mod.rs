@@ -2,6 +2,12 @@
 //! the hooks in order, and every step still goes through the journal and so
 //! through the one transition function.
 //!
+//! [`Provisioning::start`] is the `check` hook; a provisioner that keeps
+//! its config beside the journal starts with
+//! [`Provisioning::start_keeping`] instead, which restores the kept copy on
+//! a retry and carries the copy's protocol out around every later step, as
+//! the command line does (`spec/STATES.md`, "The kept copy").
+//!
 //! ```
 //! use provision_journal::{BootContext, BootId, FixedClock, Journal, MemStorage, Sha256, Stage};
 //! use provision_journal::provisioning::{Provisioning, Start};
@@ -29,9 +35,11 @@ use crate::classify::{BootContext, Verdict};
 use crate::format::error::JournalError;
 use crate::journal::Journal;
 use crate::journal::clock::Clock;
-use crate::model::event::{Event, RebootReason, Sha256, clip_text};
+use crate::journal::hooks::{self, Hook, sha256_of};
+use crate::kept::{self, Checked, CopyStore, KeptError, RestoreTarget, Tidied};
+use crate::model::event::{RebootReason, Sha256};
 use crate::model::stage::Stage;
-use crate::model::state::{PoisonCause, State};
+use crate::model::state::{PoisonCause, Progress, State};
 use crate::storage::Storage;
 
 mod sealed {
@@ -78,6 +86,10 @@ pub enum ProvisioningError {
     /// The journal refused or failed.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The kept copy could not be kept, or removed before the step's
+    /// record (which is then not written).
+    #[error(transparent)]
+    Kept(KeptError),
     /// The step was recorded and stopped the attempt.
     #[error("the attempt is poisoned: {cause:?}")]
     Poisoned {
@@ -86,11 +98,29 @@ pub enum ProvisioningError {
     },
 }
 
+impl From<KeptError> for ProvisioningError {
+    fn from(error: KeptError) -> Self {
+        match error {
+            KeptError::Journal(error) => ProvisioningError::Journal(error),
+            other => ProvisioningError::Kept(other),
+        }
+    }
+}
+
+/// The kept copy of an attempt started with [`Provisioning::start_keeping`]:
+/// the store beside the journal, and `[Cache] KeepConfig`.
+struct Keeper {
+    store: Box<dyn CopyStore + Send + Sync>,
+    keeping: bool,
+    tidied: Tidied,
+}
+
 /// An attempt in progress, in state `St`.
 pub struct Provisioning<S: Storage, C: Clock, St: AttemptState> {
     journal: Journal<S>,
     clock: C,
     stage: Option<Stage>,
+    keeper: Option<Box<Keeper>>,
     state: PhantomData<St>,
 }
 
@@ -113,13 +143,37 @@ pub enum Start<S: Storage, C: Clock> {
 }
 
 impl<S: Storage, C: Clock, St: AttemptState> Provisioning<S, C, St> {
+    /// Records `hook` (with the kept copy around it, for an attempt that
+    /// keeps one; `keep` is the config to keep): the progress after it.
+    fn record(&mut self, hook: &Hook, keep: Option<&[u8]>) -> Result<Progress, ProvisioningError> {
+        match &mut self.keeper {
+            None => Ok(hooks::record(&mut self.journal, hook, &mut self.clock)?.clone()),
+            Some(keeper) => {
+                let tidied = kept::record(
+                    &mut self.journal,
+                    keeper.store.as_mut(),
+                    hook,
+                    keep,
+                    keeper.keeping,
+                    &mut self.clock,
+                )?;
+                let progress = tidied.recorded.as_ref().map_or_else(
+                    || self.journal.progress().clone(),
+                    |(_, progress)| progress.clone(),
+                );
+                keeper.tidied = tidied;
+                Ok(progress)
+            }
+        }
+    }
+
     fn step<Next: AttemptState>(
         mut self,
-        event: Event,
+        hook: Hook,
+        keep: Option<&[u8]>,
         stage: Option<Stage>,
     ) -> Result<Provisioning<S, C, Next>, ProvisioningError> {
-        let stamp = self.clock.stamp();
-        let progress = self.journal.append(event, stamp)?;
+        let progress = self.record(&hook, keep)?;
         if let (State::Poisoned, Some(poison)) = (progress.state, &progress.poison) {
             return Err(ProvisioningError::Poisoned {
                 cause: poison.cause.clone(),
@@ -129,19 +183,27 @@ impl<S: Storage, C: Clock, St: AttemptState> Provisioning<S, C, St> {
             journal: self.journal,
             clock: self.clock,
             stage,
+            keeper: self.keeper,
             state: PhantomData,
         })
     }
 
-    fn finish(mut self, event: Event) -> Result<Journal<S>, ProvisioningError> {
-        let stamp = self.clock.stamp();
-        self.journal.append(event, stamp)?;
+    fn finish(mut self, hook: Hook) -> Result<Journal<S>, ProvisioningError> {
+        self.record(&hook, None)?;
         Ok(self.journal)
     }
 
     /// The journal's progress.
-    pub fn progress(&self) -> &crate::model::state::Progress {
+    pub fn progress(&self) -> &Progress {
         self.journal.progress()
+    }
+
+    /// For an attempt started with [`Provisioning::start_keeping`]: what
+    /// the last step since did about the kept copy (the removals it
+    /// recorded, and one after its record that failed, which the next step
+    /// tries again). `start_keeping`'s own is in its [`Checked`].
+    pub fn tidied(&self) -> Option<&Tidied> {
+        self.keeper.as_ref().map(|keeper| &keeper.tidied)
     }
 
     /// Gives the journal back, recording nothing.
@@ -161,19 +223,73 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Fresh> {
         mut clock: C,
         context: &BootContext,
     ) -> Result<Start<S, C>, JournalError> {
-        let verdict = crate::journal::hooks::check(&mut journal, context, &mut clock)?.verdict;
+        let verdict = hooks::check(&mut journal, context, &mut clock)?.verdict;
+        Ok(Self::started(journal, clock, verdict, None))
+    }
+
+    /// [`Provisioning::start`] for a provisioner that keeps its config
+    /// beside the journal (`[Cache] KeepConfig`): `check` with the kept
+    /// copy ([`kept::check_and_restore`]), which on a retry restores the
+    /// copy the attempt is bound to into `target`; every later step
+    /// carries the copy's protocol out around its record
+    /// ([`kept::record`]), [`Provisioning::fetched_keeping`] keeps the
+    /// config, and `complete` removes the copy first. `keeping` off still
+    /// removes a copy kept before. A restore that failed stops
+    /// provisioning on this boot ([`Start::Stop`]): [`Checked::restored`]
+    /// says why, and nothing was recorded for it.
+    ///
+    /// # Errors
+    ///
+    /// As [`kept::check`]: a decision that cannot be recorded, or the last
+    /// attempt's copy that cannot be removed before a new attempt.
+    pub fn start_keeping(
+        mut journal: Journal<S>,
+        mut clock: C,
+        context: &BootContext,
+        mut store: Box<dyn CopyStore + Send + Sync>,
+        keeping: bool,
+        target: &RestoreTarget,
+    ) -> Result<(Start<S, C>, Checked), KeptError> {
+        let checked = kept::check_and_restore(
+            &mut journal,
+            store.as_mut(),
+            context,
+            keeping,
+            target,
+            &mut clock,
+        )?;
+        let verdict = checked.decision.verdict.clone();
+        let keeper = Box::new(Keeper {
+            store,
+            keeping,
+            tidied: Tidied::default(),
+        });
+        let start = match &checked.restored {
+            Some(Err(_)) => Start::Stop { verdict, journal },
+            None | Some(Ok(_)) => Self::started(journal, clock, verdict, Some(keeper)),
+        };
+        Ok((start, checked))
+    }
+
+    fn started(
+        journal: Journal<S>,
+        clock: C,
+        verdict: Verdict,
+        keeper: Option<Box<Keeper>>,
+    ) -> Start<S, C> {
         if !verdict.may_proceed() || journal.progress().state != State::Fresh {
-            return Ok(Start::Stop { verdict, journal });
+            return Start::Stop { verdict, journal };
         }
-        Ok(Start::Proceed {
+        Start::Proceed {
             verdict,
             provisioning: Provisioning {
                 journal,
                 clock,
                 stage: None,
+                keeper,
                 state: PhantomData,
             },
-        })
+        }
     }
 
     /// Records the fetched config's digest.
@@ -183,7 +299,31 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Fresh> {
     /// [`ProvisioningError`]: the journal's error, or the poisoning this record
     /// caused.
     pub fn fetched(self, sha256: Sha256) -> Result<Provisioning<S, C, Fetched>, ProvisioningError> {
-        self.step(Event::ConfigFetched { sha256 }, None)
+        self.step(Hook::Fetched(sha256), None, None)
+    }
+
+    /// Records the fetched `config`'s digest and, for an attempt started
+    /// with [`Provisioning::start_keeping`] and keeping on, keeps the
+    /// config beside the journal first ([`kept::keep`]), so that a retry
+    /// of this attempt restores exactly it. Otherwise as
+    /// [`Provisioning::fetched`].
+    ///
+    /// # Errors
+    ///
+    /// [`ProvisioningError`]: the journal's error, the copy that could not
+    /// be kept (nothing recorded then), or the poisoning this record
+    /// caused.
+    pub fn fetched_keeping(
+        self,
+        config: &[u8],
+    ) -> Result<Provisioning<S, C, Fetched>, ProvisioningError> {
+        let sha256 = sha256_of(config).expect("reading from memory cannot fail");
+        let keep = self
+            .keeper
+            .as_ref()
+            .is_some_and(|keeper| keeper.keeping)
+            .then_some(config);
+        self.step(Hook::Fetched(sha256), keep, None)
     }
 
     /// Records that a fetch stage failed; the attempt can retry on a later
@@ -194,10 +334,7 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Fresh> {
     /// [`ProvisioningError`]: the journal's error, or the poisoning this record
     /// caused.
     pub fn fail_fetch(self, stage: Stage, reason: &str) -> Result<Journal<S>, ProvisioningError> {
-        self.finish(Event::StageFailed {
-            stage,
-            reason: clip_text(reason),
-        })
+        self.finish(Hook::Fail(stage, reason.to_owned()))
     }
 }
 
@@ -209,7 +346,7 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Fetched> {
     /// [`ProvisioningError`]: the journal's error, or the poisoning this record
     /// caused.
     pub fn begin(self, stage: Stage) -> Result<Provisioning<S, C, Running>, ProvisioningError> {
-        self.step(Event::StageBegan { stage }, Some(stage))
+        self.step(Hook::Begin(stage), None, Some(stage))
     }
 
     /// Records a planned reboot (e.g. FIPS) before the reboot.
@@ -219,7 +356,7 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Fetched> {
     /// [`ProvisioningError`]: the journal's error, or the poisoning this record
     /// caused.
     pub fn reboot(self, reason: RebootReason) -> Result<Journal<S>, ProvisioningError> {
-        self.finish(Event::RebootPlanned { reason })
+        self.finish(Hook::Reboot(reason))
     }
 }
 
@@ -236,7 +373,7 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Running> {
     /// caused.
     pub fn end(self) -> Result<Provisioning<S, C, StageDone>, ProvisioningError> {
         let stage = self.running();
-        self.step(Event::StageEnded { stage }, Some(stage))
+        self.step(Hook::End(stage), None, Some(stage))
     }
 
     /// Records that the running stage failed. Past the red line this
@@ -248,10 +385,7 @@ impl<S: Storage, C: Clock> Provisioning<S, C, Running> {
     /// caused.
     pub fn fail(self, reason: &str) -> Result<Journal<S>, ProvisioningError> {
         let stage = self.running();
-        self.finish(Event::StageFailed {
-            stage,
-            reason: clip_text(reason),
-        })
+        self.finish(Hook::Fail(stage, reason.to_owned()))
     }
 }
 
@@ -263,7 +397,7 @@ impl<S: Storage, C: Clock> Provisioning<S, C, StageDone> {
     /// [`ProvisioningError`]: the journal's error, or the poisoning this record
     /// caused.
     pub fn begin(self, stage: Stage) -> Result<Provisioning<S, C, Running>, ProvisioningError> {
-        self.step(Event::StageBegan { stage }, Some(stage))
+        self.step(Hook::Begin(stage), None, Some(stage))
     }
 
     /// Records a planned reboot (e.g. after `kargs`).
@@ -273,16 +407,17 @@ impl<S: Storage, C: Clock> Provisioning<S, C, StageDone> {
     /// [`ProvisioningError`]: the journal's error, or the poisoning this record
     /// caused.
     pub fn reboot(self, reason: RebootReason) -> Result<Journal<S>, ProvisioningError> {
-        self.finish(Event::RebootPlanned { reason })
+        self.finish(Hook::Reboot(reason))
     }
 
-    /// Records that provisioning finished.
+    /// Records that provisioning finished (for an attempt that keeps its
+    /// config, once the kept copy is removed).
     ///
     /// # Errors
     ///
     /// [`ProvisioningError`]: the journal's error, or the poisoning this record
     /// caused.
     pub fn complete(self) -> Result<Journal<S>, ProvisioningError> {
-        self.finish(Event::Completed)
+        self.finish(Hook::Complete)
     }
 }

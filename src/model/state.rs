@@ -127,6 +127,14 @@ impl BootStop {
         }
     }
 
+    /// Where a boot stopped whose records replay to `state`.
+    pub(crate) fn of_state(state: &State) -> Option<BootStop> {
+        match state {
+            State::Mutating { stage, step } => BootStop::at(*stage, *step),
+            State::Fresh | State::Fetched | State::Complete | State::Poisoned => None,
+        }
+    }
+
     /// Where a boot stopped whose last record is `event` (a salvaged
     /// record has no state to replay to, only its event).
     pub(crate) fn of_event(event: &Event) -> Option<BootStop> {

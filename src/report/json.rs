@@ -382,7 +382,7 @@ pub fn poison_json(poison: &Poison, mutated_stage: Option<Stage>) -> Value {
 /// What the next `check` will decide, as JSON.
 pub fn next_check_json(summary: &Summary, policy: &PolicySettings) -> Value {
     let next = next_check(summary, &next_provisioning_boot(policy.policy()));
-    let poison_reason = match &next.verdict {
+    let poison_reason = match next.verdict.verdict() {
         Some(Verdict::FatalInterruption { reason }) => tagged(to_value(reason)),
         Some(Verdict::Poisoned { .. }) => summary
             .progress
@@ -394,8 +394,8 @@ pub fn next_check_json(summary: &Summary, policy: &PolicySettings) -> Value {
         _ => Value::Null,
     };
     json!({
-        "verdict": next.name,
-        "may_proceed": next.may_proceed,
+        "verdict": next.verdict.name(),
+        "may_proceed": next.verdict.may_proceed(),
         "poison_reason": poison_reason,
         "explanation": next.explanation,
         "advice": next.advice,

@@ -1,19 +1,20 @@
 //! Why a record may not follow the journal's current state, in words.
 
-use crate::model::event::Event;
+use crate::model::event::{BootId, Event};
 use crate::model::stage::Stage;
+use crate::model::state::State;
 
 /// Why a record may not follow the journal's current state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransitionError {
     /// The event is not allowed in this state.
-    #[error("cannot record {event} while the attempt is {state}: {why}")]
+    #[error("cannot record {} while the attempt is {state}: {why}", describe(.event))]
     OutOfOrder {
-        /// The state, in words.
-        state: String,
-        /// The event, in words.
-        event: String,
+        /// The state.
+        state: State,
+        /// The event that was to be recorded.
+        event: Box<Event>,
         /// The rule that forbids it.
         why: &'static str,
     },
@@ -34,24 +35,25 @@ pub enum TransitionError {
         next: Stage,
     },
     /// A hook's record after the attempt stopped (complete or poisoned).
-    #[error("{}", stopped_words(state, *refused_this_boot))]
+    #[error("{}", stopped_words(*state, *refused_this_boot))]
     AttemptStopped {
-        /// `complete` or `poisoned`.
-        state: String,
+        /// [`State::Complete`] or [`State::Poisoned`].
+        state: State,
         /// Whether this very boot's `check` refused provisioning.
         refused_this_boot: bool,
     },
     /// A hook's record from a boot that has not run `check`.
     #[error(
-        "boot {this} has not run `check`: attempt {epoch} belongs to boot {running}; `check` must classify this boot before any hook"
+        "boot {this} has not run `check`: attempt {epoch} belongs to boot {}; `check` must classify this boot before any hook",
+        running.map_or_else(|| "none".to_owned(), |boot| boot.to_hex())
     )]
     NotCheckedBoot {
         /// The attempt.
         epoch: u32,
-        /// The boot running the attempt.
-        running: String,
+        /// The boot running the attempt, if any.
+        running: Option<BootId>,
         /// The boot the record comes from.
-        this: String,
+        this: BootId,
     },
     /// An attempt number that does not follow the current one.
     #[error("attempt {found} cannot follow attempt {current}")]
@@ -63,7 +65,7 @@ pub enum TransitionError {
     },
 }
 
-fn stopped_words(state: &str, refused_this_boot: bool) -> String {
+fn stopped_words(state: State, refused_this_boot: bool) -> String {
     if refused_this_boot {
         format!(
             "this boot's `check` refused provisioning (the attempt is {state}): no hook runs on this boot"
@@ -74,7 +76,7 @@ fn stopped_words(state: &str, refused_this_boot: bool) -> String {
 }
 
 /// The event as an error names it: the command that writes it.
-pub(super) fn describe(event: &Event) -> String {
+fn describe(event: &Event) -> String {
     match event {
         Event::StageBegan { stage } => format!("`begin {stage}`"),
         Event::StageEnded { stage } => format!("`end {stage}`"),

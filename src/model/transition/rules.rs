@@ -7,7 +7,6 @@ use crate::model::stage::Stage;
 use crate::model::state::{CallFailure, LastRecord, Poison, PoisonCause, Progress, State, Step};
 
 use super::TransitionError;
-use super::error::describe;
 
 /// One record about to follow one progress: what every rule needs to know.
 pub(super) struct Rule<'a> {
@@ -50,8 +49,8 @@ impl<'a> Rule<'a> {
 
     pub(super) fn reject(&self, why: &'static str) -> TransitionError {
         TransitionError::OutOfOrder {
-            state: self.progress.state.to_string(),
-            event: describe(&self.record.event),
+            state: self.progress.state,
+            event: Box::new(self.record.event.clone()),
             why,
         }
     }
@@ -74,17 +73,15 @@ impl<'a> Rule<'a> {
         }
         if matches!(progress.state, State::Complete | State::Poisoned) {
             return Err(TransitionError::AttemptStopped {
-                state: progress.state.to_string(),
+                state: progress.state,
                 refused_this_boot: progress.refused_boot == Some(self.record.stamp.boot_id),
             });
         }
         if progress.boots > 0 && !self.this_boot {
             return Err(TransitionError::NotCheckedBoot {
                 epoch: progress.epoch,
-                running: progress
-                    .boot
-                    .map_or_else(|| "none".to_owned(), |boot| boot.to_hex()),
-                this: self.record.stamp.boot_id.to_hex(),
+                running: progress.boot,
+                this: self.record.stamp.boot_id,
             });
         }
         Ok(())

@@ -36,9 +36,8 @@ use std::process::Command;
 
 use provision_journal::error::StorageOp;
 use provision_journal::fuzzing::{
-    CONFIG_A, boot_context, boot_id, check_crash_state, read_records,
+    CONFIG_A, Call, boot_context, boot_id, check_crash_state, read_records,
 };
-use provision_journal::hooks::Call;
 use provision_journal::hooks::Hook;
 use provision_journal::storage::{Fault, FaultKind, OpKind};
 use provision_journal::testing::{HEADER_LEN, encode_header};

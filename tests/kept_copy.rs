@@ -173,6 +173,7 @@ impl Machine {
                 assert!(applied.is_none(), "a discarded copy reached the target");
                 None
             }
+            other => panic!("a restore this test does not know: {other:?}"),
         })
     }
 

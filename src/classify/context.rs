@@ -11,8 +11,16 @@ pub const DEFAULT_MAX_RETRIES: u32 = 5;
 /// Default number of planned reboots one attempt may take; the next one
 /// poisons it (a reboot loop).
 pub const DEFAULT_MAX_PLANNED_REBOOTS: u32 = 4;
+/// How many refused boots of a stopped attempt are recorded; later ones are
+/// refused without a record, which bounds the journal's growth.
+pub const REFUSED_BOOTS_RECORDED: u32 = 8;
+
 /// The limits `check` enforces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "callers set the classifier's limits by name; another limit changes what every caller must decide, a breaking change by design"
+)]
 pub struct Policy {
     /// Unplanned restarts allowed per attempt.
     pub max_retries: u32,
@@ -31,6 +39,10 @@ impl Default for Policy {
 
 /// What the classifier knows about the boot it decides for.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "the classifier's input, built by name with `..Default::default()` as the crate docs show; a new field changes what every caller must say about its boot, a breaking change by design"
+)]
 pub struct BootContext {
     /// This boot's ID; `None` asks about "the next boot" (for `status`).
     pub boot_id: Option<BootId>,

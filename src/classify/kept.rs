@@ -9,6 +9,7 @@ use super::verdict::Verdict;
 
 /// What a writer finds under the kept copy's name (`lstat`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CopyOnDisk {
     /// Nothing.
     Absent,

@@ -5,28 +5,28 @@
 //! Pure, like the transition function it leans on. The table it implements,
 //! with the reason for every row, is `spec/STATES.md`.
 
-mod context;
+pub(crate) mod context;
 mod kept;
 mod verdict;
 
-pub use self::context::{BootContext, DEFAULT_MAX_PLANNED_REBOOTS, DEFAULT_MAX_RETRIES, Policy};
+pub use self::context::{BootContext, Policy};
+pub(crate) use self::context::{
+    DEFAULT_MAX_PLANNED_REBOOTS, DEFAULT_MAX_RETRIES, REFUSED_BOOTS_RECORDED,
+};
 pub use self::kept::{CopyOnDisk, kept_copy_removal, kept_copy_to_restore};
 pub(crate) use self::verdict::describe_poison;
 pub use self::verdict::{NotApplicable, Verdict};
-pub use crate::format::red_line::{CROSSING_SEARCH_DEPTH, min_bytes_to_cross_red_line};
+use crate::format::red_line::min_bytes_to_cross_red_line;
 
 use crate::format::scan::TornTail;
 use crate::model::event::{Event, PoisonReason, Trigger};
 use crate::model::state::{Progress, State, Step};
 
-/// How many refused boots of a stopped attempt are recorded; later ones are
-/// refused without a record, which bounds the journal's growth.
-pub const REFUSED_BOOTS_RECORDED: u32 = 8;
-
 /// The classifier's answer: the verdict, and the record `check` appends
 /// (none when nothing is to be recorded).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use = "the verdict says whether provisioning may go on"]
+#[non_exhaustive]
 pub struct Decision {
     /// The verdict.
     pub verdict: Verdict,

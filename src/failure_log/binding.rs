@@ -6,7 +6,7 @@ use crate::model::stage::Stage;
 
 /// What the record a log is kept for did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Anchor {
+pub(crate) enum Anchor {
     /// A stage failed (`fail STAGE`), or a call did after `check`.
     Failed,
     /// `check` stopped provisioning (its poisoning or its refusal).
@@ -16,7 +16,7 @@ pub enum Anchor {
 /// Whether a failure log may be kept for a record of this kind, and as
 /// what. The one place that names those records: a new record of what
 /// stopped a boot is added here.
-pub fn anchor(event: &Event) -> Option<Anchor> {
+pub(crate) fn anchor(event: &Event) -> Option<Anchor> {
     match event {
         Event::StageFailed { .. } | Event::CallFailed { .. } => Some(Anchor::Failed),
         Event::Poisoned { .. } | Event::BootRefused => Some(Anchor::Stopped),
@@ -37,6 +37,7 @@ pub fn anchor(event: &Event) -> Option<Anchor> {
 
 /// The record a failure log is kept for, as its header names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Binding {
     /// The record's sequence number.
     pub seq: u64,
@@ -52,7 +53,7 @@ pub struct Binding {
 
 impl Binding {
     /// What the record did, from its kind.
-    pub fn anchor(&self) -> Anchor {
+    pub(crate) fn anchor(&self) -> Anchor {
         match self.event.as_str() {
             "stage_failed" | "call_failed" => Anchor::Failed,
             _ => Anchor::Stopped,
@@ -66,7 +67,7 @@ impl Binding {
 /// the one to read. A stop's log (`check` poisoning or refusing) is kept
 /// only when the attempt has none yet, so that refused boots never replace
 /// the log of the failure that stopped the attempt, nor the first stop's.
-pub fn replaces(new: Anchor, attempt: u32, existing: Option<&Binding>) -> bool {
+pub(crate) fn replaces(new: Anchor, attempt: u32, existing: Option<&Binding>) -> bool {
     match (new, existing) {
         (_, None) | (Anchor::Failed, Some(_)) => true,
         (Anchor::Stopped, Some(old)) => old.attempt != attempt,

@@ -7,7 +7,7 @@
 //! one file beside the journal, `NAME.failure-log` (spec/FORMAT.md, "The
 //! failure log"): at most [`DEFAULT_MAX_SIZE`] bytes of log (`[FailureLog]
 //! MaxSize`), mode 0600, bound by its header to the record the boot stopped
-//! on ([`anchor`]). `dump` shows it, the sos plugin collects it, `reset`
+//! on (a failed stage or call, `check`'s poisoning or refusal). `dump` shows it, the sos plugin collects it, `reset`
 //! removes it, and `[FailureLog] Keep=no` switches it off.
 //!
 //! Keeping the log writes no record: the journal, and so every verdict, is
@@ -28,7 +28,8 @@ use crate::storage::StorageError;
 mod binding;
 mod file;
 
-pub use self::binding::{Anchor, Binding, anchor, replaces};
+pub use self::binding::Binding;
+pub(crate) use self::binding::{anchor, replaces};
 pub use self::file::FailureLog;
 
 /// `[FailureLog] MaxSize` by default: the most log bytes kept (64 KiB).
@@ -36,7 +37,7 @@ pub const DEFAULT_MAX_SIZE: u64 = 64 * 1024;
 /// The largest `[FailureLog] MaxSize` allowed (1 MiB).
 pub const MAX_SIZE_CAP: u64 = 1024 * 1024;
 /// The longest header a failure log has (its first line).
-pub const MAX_HEADER_LEN: usize = 256;
+pub(crate) const MAX_HEADER_LEN: usize = 256;
 
 /// The failure log's file name beside the journal named `journal_name`.
 pub fn file_name(journal_name: &str) -> String {
@@ -81,17 +82,20 @@ pub fn read_tail(mut input: impl Read, max: u64) -> io::Result<(Vec<u8>, u64)> {
 
 /// What [`keep`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Kept {
     /// The log is on disk, durable, bound to its record.
     Written,
-    /// The attempt already has a log that this one does not replace
-    /// ([`replaces`]): the one bound to this record.
+    /// The attempt already has a log that this one does not replace (a
+    /// stop's log replaces none of its attempt's): the one bound to this
+    /// record.
     Skipped(Binding),
 }
 
 /// Why the failure log could not be kept or removed: the step that failed.
 #[derive(Debug, thiserror::Error)]
 #[error("failure log `{path}`: {step} failed: {source}")]
+#[non_exhaustive]
 pub struct FailureLogError {
     /// The log's path.
     pub path: String,
@@ -140,8 +144,8 @@ pub fn read<C: CopyStore>(
     )
 }
 
-/// Keeps `log` on disk, unless the log there is one it does not replace
-/// ([`replaces`]): unlinks what is under the log's name, creates the log
+/// Keeps `log` on disk, unless the log there is one it does not replace (a
+/// failure's log replaces any; a stop's only another attempt's): unlinks what is under the log's name, creates the log
 /// (`O_CREAT | O_EXCL | O_NOFOLLOW`, 0600), writes it, `fdatasync`,
 /// `fsync`s the directory. Writes no record. A crash meanwhile leaves no
 /// log, or one its CRC shows cut short, which [`read`] reports and the
@@ -179,6 +183,7 @@ pub fn remove<C: CopyStore>(store: &mut C) -> Result<bool, FailureLogError> {
 
 #[cfg(test)]
 mod tests {
+    use super::binding::Anchor;
     use super::*;
     use crate::model::event::BootId;
     use crate::model::stage::Stage;

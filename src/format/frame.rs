@@ -22,6 +22,7 @@ pub const MAX_APPEND_LEN: usize = MAX_FRAME_LEN;
 
 /// The decoded file header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Header {
     /// Format version (one of [`READ_VERSIONS`] once parsed).
     pub version: u16,

@@ -21,7 +21,8 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::classify::{BootContext, Policy};
 use crate::host::config::Signals;
-use crate::model::event::{BootId, clip_text};
+use crate::model::event::BootId;
+use crate::model::text::clip_text;
 
 /// Where the kernel publishes this boot's ID.
 pub const BOOT_ID_PATH: &str = "/proc/sys/kernel/random/boot_id";
@@ -77,7 +78,7 @@ pub enum BootContextError {
 
 /// What the kernel command line says, parsed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CmdlineFacts {
+pub(crate) struct CmdlineFacts {
     /// One of the first-boot arguments is present.
     pub firstboot: bool,
     /// One of the live arguments is present.
@@ -90,7 +91,7 @@ pub struct CmdlineFacts {
 /// Parses the arguments this tool cares about from a kernel command line,
 /// with the distribution's `signals`. Arguments are separated by white
 /// space; quoting is not interpreted (none of these arguments needs it).
-pub fn parse_cmdline(cmdline: &str, signals: &Signals) -> CmdlineFacts {
+pub(crate) fn parse_cmdline(cmdline: &str, signals: &Signals) -> CmdlineFacts {
     let mut facts = CmdlineFacts::default();
     let any = |list: &[crate::host::config::KernelArgument], argument: &str| {
         list.iter().any(|wanted| wanted.matches(argument))
@@ -107,6 +108,10 @@ pub fn parse_cmdline(cmdline: &str, signals: &Signals) -> CmdlineFacts {
 
 /// The raw inputs of a boot context, before they are combined.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "what a boot says, which callers and tests state field by field for a boot that is not the running one"
+)]
 pub struct BootInputs {
     /// The boot ID.
     pub boot_id: BootId,

@@ -40,6 +40,7 @@ impl Clock for SystemClock {
 /// A deterministic clock: starts at given times and advances by a fixed
 /// step on every stamp.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct FixedClock {
     /// The boot to stamp.
     pub boot_id: BootId,

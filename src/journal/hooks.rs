@@ -13,53 +13,18 @@ use crate::classify::{BootContext, Decision, classify};
 use crate::format::error::JournalError;
 use crate::journal::Journal;
 use crate::journal::clock::Clock;
-use crate::model::event::{
-    CallName, Event, MAX_TEXT_LEN, RebootReason, Sha256, clip_failure_reason, clip_text,
-};
+use crate::model::event::{CallName, Event, MAX_TEXT_LEN, RebootReason, Sha256};
 use crate::model::stage::Stage;
 use crate::model::state::Progress;
+use crate::model::text::{clip_failure_reason, clip_text};
 use crate::storage::Storage;
-
-/// One call of a boot: `check`, which classifies the boot, or a hook after
-/// it, or one of them failing and recording that it did. The crash
-/// exploration and the fault tests run boots as lists of calls; `simulate`
-/// starts each of its boots with `check` itself.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Call {
-    /// `check`, before fetch.
-    Check,
-    /// Any other hook.
-    Hook(Hook),
-    /// A call that failed after this boot's `check` recorded its decision,
-    /// recording its failure ([`record_failure`]).
-    Failed(CallFailed),
-}
-
-impl Call {
-    /// The call as it is typed on the command line.
-    pub fn command(&self) -> String {
-        match self {
-            Call::Check => "check".to_owned(),
-            Call::Hook(hook) => hook.command(),
-            Call::Failed(failed) => {
-                format!("{} (fails with exit status {})", failed.call, failed.status)
-            }
-        }
-    }
-
-    /// The event the call appends; `None` for `check`, which decides its
-    /// own when it runs.
-    pub fn event(&self) -> Option<Event> {
-        match self {
-            Call::Check => None,
-            Call::Hook(hook) => Some(hook.event()),
-            Call::Failed(failed) => Some(failed.event()),
-        }
-    }
-}
 
 /// A call's failure, as it is recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "a failed call as its caller states it: the call, the exit status it fails with and why"
+)]
 pub struct CallFailed {
     /// The call that failed.
     pub call: CallName,

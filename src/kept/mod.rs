@@ -68,6 +68,7 @@ pub const DEFAULT_MAX_SIZE: u64 = 1024 * 1024;
 
 /// What a [`CopyStore`] finds under the copy's name when it reads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CopyContent {
     /// Nothing.
     Absent,
@@ -125,6 +126,7 @@ pub trait CopyStore {
 /// A step of the copy's protocol: the one that failed, or one the
 /// in-memory store logged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CopyStep {
     /// Looking at the copy.
     Inspect,
@@ -155,6 +157,7 @@ impl std::fmt::Display for CopyStep {
 
 /// Why the kept copy could not be kept, removed or restored.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeptError {
     /// A file operation on the copy failed.
     #[error("kept config copy `{path}`: {step} failed: {source}")]
@@ -361,6 +364,7 @@ fn remove<S: Storage, C: CopyStore + ?Sized>(
 
 /// What [`restore`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Restored {
     /// The copy matched its record; its bytes went to the target and
     /// `ConfigRestored` is recorded.

@@ -20,6 +20,7 @@ use crate::storage::Storage;
 
 /// What a writer did about the kept copy around its own record.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct Tidied {
     /// The causes of the removals recorded, in order.
     pub removed: Vec<RemovalCause>,

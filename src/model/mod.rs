@@ -5,4 +5,5 @@
 pub mod event;
 pub mod stage;
 pub mod state;
+pub mod text;
 pub mod transition;

@@ -17,6 +17,10 @@ use serde::{Deserialize, Serialize};
 /// stages may only be appended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "the state machine of spec/STATES.md: a new stage changes what every caller must decide, a breaking change by design (the crate docs, \"Stability\")"
+)]
 pub enum Stage {
     /// Fetch the config from local sources (not mutating).
     FetchOffline,
@@ -98,6 +102,7 @@ impl fmt::Display for Stage {
 #[error(
     "unknown stage `{name}` (expected one of: fetch-offline, fetch, kargs, disks, mount, files, umount)"
 )]
+#[non_exhaustive]
 pub struct UnknownStage {
     /// The name that was given.
     pub name: String,

@@ -15,6 +15,10 @@ use crate::model::stage::Stage;
 /// Where a mutating stage is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "the state machine of spec/STATES.md: a new step changes what every caller must decide, a breaking change by design (the crate docs, \"Stability\")"
+)]
 pub enum Step {
     /// Its `begin` record is durable; no `end` or `fail` yet.
     Running,
@@ -45,6 +49,10 @@ impl fmt::Display for Step {
 /// The state of the current provisioning attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case", tag = "state")]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "the state machine of spec/STATES.md: a new state changes what every caller must decide, a breaking change by design (the crate docs, \"Stability\")"
+)]
 pub enum State {
     /// No config fetched yet in this attempt's current boot (also the state
     /// of an empty journal, and after an operator's reset).
@@ -185,6 +193,7 @@ pub enum PoisonCause {
 
 /// The record that poisoned the attempt, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Poison {
     /// Sequence number of the poisoning record.
     pub seq: u64,
@@ -198,6 +207,7 @@ pub struct Poison {
 
 /// The last record replayed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LastRecord {
     /// Its sequence number.
     pub seq: u64,
@@ -210,6 +220,7 @@ pub struct LastRecord {
 /// The state the transition function works on: the typed [`State`] plus the
 /// attempt's facts that the rules depend on.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[non_exhaustive]
 pub struct Progress {
     /// The typed state.
     pub state: State,
@@ -264,6 +275,7 @@ pub struct Progress {
 
 /// A call that failed after its boot's `check`, as its record says.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CallFailure {
     /// Sequence number of the record.
     pub seq: u64,
@@ -281,6 +293,7 @@ pub struct CallFailure {
 
 /// A kept copy of the config, as its record names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct KeptCopy {
     /// SHA-256 of its bytes.
     pub sha256: Sha256,

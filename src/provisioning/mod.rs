@@ -56,6 +56,7 @@ macro_rules! marker {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug)]
+        #[non_exhaustive]
         pub struct $name;
         impl sealed::Sealed for $name {}
         impl AttemptState for $name {}
@@ -125,6 +126,10 @@ pub struct Provisioning<S: Storage, C: Clock, St: AttemptState> {
 }
 
 /// What [`Provisioning::start`] decided.
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "proceed or stop: the two outcomes of `check`, each with what the caller needs next"
+)]
 pub enum Start<S: Storage, C: Clock> {
     /// Provisioning may run.
     Proceed {

@@ -48,14 +48,11 @@ use crate::storage::{Access, Storage};
 use self::snapshot::Snapshot;
 
 pub use self::failure::{FailureLogView, is_bound, stopped_on};
-pub use self::human::{count, write_wrapped};
 pub use self::status::{
     JournalState, KeptConfig, LastRecord, OVERVIEW_BOOTS, STATUS_SCHEMA, Status, status,
 };
-pub use self::time::Utc;
 pub use self::verdict::{
-    NextVerdict, StopCause, describe_poison_cause, next_provisioning_boot, policy_words,
-    stop_advice,
+    NextVerdict, StopCause, describe_poison_cause, next_provisioning_boot, stop_advice,
 };
 pub use self::walk::{Damage, Outcome, ReportError};
 

@@ -92,10 +92,16 @@ pub fn say_removed(path: &Utf8Path, cause: Option<RemovalCause>) {
             "it is not the copy the journal recorded (not a regular file, hard-linked to another name, or another size); it is never restored, and a retry fetches the config afresh, still bound to the attempt's digest"
         }
         RemovalCause::Replaced => "another config is kept in its place",
+        // A cause this binary does not know yet: its name says it.
+        _ => "",
+    };
+    let cause_words = match why {
+        "" => cause.to_string(),
+        why => format!("{cause}: {why}"),
     };
     let file = copy_path(path);
     let message =
-        format!("removed the kept copy of the config `{file}` ({cause}: {why}) and recorded it");
+        format!("removed the kept copy of the config `{file}` ({cause_words}) and recorded it");
     evidence::tell(
         Entry::new(MessageId::KeptConfigRemoved, message)
             .with(Field::Reason, cause)
@@ -113,7 +119,7 @@ pub fn say_tail_repaired(torn: Option<TornTail>) {
         MessageId::TailRepaired,
         format!(
             "cut off a torn tail of {} at offset {} (an append a crash interrupted) and recorded it",
-            report::count(torn.len, "byte"),
+            crate::output::bytes(torn.len),
             torn.offset
         ),
     ));

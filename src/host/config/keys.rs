@@ -5,6 +5,7 @@
 
 /// One key of the configuration files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Key {
     /// `Section.Key`, as `config --get` takes it (e.g. `Boot.Device`).
     pub name: &'static str,

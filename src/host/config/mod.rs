@@ -60,9 +60,8 @@ pub use self::discovery::{CONF_ENV, DROP_IN_DIR, MAX_DROP_INS, MAX_FILE_SIZE, SE
 pub use self::keys::{KEYS, Key};
 pub use self::parse::{MAX_LINE_LEN, MAX_PLANNED_REBOOTS_ARG, MAX_RETRIES_ARG};
 pub use self::settings::{
-    CONFIG_SCHEMA, CacheSettings, Config, DEFAULT_RESTORE_TO, FailureLogSettings, KernelArgument,
-    MAX_BUDGET, MAX_DEVICE_TIMEOUT_SEC, MAX_LOCK_TIMEOUT_SEC, PolicySettings, Setting, Signals,
-    Source,
+    CONFIG_SCHEMA, CacheSettings, Config, FailureLogSettings, KernelArgument, MAX_BUDGET,
+    MAX_DEVICE_TIMEOUT_SEC, MAX_LOCK_TIMEOUT_SEC, PolicySettings, Setting, Signals, Source,
 };
 
 /// Why the configuration could not be used.

@@ -55,6 +55,7 @@ impl Serialize for Source {
 
 /// A value and where it came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Setting<T> {
     /// The value in force.
     pub value: T,
@@ -79,6 +80,7 @@ impl<T> Setting<T> {
 /// A kernel argument to look for: `key` matches the key with any value or
 /// none, `key=value` matches exactly.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KernelArgument {
     /// The key.
     pub key: String,
@@ -130,6 +132,7 @@ impl Serialize for KernelArgument {
 
 /// How a boot is recognised: the first-boot and live signals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Signals {
     /// Kernel arguments that mark a provisioning boot.
     pub firstboot_arguments: Setting<Vec<KernelArgument>>,
@@ -191,6 +194,7 @@ impl Signals {
 
 /// The retry budgets, with their sources.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct PolicySettings {
     /// `[Policy] MaxRetries`.
     pub max_retries: Setting<u32>,
@@ -219,10 +223,11 @@ impl PolicySettings {
 
 /// Where Ignition reads a system config before asking the platform: the
 /// default of `[Cache] RestoreTo`.
-pub const DEFAULT_RESTORE_TO: &str = "/usr/lib/ignition/user.ign";
+const DEFAULT_RESTORE_TO: &str = "/usr/lib/ignition/user.ign";
 
 /// The kept copy of the config (`[Cache]`), off by default.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CacheSettings {
     /// `[Cache] KeepConfig`: whether `fetched --config` keeps a copy beside
     /// the journal for a retry to restore.
@@ -248,6 +253,7 @@ impl Default for CacheSettings {
 /// The failure log kept beside the journal (`[FailureLog]`), on by
 /// default (`crate::failure_log`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct FailureLogSettings {
     /// `[FailureLog] Keep`: whether `keep-log` keeps the end of a failed
     /// boot's log beside the journal.
@@ -271,6 +277,7 @@ pub const CONFIG_SCHEMA: &str = "provision-journal/config/1";
 
 /// Everything the configuration decides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Config {
     /// `[Boot] Device`: the boot partition `--boot-device` defaults to;
     /// `None` uses the `--journal` path as it is.

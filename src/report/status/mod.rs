@@ -55,6 +55,7 @@ impl Serialize for JournalState {
 
 /// The last record of a journal, as `status` shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct LastRecord {
     /// Its sequence number.
     pub seq: u64,
@@ -69,6 +70,7 @@ pub struct LastRecord {
 /// The kept copy of the config a journal names, as `status` and `dump`
 /// show it: its digest and size, never its content.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct KeptConfig {
     /// SHA-256 of the copy (hex).
     pub sha256: String,

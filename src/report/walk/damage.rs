@@ -9,6 +9,7 @@ use crate::format::window::Window;
 
 /// Damage where trust in a journal ends.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Damage {
     /// Where it is.
     pub offset: u64,

@@ -6,11 +6,11 @@
 
 use std::ops::Range;
 
+use super::Call;
 use crate::classify::{BootContext, Decision, Policy, Verdict, classify};
 use crate::format::error::JournalError;
 use crate::journal::Journal;
 use crate::journal::clock::{Clock, FixedClock};
-use crate::journal::hooks::Call;
 use crate::journal::hooks::Hook;
 use crate::model::event::{BootId, Event, RebootReason, Record, Sha256, Stamp};
 use crate::model::stage::Stage;
@@ -29,6 +29,10 @@ pub const OTHER_CONFIG: Sha256 = Sha256([0xd1; 32]);
 pub const START_MS: i64 = 1_795_593_600_000;
 
 /// A machine with a journal, booting again and again.
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+)]
 pub struct Machine {
     /// The disk, shared by every process of every boot.
     pub storage: MemStorage,
@@ -49,6 +53,10 @@ pub struct Machine {
 
 /// What running one step did.
 #[derive(Clone, Debug)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+)]
 pub struct HookRun {
     /// The range of the disk's operation log the step performed.
     pub ops: Range<usize>,

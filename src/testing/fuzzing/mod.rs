@@ -7,12 +7,14 @@
 //! `spec/FORMAT.md`, "Crash model this journal is proven against". Not part
 //! of the stable API.
 
+mod call;
 mod machine;
 
 use std::fmt;
 
 pub use self::machine::{CONFIG, HookRun, Machine, OTHER_CONFIG, START_MS};
 
+pub use self::call::Call;
 use crate::classify::{BootContext, Policy, Verdict, classify};
 use crate::format::codec;
 use crate::format::error::JournalError;
@@ -20,7 +22,6 @@ use crate::format::frame::{HEADER_LEN, encode_frame};
 use crate::format::scan::{End, Scanner, TornTail};
 use crate::journal::Journal;
 use crate::journal::clock::{Clock, FixedClock};
-use crate::journal::hooks::Call;
 use crate::journal::hooks::CallFailed;
 use crate::journal::hooks::Hook;
 use crate::model::event::{
@@ -149,6 +150,10 @@ pub fn read_records(
 /// Where a crash happened: after how many operations, and which records
 /// were acknowledged or in flight then.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+)]
 pub struct CrashPoint {
     /// Operations performed before the crash.
     pub ops: usize,
@@ -160,6 +165,10 @@ pub struct CrashPoint {
 
 /// An invariant a crash state broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+)]
 pub struct Violation(pub String);
 
 impl fmt::Display for Violation {
@@ -170,6 +179,10 @@ impl fmt::Display for Violation {
 
 /// What the boot after a crash did with the state it found.
 #[derive(Clone, Debug)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+)]
 pub struct Recovery {
     /// The classification of the boot.
     pub verdict: Verdict,
@@ -500,7 +513,7 @@ pub fn classify_history(data: &[u8]) {
     }
     if let (Some(torn), Some(bytes)) = (
         torn,
-        crate::classify::min_bytes_to_cross_red_line(&progress),
+        crate::format::red_line::min_bytes_to_cross_red_line(&progress),
     ) && torn.len >= bytes
         && new_boot
     {

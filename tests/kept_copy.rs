@@ -101,6 +101,23 @@ impl Machine {
         Ok((decision.verdict, tidied))
     }
 
+    /// `check` with the kept copy, whole, on the current boot: decided,
+    /// tidied, and restored to `target` with keeping on.
+    fn check_and_restore(
+        &mut self,
+        target: &RestoreTarget,
+        clock: &mut provision_journal::FixedClock,
+    ) -> Result<kept::Checked, KeptError> {
+        kept::check_and_restore(
+            &mut self.journal,
+            &mut self.store,
+            &context(self.boot),
+            true,
+            target,
+            clock,
+        )
+    }
+
     fn check(&mut self) -> provision_journal::Verdict {
         let (verdict, tidied) = self.try_check().unwrap();
         assert!(tidied.left.is_none(), "{:?}", tidied.left);
@@ -497,15 +514,7 @@ fn check_and_restore_decides_tidies_and_restores_in_one_call() {
     // A leftover of a restore cut off before: the restore writes over it.
     machine.boot += 1;
     let mut clock = provision_journal::FixedClock::new(BootId([machine.boot; 16]), 0);
-    let checked = kept::check_and_restore(
-        &mut machine.journal,
-        &mut machine.store,
-        &context(machine.boot),
-        true,
-        &target,
-        &mut clock,
-    )
-    .unwrap();
+    let checked = machine.check_and_restore(&target, &mut clock).unwrap();
     assert!(checked.decision.verdict.may_proceed());
     let (seq, _) = checked.tidied.recorded.expect("the decision was recorded");
     assert_eq!(seq, machine.journal.record_count() - 2, "then the restore");
@@ -522,15 +531,7 @@ fn check_and_restore_decides_tidies_and_restores_in_one_call() {
     // leftover is removed.
     let leftover = dir.join(".user.ign.provision-journal.new");
     std::fs::write(&leftover, A).unwrap();
-    let checked = kept::check_and_restore(
-        &mut machine.journal,
-        &mut machine.store,
-        &context(machine.boot),
-        true,
-        &target,
-        &mut clock,
-    )
-    .unwrap();
+    let checked = machine.check_and_restore(&target, &mut clock).unwrap();
     assert!(checked.restored.is_none());
     assert_eq!(
         checked
@@ -555,15 +556,7 @@ fn check_and_restore_refuses_a_target_on_a_disk_and_records_nothing_for_it() {
     kept_a_then_kargs_reboot(&mut machine);
     machine.boot += 1;
     let mut clock = provision_journal::FixedClock::new(BootId([machine.boot; 16]), 0);
-    let checked = kept::check_and_restore(
-        &mut machine.journal,
-        &mut machine.store,
-        &context(machine.boot),
-        true,
-        &target,
-        &mut clock,
-    )
-    .unwrap();
+    let checked = machine.check_and_restore(&target, &mut clock).unwrap();
     let records = machine.journal.record_count();
     let error = checked.restored.expect("a retry restores").unwrap_err();
     assert!(
@@ -699,6 +692,18 @@ fn open_and_bound() -> (provision_journal::Progress, provision_journal::Progress
     (open, machine.journal.progress().clone())
 }
 
+/// That every writer (whatever is on disk, keeping and completing) removes
+/// the copy `progress` names, for `cause`.
+fn assert_every_writer_removes(progress: &provision_journal::Progress, cause: RemovalCause) {
+    for (on_disk, keeping, completing) in any_writer() {
+        assert_eq!(
+            kept_copy_removal(progress, on_disk, keeping, completing),
+            Some(cause),
+            "{on_disk:?}, keeping {keeping}, completing {completing}"
+        );
+    }
+}
+
 /// Every combination of what is on disk, keeping and completing.
 fn any_writer() -> Vec<(CopyOnDisk, bool, bool)> {
     let on_disk = [
@@ -766,13 +771,7 @@ fn k3_a_poisoned_attempt_removes_its_copy_whatever_the_writer() {
     let poisoned = machine.journal.progress().clone();
     assert_eq!(poisoned.state, State::Poisoned);
     assert!(poisoned.kept.is_some());
-    for (on_disk, keeping, completing) in any_writer() {
-        assert_eq!(
-            kept_copy_removal(&poisoned, on_disk, keeping, completing),
-            Some(RemovalCause::Poisoned),
-            "{on_disk:?}, keeping {keeping}, completing {completing}"
-        );
-    }
+    assert_every_writer_removes(&poisoned, RemovalCause::Poisoned);
 }
 
 #[test]
@@ -787,13 +786,7 @@ fn k4_a_reset_attempt_removes_its_copy_whatever_the_writer() {
     let reset = machine.journal.progress().clone();
     assert!(reset.awaits_attempt());
     assert!(reset.kept.is_some());
-    for (on_disk, keeping, completing) in any_writer() {
-        assert_eq!(
-            kept_copy_removal(&reset, on_disk, keeping, completing),
-            Some(RemovalCause::Reset),
-            "{on_disk:?}, keeping {keeping}, completing {completing}"
-        );
-    }
+    assert_every_writer_removes(&reset, RemovalCause::Reset);
 }
 
 #[test]

@@ -126,6 +126,13 @@ pub(crate) enum BootStop {
 }
 
 impl BootStop {
+    /// The stage the boot stopped in or after.
+    pub(crate) fn stage(self) -> Stage {
+        match self {
+            BootStop::InStage(stage) | BootStop::AfterStage(stage) => stage,
+        }
+    }
+
     /// Where records that leave `stage` at `step` leave their boot.
     pub(crate) fn at(stage: Stage, step: Step) -> Option<BootStop> {
         match step {

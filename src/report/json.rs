@@ -282,23 +282,15 @@ pub fn anomaly_json(anomaly: &Anomaly) -> Value {
             json!({ "seq": seq, "boot": boot_number, "boot_id": boot.to_hex(), "after": after }),
             Value::Null,
         ),
-        Anomaly::StoppedMidStage {
+        Anomaly::Stopped {
             seq,
             boot_number,
             boot,
-            stage,
-            at_end,
-            ..
-        }
-        | Anomaly::StoppedAfterStage {
-            seq,
-            boot_number,
-            boot,
-            stage,
+            stop,
             at_end,
             ..
         } => (
-            json!({ "seq": seq, "boot": boot_number, "boot_id": boot.to_hex(), "stage": stage, "at_end": at_end }),
+            json!({ "seq": seq, "boot": boot_number, "boot_id": boot.to_hex(), "stage": stop.stage(), "at_end": at_end }),
             Value::Null,
         ),
     };

@@ -64,20 +64,7 @@ pub fn walk<S: Storage + ?Sized>(
         .file_len()
         .map_err(|source| JournalError::storage(storage, StorageOp::Read, source))?;
     let mut pass = Pass::new(visit);
-    let mut summary = Summary {
-        header: None,
-        file_len,
-        outcome: Outcome::Clean,
-        progress: Progress::default(),
-        torn: None,
-        corruption: None,
-        unsupported_version: None,
-        trusted_records: 0,
-        salvaged_records: 0,
-        anomalies: 0,
-        mutated_stage: None,
-        evidence: Evidence::default(),
-    };
+    let mut summary = Summary::empty(file_len);
     if let Some((from, expect)) = trusted(storage, &mut pass, &mut summary)? {
         salvaged(storage, &mut pass, &mut summary, from, expect)?;
     }

@@ -229,65 +229,30 @@ pub fn status<S: Storage + ?Sized>(
 ) -> Result<Status, ReportError> {
     let context = &next_provisioning_boot(policy.policy());
     let journal = storage.path().to_string();
-    if !open_for_reading(storage)? {
-        let summary = Summary {
-            header: None,
-            file_len: 0,
-            outcome: Outcome::Clean,
-            progress: Progress::default(),
-            torn: None,
-            corruption: None,
-            unsupported_version: None,
-            trusted_records: 0,
-            salvaged_records: 0,
-            anomalies: 0,
-            mutated_stage: None,
-            evidence: Default::default(),
-        };
-        let next = next_check(&summary, context);
-        return Ok(Status {
-            schema: STATUS_SCHEMA,
-            journal,
-            state: Some(JournalState::Absent),
-            epoch: 0,
-            boots: 0,
-            unplanned_restarts: 0,
-            planned_reboots: 0,
-            refused_boots: 0,
-            config_sha256: None,
-            kept_config: None,
-            outcome: None,
-            torn_tail: None,
-            records: 0,
-            last_record: None,
-            may_proceed: next.verdict.may_proceed(),
-            verdict: next.verdict,
-            explanation: next.explanation,
-            advice: next.advice,
-            policy: policy.clone(),
-            check_records: next.records,
-            read_only: false,
-            restore_leftover: None,
-            poisoned_by: None,
-            call_failed: None,
-            boots_overview: String::new(),
-        });
-    }
-    let mut overview = BootsOverview::default();
-    let summary = walk(storage, &mut |item| {
-        if let walk::Item::Record(entry) = item {
-            overview.record(&entry);
-        }
-        Ok(())
-    })?;
+    let absent = !open_for_reading(storage)?;
+    let (summary, overview) = if absent {
+        (Summary::empty(0), String::new())
+    } else {
+        let mut overview = BootsOverview::default();
+        let summary = walk(storage, &mut |item| {
+            if let walk::Item::Record(entry) = item {
+                overview.record(&entry);
+            }
+            Ok(())
+        })?;
+        (summary, overview.finish())
+    };
     let next = next_check(&summary, context);
     let progress = &summary.progress;
+    let state = match (absent, summary.header) {
+        (true, _) => Some(JournalState::Absent),
+        (false, Some(_)) => Some(JournalState::Replayed(progress.state)),
+        (false, None) => None,
+    };
     Ok(Status {
         schema: STATUS_SCHEMA,
         journal,
-        state: summary
-            .header
-            .map(|_| JournalState::Replayed(progress.state)),
+        state,
         epoch: progress.epoch,
         boots: progress.boots,
         unplanned_restarts: progress.unplanned_restarts,
@@ -295,7 +260,7 @@ pub fn status<S: Storage + ?Sized>(
         refused_boots: progress.refused_boots,
         config_sha256: progress.config.map(|config| config.to_hex()),
         kept_config: KeptConfig::of(progress),
-        outcome: Some(summary.outcome),
+        outcome: (!absent).then_some(summary.outcome),
         torn_tail: summary.torn,
         records: summary.trusted_records,
         last_record: progress.last.map(|last| LastRecord {
@@ -317,7 +282,7 @@ pub fn status<S: Storage + ?Sized>(
             .as_ref()
             .map(|poison| json::poison_json(poison, summary.mutated_stage)),
         call_failed: progress.call_failure.as_ref().map(json::call_failure_json),
-        boots_overview: overview.finish(),
+        boots_overview: overview,
     })
 }
 

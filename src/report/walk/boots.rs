@@ -73,28 +73,15 @@ impl Boots {
     pub(super) fn stopped(&self, at_end: bool) -> Option<Anomaly> {
         let (boot, (offset, seq)) = (self.current?, self.last?);
         let boot_number = self.count;
-        match self.stop {
-            Some(BootStop::InStage(stage)) => {
-                return Some(Anomaly::StoppedMidStage {
-                    offset,
-                    seq,
-                    boot_number,
-                    boot,
-                    stage,
-                    at_end,
-                });
-            }
-            Some(BootStop::AfterStage(stage)) => {
-                return Some(Anomaly::StoppedAfterStage {
-                    offset,
-                    seq,
-                    boot_number,
-                    boot,
-                    stage,
-                    at_end,
-                });
-            }
-            None => {}
+        if let Some(stop) = self.stop {
+            return Some(Anomaly::Stopped {
+                offset,
+                seq,
+                boot_number,
+                boot,
+                stop,
+                at_end,
+            });
         }
         // The last boot may still be running: only a boot that another
         // followed is known to have stopped.

@@ -132,6 +132,26 @@ pub struct Summary {
     pub evidence: Evidence,
 }
 
+impl Summary {
+    /// What a pass over `file_len` bytes starts from: nothing read yet.
+    pub fn empty(file_len: u64) -> Summary {
+        Summary {
+            header: None,
+            file_len,
+            outcome: Outcome::Clean,
+            progress: Progress::default(),
+            torn: None,
+            corruption: None,
+            unsupported_version: None,
+            trusted_records: 0,
+            salvaged_records: 0,
+            anomalies: 0,
+            mutated_stage: None,
+            evidence: Evidence::default(),
+        }
+    }
+}
+
 /// An error of a report pass.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

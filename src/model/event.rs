@@ -13,16 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::model::stage::Stage;
 use crate::model::text::clip_text;
 
-/// The longest reason, token or other free text a record keeps, in bytes.
-/// Longer text is cut at a character boundary.
-pub const MAX_TEXT_LEN: usize = 200;
-
-/// The longest reason an [`Event::CallFailed`] record keeps, in bytes:
-/// short enough that the whole record (at most 137 bytes) stays shorter
-/// than the shortest run of records that crosses the red line from a
-/// fresh boot (148 bytes), so that a power cut during its append leaves a
-/// torn tail the classifier proves harmless there (`spec/STATES.md`).
-pub const MAX_FAILURE_REASON_LEN: usize = 64;
+pub use super::text::{MAX_FAILURE_REASON_LEN, MAX_TEXT_LEN};
 
 macro_rules! hex_bytes {
     ($(#[$doc:meta])* $name:ident, $len:literal) => {

@@ -86,4 +86,11 @@ modules=$(lsinitrd -m "$output")
 for module in ignition provision-journal $harness; do
     grep -qx "$module" <<<"$modules" || { echo "dracut left module $module out of $output" >&2; exit 1; }
 done
+# ... and a script's interpreter too: every generator and helper the boot
+# runs starts with #!/bin/bash or #!/bin/sh.
+files=$(lsinitrd "$output")
+for interpreter in usr/bin/bash usr/bin/sh; do
+    grep -q " $interpreter\( \|\$\)" <<<"$files" ||
+        { echo "dracut left $interpreter out of $output" >&2; exit 1; }
+done
 echo "initramfs $output for kernel $kver, profile $2${4:+ + ${*:4}}, ${HARNESS_UNITS:-debian} units ($(du -h "$output" | cut -f1))"

@@ -74,7 +74,10 @@ install() {
     inst_script "$moddir/rdcore" /usr/bin/rdcore
     inst_script "$moddir/chcon" /usr/bin/chcon
 
-    # What those scripts run (FCOS's modules install most of these).
+    # What those scripts run (FCOS's modules install most of these), bash
+    # first: their interpreter, which dracut's bash module leaves out when
+    # another module installed /bin/sh before it.
+    inst_multiple bash
     inst_multiple jq chattr realpath tune2fs blkid blockdev mkfs.xfs xfs_info \
         find mv cp awk grep sed sort wc lsblk findmnt udevadm mdadm basename \
         dirname mktemp touch mkdir umount mount modprobe ls head sync echo rmdir

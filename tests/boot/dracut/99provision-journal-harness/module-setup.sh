@@ -16,6 +16,10 @@ install() {
     # file contexts (Debian's selinux-policy-default in the harness's root),
     # as our relabel unit labels the journal: the real setfiles.
     inst_multiple setfiles
+    # Debian's Ignition generator and Fedora CoreOS's scripts are bash
+    # scripts, installed without their interpreter (inst_simple): dracut's
+    # bash module comes only when a module asks for it.
+    inst_multiple bash
     inst_multiple journalctl
     # On emergency, the journald entries go to the console for the oracle.
     inst_script "$moddir/harness-dump-journal" /usr/lib/provision-journal/harness-dump-journal

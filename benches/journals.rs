@@ -99,7 +99,7 @@ impl Storage for UnsyncedFile {
 
 /// The longest free text a record keeps.
 fn long_text(what: &str) -> String {
-    provision_journal::event::clip_text(&format!("{what}: {}", "x".repeat(300)))
+    provision_journal::testing::clip_text(&format!("{what}: {}", "x".repeat(300)))
 }
 
 /// A machine that boots again and again, five minutes apart.

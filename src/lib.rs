@@ -53,20 +53,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # The pieces
-//!
-//! - [`transition()`](fn@transition) is the one place that says which record
-//!   may follow which; [`classify()`](fn@classify) is the one place that
-//!   decides a restart. Both are pure: no I/O, no clock.
-//! - [`Journal`] replays the file through the transition function when it
-//!   opens, and [`Journal::append`] validates a record there before it
-//!   writes it and syncs it. [`hooks`] are the command line's hooks on top
-//!   of it: `check` and one appended [`Event`] per hook.
-//! - [`report`] is the post-mortem behind `dump` and `status`, public for
-//!   support tooling: it reads any file, damaged or not, without writing.
-//! - [`config`] and [`boot_context`] read the policy and what this boot is
-//!   (kernel command line, boot ID, firstboot flag).
-//!
 //! # The storage seam
 //!
 //! The journal touches the disk only through the narrow [`Storage`] trait:
@@ -94,6 +80,26 @@
 //! # Ok::<(), provision_journal::JournalError>(())
 //! ```
 //!
+//! # The pieces
+//!
+//! - [`transition()`](fn@transition) is the one place that says which record
+//!   may follow which; [`classify()`](fn@classify) is the one place that
+//!   decides a restart. Both are pure: no I/O, no clock.
+//! - [`Journal`] replays the file through the transition function when it
+//!   opens, and [`Journal::append`] validates a record there before it
+//!   writes it and syncs it. [`hooks`] are the command line's hooks on top
+//!   of it: `check` and one appended [`Event`] per hook.
+//! - [`report`] is the post-mortem behind `dump` and `status`, public for
+//!   support tooling: it reads any file, damaged or not, without writing.
+//! - [`config`] and [`boot_context`] read the policy and what this boot is
+//!   (kernel command line, boot ID, firstboot flag).
+//! - [`kept`] is the kept copy of the config: kept beside the journal,
+//!   restored on a retry ([`kept::check_and_restore`]), removed when the
+//!   attempt ends; [`provisioning::Provisioning::start_keeping`] runs it.
+//!
+//! In the source repository, `docs/architecture.md` draws the layers these
+//! live in and says which file to open for which change.
+//!
 //! # Where the rules are written
 //!
 //! In the source repository: the on-disk format byte by byte in
@@ -103,16 +109,22 @@
 //!
 //! # Stability
 //!
-//! The error enums, the verdicts ([`Verdict`], [`NotApplicable`]), the
-//! record kinds ([`Event`] and the enums inside it), [`PoisonCause`],
-//! [`hooks::Hook`] and the report's [`Outcome`](report::Outcome) are
-//! `#[non_exhaustive]`: they grow as the format and the command line do
-//! (a new record kind is appended to [`Event`] by a new format version), so
-//! match them with a fallback arm. [`Stage`], [`State`] and [`Step`] are
-//! exhaustive on purpose: they are the state machine of `spec/STATES.md`,
-//! and a new stage or state changes what every caller must decide, so it
-//! is a breaking change. [`provisioning::Start`] is exhaustive too: proceed
-//! or stop.
+//! Every public enum, and every public struct whose fields are all public,
+//! is `#[non_exhaustive]` (`clippy::exhaustive_enums` and
+//! `exhaustive_structs` hold the crate to it): the errors, the verdicts, the
+//! record kinds ([`Event`] and the enums inside it; a new kind is appended
+//! by a new format version), [`Progress`] and what it holds, the kept
+//! copy's outcomes, the report and the configuration grow as the format
+//! and the command line do, so match them with a fallback arm and read
+//! their fields by name. The exceptions are exhaustive on purpose, each
+//! with its reason beside it: [`Stage`], [`State`] and [`Step`] are the
+//! state machine of `spec/STATES.md` (a new stage or state changes what
+//! every caller must decide, so it is a breaking change);
+//! [`provisioning::Start`] is proceed or stop; [`storage::Access`] is read
+//! or write; and the inputs callers build by name ([`BootContext`],
+//! [`Policy`], [`Stamp`], [`Record`], [`TornTail`], [`BootId`], [`Sha256`],
+//! [`hooks::CallFailed`], [`boot_context::BootInputs`], the failure log and
+//! its view) are as they are.
 //!
 //! The `testing` feature (off by default) adds the test machinery: the
 //! fuzz targets' bodies, fault injection and crash states for
@@ -121,45 +133,50 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unnameable_types)]
+#![warn(clippy::exhaustive_enums, clippy::exhaustive_structs)]
 
-pub mod boot_context;
+mod model;
+
+mod format;
+pub mod storage;
+
 pub mod classify;
-pub mod clock;
-mod codec;
-pub mod config;
-pub mod error;
-pub mod event;
-pub mod failure_log;
-mod frame;
-#[cfg(feature = "testing")]
-pub mod fuzzing;
-pub mod hooks;
 mod journal;
-pub mod journald;
 pub mod kept;
 pub mod provisioning;
-pub mod recreated;
+
+pub mod failure_log;
+mod host;
 pub mod report;
-mod scan;
-pub mod simulate;
-pub mod stage;
-pub mod state;
-pub mod storage;
+
 #[cfg(feature = "testing")]
 pub mod testing;
-mod transition;
 
+pub use format::error;
+pub use host::{boot_context, config, recreated};
+pub use journal::{clock, hooks};
+pub use model::{event, stage, state};
+#[cfg(feature = "testing")]
+pub use testing::fuzzing;
+
+#[doc(no_inline)]
 pub use classify::{BootContext, Decision, NotApplicable, Policy, Verdict, classify};
+#[doc(no_inline)]
 pub use clock::{Clock, FixedClock, SystemClock};
+#[doc(no_inline)]
 pub use error::{Corruption, JournalError};
+#[doc(no_inline)]
 pub use event::{BootId, Event, PoisonReason, RebootReason, Record, Sha256, Stamp, Trigger};
-pub use frame::{Header, READ_VERSIONS as READ_FORMAT_VERSIONS, VERSION as FORMAT_VERSION};
+pub use format::frame::{Header, READ_VERSIONS as READ_FORMAT_VERSIONS, VERSION as FORMAT_VERSION};
+pub use format::scan::TornTail;
 pub use journal::Journal;
-pub use scan::TornTail;
+pub use model::transition::{TransitionError, transition};
+#[doc(no_inline)]
 pub use stage::Stage;
+#[doc(no_inline)]
 pub use state::{PoisonCause, Progress, State, Step};
+#[doc(no_inline)]
 pub use storage::{FsStorage, MemStorage, Storage};
-pub use transition::{TransitionError, transition};
 
 /// Compiles the README's examples as doctests, so they stay true.
 #[cfg(doctest)]

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Machine, OTHER_CONFIG};
-use provision_journal::classify::{REFUSED_BOOTS_RECORDED, min_bytes_to_cross_red_line};
+use provision_journal::testing::{REFUSED_BOOTS_RECORDED, min_bytes_to_cross_red_line};
 use provision_journal::{
     BootContext, Event, Journal, JournalError, MemStorage, NotApplicable, PoisonReason, Policy,
     RebootReason, Stage, State, TornTail, Verdict, classify,

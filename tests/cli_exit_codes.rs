@@ -2,23 +2,15 @@
 //! range), 2 only for usage errors (clap's, and a wrong configuration
 //! file), and documented in `spec/CLI.md`.
 
+mod support;
+
 use std::collections::BTreeSet;
 
 #[test]
 fn exit_statuses_are_distinct_and_documented() {
-    let source = include_str!("../src/bin/provision-journal/exit.rs");
     let spec = include_str!("../spec/CLI.md");
     let mut seen = BTreeSet::new();
-    for line in source.lines().map(str::trim) {
-        let Some((name, value)) = line
-            .strip_suffix(',')
-            .and_then(|line| line.split_once(" = "))
-        else {
-            continue;
-        };
-        let Ok(status) = value.parse::<u8>() else {
-            continue;
-        };
+    for (name, status) in support::exit_statuses::defined() {
         assert!(seen.insert(status), "{name} reuses status {status}");
         assert!(status < 200, "{name} = {status} is in systemd's range");
         assert!(

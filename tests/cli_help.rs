@@ -2,6 +2,10 @@
 //! help documents the environment it reads.
 
 mod cli_common;
+// The binary's list of cut points, which `simulate --help` must show whole.
+#[allow(dead_code)]
+#[path = "../src/bin/provision-journal/simulate/cut_points.rs"]
+mod cut_points;
 
 use cli_common::BIN;
 use std::process::Command;
@@ -68,12 +72,11 @@ fn help_documents_the_journal_default_and_the_environment() {
     assert!(!text.contains("spec/"), "{text}");
 }
 
-/// The statuses `exit.rs` defines, as `cli_exit_codes` reads them.
+/// The statuses `exit.rs` defines.
 fn defined_statuses() -> Vec<u8> {
-    include_str!("../src/bin/provision-journal/exit.rs")
-        .lines()
-        .filter_map(|line| line.trim().strip_suffix(',')?.split_once(" = "))
-        .filter_map(|(_, status)| status.parse().ok())
+    cli_common::support::exit_statuses::defined()
+        .into_iter()
+        .map(|(_, status)| status)
         .collect()
 }
 
@@ -123,7 +126,7 @@ fn version_names_the_journal_format_versions() {
 #[test]
 fn simulate_lists_every_cut_point_and_rejects_unknown_ones() {
     let text = help(&["simulate"]);
-    for point in provision_journal::simulate::CUT_POINTS {
+    for point in cut_points::CUT_POINTS {
         assert!(
             text.contains(point.name),
             "simulate --help misses {}:\n{text}",

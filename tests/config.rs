@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use cli_common::{Boot, Run, Scratch};
-use provision_journal::boot_context::{BootInputs, parse_cmdline};
+use provision_journal::boot_context::BootInputs;
 use provision_journal::config::{Config, ConfigError, KernelArgument, PolicySettings, Source};
 use provision_journal::{BootId, Policy};
 
@@ -61,11 +61,6 @@ fn a_flatcar_style_profile_recognises_flatcar_first_boots_only() {
         Some(Utf8Path::new("/dev/disk/by-label/EFI-SYSTEM"))
     );
     let signals = &config.signals;
-    assert!(parse_cmdline("root=LABEL=ROOT flatcar.first_boot=detected", signals).firstboot);
-    assert!(parse_cmdline("flatcar.first_boot", signals).firstboot);
-    assert!(!parse_cmdline("ignition.firstboot", signals).firstboot);
-    assert!(!parse_cmdline("flatcar.first_bootx=1", signals).firstboot);
-    assert!(!parse_cmdline("coreos.liveiso=x flatcar.first_boot", signals).live);
     let inputs = BootInputs {
         boot_id: BootId([9; 16]),
         cmdline: "quiet".into(),
@@ -74,6 +69,20 @@ fn a_flatcar_style_profile_recognises_flatcar_first_boots_only() {
         signals: signals.clone(),
         policy: config.policy.policy(),
     };
+    // What the kernel command line alone says (no stamp, no override).
+    let booted = |cmdline: &str| BootInputs {
+        cmdline: cmdline.into(),
+        ..inputs.clone()
+    };
+    assert!(
+        booted("root=LABEL=ROOT flatcar.first_boot=detected")
+            .context()
+            .firstboot
+    );
+    assert!(booted("flatcar.first_boot").context().firstboot);
+    assert!(!booted("ignition.firstboot").context().firstboot);
+    assert!(!booted("flatcar.first_bootx=1").context().firstboot);
+    assert!(!booted("coreos.liveiso=x flatcar.first_boot").is_live());
     assert!(!inputs.context().firstboot);
     let stamped = BootInputs {
         firstboot_stamp: true,

@@ -80,5 +80,5 @@ fn fifty_thousand_records_stream_through() {
     .unwrap();
     assert_eq!(status.records, boots * 5);
     assert_eq!(status.planned_reboots, (boots - 1) as u32);
-    assert_eq!(status.verdict, "fatal_interruption");
+    assert_eq!(status.verdict.name(), "fatal_interruption");
 }

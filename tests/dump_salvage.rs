@@ -9,7 +9,7 @@ use dump_common::{
 };
 use provision_journal::Policy;
 use provision_journal::config::PolicySettings;
-use provision_journal::report::{self, Outcome};
+use provision_journal::report::{self, JournalState, NextVerdict, Outcome};
 use provision_journal::{Event, Journal, MemStorage, Stage};
 use serde_json::Value;
 
@@ -236,8 +236,8 @@ fn a_missing_journal_is_an_error_for_dump_and_absent_for_status() {
         "{error}"
     );
     let status = report::status(&mut MemStorage::new(), &PolicySettings::default()).unwrap();
-    assert_eq!(status.state, Some("absent"));
-    assert_eq!(status.verdict, "first_run");
+    assert_eq!(status.state, Some(JournalState::Absent));
+    assert_eq!(status.verdict.name(), "first_run");
 }
 
 #[test]
@@ -260,11 +260,13 @@ fn status_agrees_with_the_journal_and_the_classifier() {
         journal.torn_tail(),
         &report::next_provisioning_boot(Policy::default()),
     );
-    assert_eq!(status.verdict, decision.verdict.name());
-    assert_eq!(status.verdict, "fatal_interruption");
-    assert_eq!(status.state, Some("mutating"));
-    assert_eq!(status.stage, Some(Stage::Disks));
-    assert_eq!(status.step, Some("running"));
+    assert_eq!(status.verdict, NextVerdict::Verdict(decision.verdict));
+    assert_eq!(status.verdict.name(), "fatal_interruption");
+    assert_eq!(status.state.map(|state| state.name()), Some("mutating"));
+    assert_eq!(
+        status.stage_step(),
+        Some((Stage::Disks, provision_journal::Step::Running))
+    );
     assert_eq!(status.records, journal.record_count());
     let mut line = Vec::new();
     status.write_json(&mut line).unwrap();

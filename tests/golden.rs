@@ -7,6 +7,7 @@
 //! with `UPDATE_GOLDEN=1 cargo test --test golden`.
 
 mod common;
+mod support;
 
 use common::{CONFIG, Machine};
 use provision_journal::event::CallName;
@@ -152,12 +153,10 @@ const GOLDENS: [(&str, Builder, &[u8]); 8] = [
 
 #[test]
 fn golden_files_pin_the_bytes() {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     for (name, build, pinned) in GOLDENS {
         let bytes = build();
-        if update {
-            let path = format!("{}/tests/golden/{name}.journal", env!("CARGO_MANIFEST_DIR"));
-            std::fs::write(&path, &bytes).unwrap();
+        let path = format!("{}/tests/golden/{name}.journal", env!("CARGO_MANIFEST_DIR"));
+        if support::golden::update(std::path::Path::new(&path), &bytes) {
             continue;
         }
         assert_eq!(

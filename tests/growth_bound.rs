@@ -79,7 +79,7 @@ fn a_year_of_failures_before_the_red_line_stops_growing() {
                 .begin(Stage::Kargs)
                 .hook(Event::StageFailed {
                     stage: Stage::Kargs,
-                    reason: provision_journal::event::clip_text(&"x".repeat(500)),
+                    reason: provision_journal::testing::clip_text(&"x".repeat(500)),
                 });
         }
     });

@@ -17,12 +17,18 @@
 //! 4. a removal that fails (the copy is immutable, a directory, on a
 //!    read-only mount) appends nothing: the writer's own record is durable
 //!    exactly when the writer says so, and the journal names what it named.
+//!
+//! The removal rows of `spec/STATES.md`, "The kept copy", have one test
+//! each, named by the row (`k1_` to `k9_`); a test of the protocol that
+//! carries a row out carries its name too.
+
+mod support;
 
 use provision_journal::classify::{CopyOnDisk, kept_copy_removal, kept_copy_to_restore};
 use provision_journal::event::RemovalCause;
 use provision_journal::hooks::{self, Hook, sha256_of};
 use provision_journal::kept::{
-    self, CopyStep, CopyStore, KeptError, MemCopyStore, Restored, Tidied,
+    self, CopyStep, CopyStore, KeptError, MemCopyStore, RestoreTarget, Restored, Tidied,
 };
 use provision_journal::{
     BootContext, BootId, Event, Journal, MemStorage, RebootReason, Sha256, Stage, Stamp, State,
@@ -93,6 +99,23 @@ impl Machine {
             &mut clock,
         )?;
         Ok((decision.verdict, tidied))
+    }
+
+    /// `check` with the kept copy, whole, on the current boot: decided,
+    /// tidied, and restored to `target` with keeping on.
+    fn check_and_restore(
+        &mut self,
+        target: &RestoreTarget,
+        clock: &mut provision_journal::FixedClock,
+    ) -> Result<kept::Checked, KeptError> {
+        kept::check_and_restore(
+            &mut self.journal,
+            &mut self.store,
+            &context(self.boot),
+            true,
+            target,
+            clock,
+        )
     }
 
     fn check(&mut self) -> provision_journal::Verdict {
@@ -167,6 +190,7 @@ impl Machine {
                 assert!(applied.is_none(), "a discarded copy reached the target");
                 None
             }
+            other => panic!("a restore this test does not know: {other:?}"),
         })
     }
 
@@ -368,7 +392,7 @@ fn a_crash_at_every_step_of_keeping_another_config_before_mutation() {
 }
 
 #[test]
-fn a_crash_at_every_step_of_the_removal_before_completion() {
+fn k5_a_crash_at_every_step_of_the_removal_before_completion() {
     explore(
         "complete",
         |machine| {
@@ -391,7 +415,7 @@ fn a_crash_at_every_step_of_the_removal_before_completion() {
 }
 
 #[test]
-fn a_crash_at_every_step_of_the_removal_after_poisoning() {
+fn k3_a_crash_at_every_step_of_the_removal_after_poisoning() {
     explore(
         "poisoned",
         |machine| {
@@ -409,7 +433,7 @@ fn a_crash_at_every_step_of_the_removal_after_poisoning() {
 }
 
 #[test]
-fn a_crash_at_every_step_of_the_removal_after_reset() {
+fn k4_a_crash_at_every_step_of_the_removal_after_reset() {
     explore(
         "reset",
         |machine| {
@@ -456,8 +480,165 @@ fn a_retry_restores_exactly_the_bound_bytes() {
     assert_eq!(machine.journal.progress().kept, None);
 }
 
+/// Whether `dir` is on a file system in memory (tmpfs or ramfs).
+fn in_memory(dir: &std::path::Path) -> bool {
+    // `f_type` is signed on some architectures and unsigned on others.
+    #[allow(clippy::unnecessary_cast)]
+    rustix::fs::statfs(dir)
+        .is_ok_and(|fs| matches!((fs.f_type as i64) & 0xffff_ffff, 0x0102_1994 | 0x8584_58f6))
+}
+
+/// A directory in memory for a restore target, or why there is none here.
+fn memory_dir(name: &str) -> Option<std::path::PathBuf> {
+    let shm = std::path::Path::new("/dev/shm");
+    if !in_memory(shm) {
+        support::skip::skip("/dev/shm is not a tmpfs: no restore target in memory");
+        return None;
+    }
+    let dir = shm.join(format!(
+        "provision-journal-kept.{}.{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(dir)
+}
+
 #[test]
-fn a_tampered_copy_is_removed_and_never_restored() {
+fn check_and_restore_decides_tidies_and_restores_in_one_call() {
+    let Some(dir) = memory_dir("restore") else {
+        return;
+    };
+    let target = RestoreTarget::new(camino::Utf8PathBuf::try_from(dir.join("user.ign")).unwrap());
+    let mut machine = Machine::new();
+    kept_a_then_kargs_reboot(&mut machine);
+    // A leftover of a restore cut off before: the restore writes over it.
+    machine.boot += 1;
+    let mut clock = provision_journal::FixedClock::new(BootId([machine.boot; 16]), 0);
+    let checked = machine.check_and_restore(&target, &mut clock).unwrap();
+    assert!(checked.decision.verdict.may_proceed());
+    let (seq, _) = checked.tidied.recorded.expect("the decision was recorded");
+    assert_eq!(seq, machine.journal.record_count() - 2, "then the restore");
+    assert!(checked.leftover.is_none());
+    let restored = checked.restored.expect("a retry restores").unwrap();
+    assert_eq!(
+        restored,
+        Restored::Applied(machine.journal.progress().kept.unwrap())
+    );
+    assert_eq!(std::fs::read(target.path()).unwrap(), A);
+    assert!(machine.journal.progress().restored);
+    assert_eq!(target.leftover(), None);
+    // The same boot again: nothing new to restore, and with keeping on a
+    // leftover is removed.
+    let leftover = dir.join(".user.ign.provision-journal.new");
+    std::fs::write(&leftover, A).unwrap();
+    let checked = machine.check_and_restore(&target, &mut clock).unwrap();
+    assert!(checked.restored.is_none());
+    assert_eq!(
+        checked
+            .leftover
+            .map(|removed| removed.unwrap().into_std_path_buf()),
+        Some(leftover.clone())
+    );
+    assert!(!leftover.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn check_and_restore_refuses_a_target_on_a_disk_and_records_nothing_for_it() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("kept-on-disk.{}", std::process::id()));
+    let target = RestoreTarget::new(camino::Utf8PathBuf::try_from(dir.join("user.ign")).unwrap());
+    if in_memory(std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))) {
+        support::skip::skip("the build directory is in memory: no target on a disk");
+        return;
+    }
+    let mut machine = Machine::new();
+    kept_a_then_kargs_reboot(&mut machine);
+    machine.boot += 1;
+    let mut clock = provision_journal::FixedClock::new(BootId([machine.boot; 16]), 0);
+    let checked = machine.check_and_restore(&target, &mut clock).unwrap();
+    let records = machine.journal.record_count();
+    let error = checked.restored.expect("a retry restores").unwrap_err();
+    assert!(
+        matches!(&error, KeptError::Target { problem, .. } if problem.contains("persistent")),
+        "{error}"
+    );
+    assert_eq!(
+        checked.tidied.recorded.map(|(seq, _)| seq),
+        Some(records - 1)
+    );
+    assert!(!machine.journal.progress().restored);
+    assert!(!target.path().exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn provisioning_keeps_the_config_restores_it_on_a_retry_and_removes_it_on_completion() {
+    use provision_journal::provisioning::{Provisioning, Start};
+    use provision_journal::{FsStorage, SystemClock};
+
+    let Some(memory) = memory_dir("provisioning") else {
+        return;
+    };
+    let target =
+        RestoreTarget::new(camino::Utf8PathBuf::try_from(memory.join("user.ign")).unwrap());
+    let dir = camino::Utf8PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("kept-provisioning.{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("provision-journal");
+    let copy = dir.join(kept::copy_name("provision-journal"));
+    let store = || Box::new(kept::FsCopyStore::new(copy.clone()));
+    let boot = |n: u8| {
+        let journal = Journal::open(FsStorage::new(path.clone())).unwrap();
+        (journal, SystemClock::new(BootId([n; 16])), context(n))
+    };
+
+    // The first boot keeps the config, then reboots for kernel arguments.
+    let (journal, clock, context_1) = boot(1);
+    let (start, checked) =
+        Provisioning::start_keeping(journal, clock, &context_1, store(), true, &target).unwrap();
+    assert!(checked.restored.is_none());
+    let Start::Proceed { provisioning, .. } = start else {
+        panic!("a first run proceeds");
+    };
+    let fetched = provisioning.fetched_keeping(A).unwrap();
+    assert_eq!(std::fs::read(&copy).unwrap(), A);
+    fetched
+        .begin(Stage::Kargs)
+        .unwrap()
+        .end()
+        .unwrap()
+        .reboot(RebootReason::Kargs)
+        .unwrap();
+
+    // The next boot restores it, applies it, and completion removes it.
+    let (journal, clock, context_2) = boot(2);
+    let (start, checked) =
+        Provisioning::start_keeping(journal, clock, &context_2, store(), true, &target).unwrap();
+    assert!(matches!(checked.restored, Some(Ok(Restored::Applied(_)))));
+    assert_eq!(std::fs::read(target.path()).unwrap(), A);
+    let Start::Proceed { provisioning, .. } = start else {
+        panic!("a resume after a planned reboot proceeds");
+    };
+    let journal = provisioning
+        .fetched_keeping(A)
+        .unwrap()
+        .begin(Stage::Disks)
+        .unwrap()
+        .end()
+        .unwrap()
+        .complete()
+        .unwrap();
+    assert_eq!(journal.progress().state, State::Complete);
+    assert_eq!(journal.progress().kept, None);
+    assert!(!copy.exists(), "completion left the kept copy");
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&memory).unwrap();
+}
+
+#[test]
+fn k7_k8_a_missing_or_tampered_copy_is_removed_and_never_restored() {
     for tamper in [
         "symlink",
         "hard link",
@@ -498,8 +679,75 @@ fn a_tampered_copy_is_removed_and_never_restored() {
     }
 }
 
+// The removal rows of `spec/STATES.md`, "The kept copy", one test each,
+// K1 to K9, tried in that order.
+
+/// The progress of an open attempt that names no copy, and of the same
+/// attempt once it keeps `A`.
+fn open_and_bound() -> (provision_journal::Progress, provision_journal::Progress) {
+    let mut machine = Machine::new();
+    started(&mut machine);
+    let open = machine.journal.progress().clone();
+    machine.keep(A).unwrap();
+    (open, machine.journal.progress().clone())
+}
+
+/// That every writer (whatever is on disk, keeping and completing) removes
+/// the copy `progress` names, for `cause`.
+fn assert_every_writer_removes(progress: &provision_journal::Progress, cause: RemovalCause) {
+    for (on_disk, keeping, completing) in any_writer() {
+        assert_eq!(
+            kept_copy_removal(progress, on_disk, keeping, completing),
+            Some(cause),
+            "{on_disk:?}, keeping {keeping}, completing {completing}"
+        );
+    }
+}
+
+/// Every combination of what is on disk, keeping and completing.
+fn any_writer() -> Vec<(CopyOnDisk, bool, bool)> {
+    let on_disk = [
+        CopyOnDisk::Absent,
+        CopyOnDisk::NotRegular,
+        CopyOnDisk::HardLinked,
+        CopyOnDisk::File { size: 1 },
+        CopyOnDisk::File {
+            size: A.len() as u64,
+        },
+    ];
+    let mut writers = Vec::new();
+    for on_disk in on_disk {
+        for (keeping, completing) in [(true, false), (false, false), (true, true), (false, true)] {
+            writers.push((on_disk, keeping, completing));
+        }
+    }
+    writers
+}
+
 #[test]
-fn the_next_writer_removes_a_copy_nobody_binds() {
+fn k1_no_copy_named_and_none_on_disk_removes_nothing() {
+    let (open, _) = open_and_bound();
+    assert_eq!(
+        kept_copy_removal(&open, CopyOnDisk::Absent, true, false),
+        None
+    );
+}
+
+#[test]
+fn k2_anything_under_the_name_of_a_copy_no_record_binds_is_unbound() {
+    let (open, _) = open_and_bound();
+    assert_eq!(
+        kept_copy_removal(&open, CopyOnDisk::NotRegular, true, false),
+        Some(RemovalCause::Unbound)
+    );
+    assert_eq!(
+        kept_copy_removal(&open, CopyOnDisk::HardLinked, true, false),
+        Some(RemovalCause::Unbound)
+    );
+}
+
+#[test]
+fn k2_the_next_writer_removes_a_copy_nobody_binds() {
     let mut machine = Machine::new();
     started(&mut machine);
     machine.store = MemCopyStore::with_copy(B);
@@ -510,36 +758,73 @@ fn the_next_writer_removes_a_copy_nobody_binds() {
 }
 
 #[test]
-fn removal_rules_in_order() {
+fn k3_a_poisoned_attempt_removes_its_copy_whatever_the_writer() {
     let mut machine = Machine::new();
     started(&mut machine);
-    let open = machine.journal.progress().clone();
-    assert_eq!(
-        kept_copy_removal(&open, CopyOnDisk::Absent, true, false),
-        None
-    );
-    assert_eq!(
-        kept_copy_removal(&open, CopyOnDisk::NotRegular, true, false),
-        Some(RemovalCause::Unbound)
-    );
     machine.keep(A).unwrap();
-    let bound = machine.journal.progress().clone();
+    machine.append(Event::StageBegan {
+        stage: Stage::Disks,
+    });
+    machine.boot += 1;
+    let mut clock = provision_journal::FixedClock::new(BootId([machine.boot; 16]), 0);
+    let _ = hooks::check(&mut machine.journal, &context(machine.boot), &mut clock).unwrap();
+    let poisoned = machine.journal.progress().clone();
+    assert_eq!(poisoned.state, State::Poisoned);
+    assert!(poisoned.kept.is_some());
+    assert_every_writer_removes(&poisoned, RemovalCause::Poisoned);
+}
+
+#[test]
+fn k4_a_reset_attempt_removes_its_copy_whatever_the_writer() {
+    let mut machine = Machine::new();
+    started(&mut machine);
+    machine.keep(A).unwrap();
+    machine.boot += 1;
+    machine.append(Event::Reset {
+        reason: "operator".into(),
+    });
+    let reset = machine.journal.progress().clone();
+    assert!(reset.awaits_attempt());
+    assert!(reset.kept.is_some());
+    assert_every_writer_removes(&reset, RemovalCause::Reset);
+}
+
+#[test]
+fn k5_complete_removes_the_named_copy_before_its_record() {
+    let (_, bound) = open_and_bound();
     let whole = CopyOnDisk::File {
         size: A.len() as u64,
     };
-    assert_eq!(kept_copy_removal(&bound, whole, true, false), None);
-    assert_eq!(
-        kept_copy_removal(&bound, whole, false, false),
-        Some(RemovalCause::Disabled)
-    );
     assert_eq!(
         kept_copy_removal(&bound, whole, true, true),
         Some(RemovalCause::Completed)
     );
+}
+
+#[test]
+fn k6_keeping_switched_off_removes_the_named_copy() {
+    let (_, bound) = open_and_bound();
+    let whole = CopyOnDisk::File {
+        size: A.len() as u64,
+    };
+    assert_eq!(
+        kept_copy_removal(&bound, whole, false, false),
+        Some(RemovalCause::Disabled)
+    );
+}
+
+#[test]
+fn k7_a_named_copy_that_is_gone_is_missing() {
+    let (_, bound) = open_and_bound();
     assert_eq!(
         kept_copy_removal(&bound, CopyOnDisk::Absent, true, false),
         Some(RemovalCause::Missing)
     );
+}
+
+#[test]
+fn k8_a_named_copy_that_is_not_the_bound_one_is_a_mismatch() {
+    let (_, bound) = open_and_bound();
     assert_eq!(
         kept_copy_removal(&bound, CopyOnDisk::File { size: 1 }, true, false),
         Some(RemovalCause::Mismatch)
@@ -552,10 +837,15 @@ fn removal_rules_in_order() {
         kept_copy_removal(&bound, CopyOnDisk::HardLinked, true, false),
         Some(RemovalCause::Mismatch)
     );
-    assert_eq!(
-        kept_copy_removal(&open, CopyOnDisk::HardLinked, true, false),
-        Some(RemovalCause::Unbound)
-    );
+}
+
+#[test]
+fn k9_the_named_copy_of_the_recorded_size_stays() {
+    let (_, bound) = open_and_bound();
+    let whole = CopyOnDisk::File {
+        size: A.len() as u64,
+    };
+    assert_eq!(kept_copy_removal(&bound, whole, true, false), None);
 }
 
 #[test]
@@ -578,7 +868,7 @@ fn copy_store_path_is_beside_the_journal() {
 }
 
 #[test]
-fn a_stopped_attempt_records_the_refusal_of_the_boot_that_removes_its_copy() {
+fn k3_a_stopped_attempt_records_the_refusal_of_the_boot_that_removes_its_copy() {
     // A crash between the poisoning record and the copy's removal: the next
     // boot's `check` removes the copy and still records that it refused.
     let mut machine = Machine::new();
@@ -728,7 +1018,7 @@ fn a_crash_at_every_step_of_a_hook_whose_removal_before_its_record_is_refused() 
 }
 
 #[test]
-fn a_removal_refused_after_the_record_leaves_the_record_durable_and_the_copy_named() {
+fn k6_a_removal_refused_after_the_record_leaves_the_record_durable_and_the_copy_named() {
     let mut machine = Machine::new();
     kept_a_before_the_red_line_unremovable(&mut machine);
     let tidied = machine
@@ -765,7 +1055,7 @@ fn a_removal_refused_after_the_record_leaves_the_record_durable_and_the_copy_nam
 }
 
 #[test]
-fn complete_with_a_copy_that_cannot_be_removed_writes_nothing() {
+fn k5_complete_with_a_copy_that_cannot_be_removed_writes_nothing() {
     let mut machine = Machine::new();
     kept_a_past_the_red_line_unremovable(&mut machine);
     let before = machine.journal_bytes();
@@ -789,7 +1079,7 @@ fn complete_with_a_copy_that_cannot_be_removed_writes_nothing() {
 }
 
 #[test]
-fn keeping_the_same_config_again_keeps_the_copy_as_it_is() {
+fn k9_keeping_the_same_config_again_keeps_the_copy_as_it_is() {
     let mut machine = Machine::new();
     kept_a_then_kargs_reboot(&mut machine);
     let verdict = machine.check();

@@ -469,13 +469,9 @@ fn tail_repaired_changes_nothing_but_the_last_record() {
         offset: 10,
         dropped: 5,
     });
-    assert_eq!(
-        Progress {
-            last: before.last,
-            ..history.progress.clone()
-        },
-        before
-    );
+    let mut after = history.progress.clone();
+    after.last = before.last;
+    assert_eq!(after, before);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use rustix::io::Errno;
 
 use super::{CopyContent, CopyStore};
 use crate::classify::CopyOnDisk;
-use crate::storage::StorageError;
+use crate::storage::{StorageError, kind_of};
 
 /// The copy `NAME` in its directory.
 #[derive(Debug)]
@@ -33,19 +33,6 @@ impl FsCopyStore {
             dir,
             written: None,
         }
-    }
-}
-
-fn kind_of(file_type: FileType) -> &'static str {
-    match file_type {
-        FileType::RegularFile => "regular file",
-        FileType::Directory => "directory",
-        FileType::Symlink => "symbolic link",
-        FileType::Fifo => "FIFO",
-        FileType::Socket => "socket",
-        FileType::CharacterDevice => "character device",
-        FileType::BlockDevice => "block device",
-        FileType::Unknown => "file of unknown type",
     }
 }
 

@@ -36,24 +36,28 @@
 //! truthfully whether its own record is durable, whatever happened to the
 //! copy (`spec/STATES.md`, "The kept copy").
 
+mod check;
 mod fs;
 #[cfg(feature = "testing")]
 mod mem;
+mod target;
 mod writer;
 
+pub use check::{Checked, check, check_and_restore};
 pub use fs::FsCopyStore;
 #[cfg(feature = "testing")]
 pub use mem::MemCopyStore;
-pub use writer::{Tidied, check, record};
+pub use target::RestoreTarget;
+pub use writer::{Tidied, record};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::classify::{CopyOnDisk, kept_copy_removal};
-use crate::error::JournalError;
-use crate::event::{Event, RemovalCause, Sha256, Stamp};
-use crate::hooks::sha256_of;
+use crate::format::error::JournalError;
 use crate::journal::Journal;
-use crate::state::{KeptCopy, State};
+use crate::journal::hooks::sha256_of;
+use crate::model::event::{Event, RemovalCause, Sha256, Stamp};
+use crate::model::state::{KeptCopy, State};
 use crate::storage::{Storage, StorageError};
 
 /// The largest copy `[Cache] MaxSize` may allow, in bytes (16 MiB). The
@@ -64,6 +68,7 @@ pub const DEFAULT_MAX_SIZE: u64 = 1024 * 1024;
 
 /// What a [`CopyStore`] finds under the copy's name when it reads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CopyContent {
     /// Nothing.
     Absent,
@@ -121,6 +126,7 @@ pub trait CopyStore {
 /// A step of the copy's protocol: the one that failed, or one the
 /// in-memory store logged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CopyStep {
     /// Looking at the copy.
     Inspect,
@@ -151,6 +157,7 @@ impl std::fmt::Display for CopyStep {
 
 /// Why the kept copy could not be kept, removed or restored.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeptError {
     /// A file operation on the copy failed.
     #[error("kept config copy `{path}`: {step} failed: {source}")]
@@ -188,7 +195,7 @@ pub enum KeptError {
     Journal(#[from] JournalError),
 }
 
-fn step<T, C: CopyStore>(
+fn step<T, C: CopyStore + ?Sized>(
     store: &mut C,
     step: CopyStep,
     op: impl FnOnce(&mut C) -> Result<T, StorageError>,
@@ -218,7 +225,7 @@ fn step<T, C: CopyStore>(
 /// [`KeptError::Journal`] when the journal refuses or fails a record,
 /// [`KeptError::Storage`] with the step that failed (a copy that cannot be
 /// removed first fails the keep, with nothing written for it).
-pub fn keep<S: Storage, C: CopyStore>(
+pub fn keep<S: Storage, C: CopyStore + ?Sized>(
     journal: &mut Journal<S>,
     store: &mut C,
     bytes: &[u8],
@@ -296,7 +303,7 @@ pub fn keep<S: Storage, C: CopyStore>(
 /// [`KeptError::Journal`] for the removal's record. A removal that fails
 /// before its record (the copy cannot be unlinked, or the directory
 /// synced) appends nothing: the journal still names what it named.
-pub fn tidy<S: Storage, C: CopyStore>(
+pub fn tidy<S: Storage, C: CopyStore + ?Sized>(
     journal: &mut Journal<S>,
     store: &mut C,
     keeping: bool,
@@ -315,7 +322,7 @@ pub fn tidy<S: Storage, C: CopyStore>(
 /// The digest a removal records: the named copy's, or for a copy no record
 /// binds, the SHA-256 of what is there (zeros for what cannot be read as a
 /// regular file of at most [`MAX_SIZE_CAP`] bytes).
-fn removal_digest<S: Storage, C: CopyStore>(
+fn removal_digest<S: Storage, C: CopyStore + ?Sized>(
     journal: &Journal<S>,
     store: &mut C,
 ) -> Result<Sha256, KeptError> {
@@ -340,7 +347,7 @@ fn removal_digest<S: Storage, C: CopyStore>(
 /// sync records nothing; a crash between the unlink and the record leaves
 /// the journal naming a copy that is gone, whose removal the next writer
 /// records.
-fn remove<S: Storage, C: CopyStore>(
+fn remove<S: Storage, C: CopyStore + ?Sized>(
     journal: &mut Journal<S>,
     store: &mut C,
     sha256: Sha256,
@@ -357,6 +364,7 @@ fn remove<S: Storage, C: CopyStore>(
 
 /// What [`restore`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Restored {
     /// The copy matched its record; its bytes went to the target and
     /// `ConfigRestored` is recorded.
@@ -385,7 +393,7 @@ pub enum Restored {
 ///
 /// What `write_target` returns (nothing is recorded then), the journal's
 /// refusal or failure of a record, and a failure to read the copy.
-pub fn restore<S: Storage, C: CopyStore>(
+pub fn restore<S: Storage, C: CopyStore + ?Sized>(
     journal: &mut Journal<S>,
     store: &mut C,
     kept: KeptCopy,

@@ -11,16 +11,16 @@
 //! removal that fails").
 
 use super::{CopyStore, KeptError, keep, tidy};
-use crate::classify::{BootContext, Decision};
-use crate::clock::Clock;
-use crate::event::RemovalCause;
-use crate::hooks::{self, Hook};
 use crate::journal::Journal;
-use crate::state::Progress;
+use crate::journal::clock::Clock;
+use crate::journal::hooks::{self, Hook};
+use crate::model::event::RemovalCause;
+use crate::model::state::Progress;
 use crate::storage::Storage;
 
 /// What a writer did about the kept copy around its own record.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct Tidied {
     /// The causes of the removals recorded, in order.
     pub removed: Vec<RemovalCause>,
@@ -29,51 +29,20 @@ pub struct Tidied {
     /// failure is the journal's own (see [`KeptError`]), and the next
     /// writer tries again.
     pub left: Option<KeptError>,
-    /// For [`record`]: the sequence number of the writer's own record, and
-    /// the progress it led to (before any removal that followed it).
+    /// The sequence number of the writer's own record, and the progress it
+    /// led to (before any removal that followed it); for `check`, of its
+    /// decision's record, if it wrote one.
     pub recorded: Option<(u64, Progress)>,
 }
 
 impl Tidied {
     /// Adds the outcome of a removal that followed the writer's record.
-    fn after(&mut self, outcome: Result<Option<RemovalCause>, KeptError>) {
+    pub(super) fn after(&mut self, outcome: Result<Option<RemovalCause>, KeptError>) {
         match outcome {
             Ok(removed) => self.removed.extend(removed),
             Err(error) => self.left = Some(error),
         }
     }
-}
-
-/// `check` with the kept copy: classifies the boot and records the
-/// decision ([`hooks::check`]), tidying the copy around it ([`tidy`]).
-/// When no attempt is open and the journal still names the last one's
-/// copy, it is removed first: a new attempt starts only once it is gone.
-/// Otherwise the tidy runs after the decision only: a removal recorded
-/// first would be this boot's last record, so the classifier would not
-/// record a refusal for this boot, and a torn tail's repair would hide it
-/// from the classifier. The caller restores after both.
-///
-/// # Errors
-///
-/// As [`hooks::check`], and a removal before the decision that fails
-/// (nothing is written then). A removal after the decision that fails is
-/// [`Tidied::left`].
-pub fn check<S: Storage, C: CopyStore>(
-    journal: &mut Journal<S>,
-    store: &mut C,
-    context: &BootContext,
-    keeping: bool,
-    clock: &mut impl Clock,
-) -> Result<(Decision, Tidied), KeptError> {
-    let mut tidied = Tidied::default();
-    if journal.progress().awaits_attempt() && journal.progress().kept.is_some() {
-        tidied
-            .removed
-            .extend(tidy(journal, store, keeping, false, clock.stamp())?);
-    }
-    let decision = hooks::check(journal, context, clock)?;
-    tidied.after(tidy(journal, store, keeping, false, clock.stamp()));
-    Ok((decision, tidied))
 }
 
 /// Any hook other than `check` with the kept copy: `complete` removes a
@@ -87,7 +56,7 @@ pub fn check<S: Storage, C: CopyStore>(
 /// A removal before the record, the keep, or the record itself that fails
 /// (the hook's record is not written then). A removal after the record
 /// that fails is [`Tidied::left`].
-pub fn record<S: Storage, C: CopyStore>(
+pub fn record<S: Storage, C: CopyStore + ?Sized>(
     journal: &mut Journal<S>,
     store: &mut C,
     hook: &Hook,

@@ -4,9 +4,9 @@
 //! refusal, a failure, a reset) or by none, and then it was cut (a later
 //! boot followed) or may still be running (the journal's last boot).
 
-use crate::event::{CallName, Event, RebootReason};
-use crate::stage::Stage;
-use crate::state::State;
+use crate::model::event::{CallName, Event, RebootReason};
+use crate::model::stage::Stage;
+use crate::model::state::State;
 
 use super::timeline::{BootSummary, StageResult};
 use super::walk::{Body, Entry};

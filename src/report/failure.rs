@@ -2,9 +2,9 @@
 //! record a boot stopped on (what `keep-log` binds its log to), and
 //! whether a log's binding names a record of this journal.
 
-use crate::event::{BootId, Event};
 use crate::failure_log::{Binding, anchor};
-use crate::stage::Stage;
+use crate::model::event::{BootId, Event};
+use crate::model::stage::Stage;
 use crate::storage::Storage;
 
 use super::require_journal;
@@ -25,8 +25,8 @@ fn binding_of(seq: u64, attempt: u32, boot: BootId, event: &Event) -> Binding {
 }
 
 /// The last trusted record of boot `boot` that a failure log may be kept
-/// for ([`crate::failure_log::anchor`]: a failure, `check`'s poisoning or
-/// refusal), or `None` when that boot wrote none.
+/// for (a failed stage or call, `check`'s poisoning or refusal), or `None`
+/// when that boot wrote none.
 ///
 /// # Errors
 ///
@@ -80,6 +80,10 @@ pub fn is_bound<S: Storage + ?Sized>(
 
 /// A failure log found beside a journal, as the reports show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "what the caller found beside the journal, stated whole for the report"
+)]
 pub struct FailureLogView {
     /// The file's path.
     pub file: String,
@@ -144,9 +148,9 @@ impl FailureLogView {
                 format!(
                     "`{}` keeps the last {} of the log of boot {} ({} in all), for record #{} {whose}: {what}, attempt {}.",
                     self.file,
-                    super::count(log.text.len() as u64, "byte"),
+                    super::human::count(log.text.len() as u64, "byte"),
                     binding.boot.to_hex(),
-                    super::count(log.total, "byte"),
+                    super::human::count(log.total, "byte"),
                     binding.seq,
                     binding.attempt,
                 )

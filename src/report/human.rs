@@ -17,7 +17,7 @@ mod words;
 
 use std::io::Write;
 
-use crate::config::PolicySettings;
+use crate::host::config::PolicySettings;
 use crate::storage::Storage;
 
 use super::walk::{ReportError, Summary};

@@ -11,12 +11,12 @@ use std::io::{self, Write};
 use serde_json::{Map, Value, json};
 
 use crate::classify::Verdict;
-use crate::config::PolicySettings;
-use crate::event::{Event, PoisonReason, RebootReason, Trigger};
-use crate::frame::Header;
-use crate::scan::Scanner;
-use crate::stage::Stage;
-use crate::state::{CallFailure, Poison, PoisonCause, State, Step};
+use crate::format::frame::Header;
+use crate::format::scan::Scanner;
+use crate::host::config::PolicySettings;
+use crate::model::event::{Event, PoisonReason, RebootReason, Trigger};
+use crate::model::stage::Stage;
+use crate::model::state::{CallFailure, Poison, PoisonCause, State};
 use crate::storage::Storage;
 
 use super::boot_end::ended_name;
@@ -117,21 +117,12 @@ pub fn event_json(body: &Body) -> Value {
     Value::Object(out)
 }
 
-/// A step's name: `running`, `ended` or `failed`.
-pub fn step_name(step: Step) -> &'static str {
-    match step {
-        Step::Running => "running",
-        Step::Ended => "ended",
-        Step::Failed => "failed",
-    }
-}
-
 /// A state as JSON: `{"state": "mutating", "stage": "disks", "step":
 /// "running"}`.
 pub fn state_json(state: &State) -> Value {
     match state {
         State::Mutating { stage, step } => {
-            json!({ "state": state.name(), "stage": stage, "step": step_name(*step) })
+            json!({ "state": state.name(), "stage": stage, "step": step.name() })
         }
         other => json!({ "state": other.name(), "stage": null, "step": null }),
     }
@@ -291,23 +282,15 @@ pub fn anomaly_json(anomaly: &Anomaly) -> Value {
             json!({ "seq": seq, "boot": boot_number, "boot_id": boot.to_hex(), "after": after }),
             Value::Null,
         ),
-        Anomaly::StoppedMidStage {
+        Anomaly::Stopped {
             seq,
             boot_number,
             boot,
-            stage,
-            at_end,
-            ..
-        }
-        | Anomaly::StoppedAfterStage {
-            seq,
-            boot_number,
-            boot,
-            stage,
+            stop,
             at_end,
             ..
         } => (
-            json!({ "seq": seq, "boot": boot_number, "boot_id": boot.to_hex(), "stage": stage, "at_end": at_end }),
+            json!({ "seq": seq, "boot": boot_number, "boot_id": boot.to_hex(), "stage": stop.stage(), "at_end": at_end }),
             Value::Null,
         ),
     };
@@ -391,7 +374,7 @@ pub fn poison_json(poison: &Poison, mutated_stage: Option<Stage>) -> Value {
 /// What the next `check` will decide, as JSON.
 pub fn next_check_json(summary: &Summary, policy: &PolicySettings) -> Value {
     let next = next_check(summary, &next_provisioning_boot(policy.policy()));
-    let poison_reason = match &next.verdict {
+    let poison_reason = match next.verdict.verdict() {
         Some(Verdict::FatalInterruption { reason }) => tagged(to_value(reason)),
         Some(Verdict::Poisoned { .. }) => summary
             .progress
@@ -403,8 +386,8 @@ pub fn next_check_json(summary: &Summary, policy: &PolicySettings) -> Value {
         _ => Value::Null,
     };
     json!({
-        "verdict": next.name,
-        "may_proceed": next.may_proceed,
+        "verdict": next.verdict.name(),
+        "may_proceed": next.verdict.may_proceed(),
         "poison_reason": poison_reason,
         "explanation": next.explanation,
         "advice": next.advice,

@@ -1,21 +1,20 @@
 //! Reading past damage: finds every frame with a sound length and checksum,
 //! wherever it starts, and reports the unreadable bytes between them.
 //!
-//! The trusted reading of a journal ([`crate::scan::Scanner`]) stops at the
+//! The trusted reading of a journal ([`crate::format::scan::Scanner`]) stops at the
 //! first damage, because nothing after it can be proven to belong to the
 //! same history. A support engineer still wants to see it, so after the
 //! damage `dump` resynchronizes: at each offset it asks
-//! [`crate::scan::check_frame`] whether a frame starts there, and if not,
+//! [`crate::format::scan::check_frame`] whether a frame starts there, and if not,
 //! moves one byte on. Frames found this way are shown as untrusted.
 
-use crate::codec;
-use crate::error::{JournalError, StorageOp};
-use crate::event::{Event, Stamp};
-use crate::frame::{FRAME_HEADER_LEN, FrameHeader, MAX_FRAME_LEN};
-use crate::scan::{FrameCheck, check_frame};
+use crate::format::codec;
+use crate::format::error::JournalError;
+use crate::format::frame::{FRAME_HEADER_LEN, FrameHeader, MAX_FRAME_LEN};
+use crate::format::scan::{FrameCheck, check_frame};
+use crate::format::window::Window;
+use crate::model::event::{Event, Stamp};
 use crate::storage::Storage;
-
-const WINDOW: usize = 64 * 1024;
 
 /// What a frame's payload turned out to be.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,43 +64,6 @@ pub enum Found {
         /// The first few of them.
         excerpt: Vec<u8>,
     },
-}
-
-/// A read-ahead buffer over the storage.
-#[derive(Default)]
-pub(crate) struct Window {
-    start: u64,
-    bytes: Vec<u8>,
-}
-
-impl Window {
-    /// Up to `len` bytes at `pos` (fewer at the end of the file).
-    pub(crate) fn get<S: Storage + ?Sized>(
-        &mut self,
-        storage: &mut S,
-        pos: u64,
-        len: usize,
-        file_len: u64,
-    ) -> Result<&[u8], JournalError> {
-        let end = self.start + self.bytes.len() as u64;
-        let wanted_end = (pos + len as u64).min(file_len);
-        if pos < self.start || wanted_end > end {
-            self.bytes.resize(len.max(WINDOW), 0);
-            let read =
-                storage
-                    .read_at(pos, &mut self.bytes)
-                    .map_err(|source| JournalError::Storage {
-                        op: StorageOp::Read,
-                        path: storage.path().to_owned(),
-                        source,
-                    })?;
-            self.bytes.truncate(read);
-            self.start = pos;
-        }
-        let from = ((pos - self.start) as usize).min(self.bytes.len());
-        let to = (from + len).min(self.bytes.len());
-        Ok(&self.bytes[from..to])
-    }
 }
 
 /// Reads frames from an offset to the end of the file, skipping what is

@@ -5,9 +5,9 @@
 //! or jumps when NTP starts. Boots are summed up one at a time as the
 //! records stream past, so memory stays constant.
 
-use crate::event::{BootId, Event, Sha256};
-use crate::stage::Stage;
-use crate::state::CallFailure;
+use crate::model::event::{BootId, Event, Sha256};
+use crate::model::stage::Stage;
+use crate::model::state::{BootStop, CallFailure};
 
 use super::boot_end::BootEnd;
 use super::walk::{Body, Entry, Trust};
@@ -104,11 +104,14 @@ impl BootSummary {
     }
 
     /// The stage past the red line whose `end` is the boot's last record
-    /// (no later stage, no `complete`), if any.
+    /// (no later stage, no `complete`), if any ([`BootStop`]).
     pub fn stopped_after(&self) -> Option<Stage> {
-        match self.last {
-            Body::Known(Event::StageEnded { stage }) if stage.is_past_red_line() => Some(stage),
-            _ => None,
+        match &self.last {
+            Body::Known(event) => match BootStop::of_event(event) {
+                Some(BootStop::AfterStage(stage)) => Some(stage),
+                Some(BootStop::InStage(_)) | None => None,
+            },
+            Body::UnknownKind(_) | Body::Unreadable => None,
         }
     }
 }

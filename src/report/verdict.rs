@@ -5,11 +5,11 @@
 //! next provisioning boot"; this module only puts it into words.
 
 use crate::classify::{BootContext, Policy, Verdict, classify, describe_poison};
-use crate::config::PolicySettings;
-use crate::error::Corruption;
-use crate::event::PoisonReason;
-use crate::stage::Stage;
-use crate::state::{CallFailure, Poison, PoisonCause};
+use crate::format::error::Corruption;
+use crate::host::config::PolicySettings;
+use crate::model::event::PoisonReason;
+use crate::model::stage::Stage;
+use crate::model::state::{CallFailure, Poison, PoisonCause};
 
 use super::escape::quoted;
 use super::time::Utc;
@@ -39,16 +39,58 @@ pub fn policy_words(policy: &PolicySettings) -> String {
     )
 }
 
+/// What the next `check` decides on a journal: the classifier's verdict,
+/// or that it cannot read the journal at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NextVerdict {
+    /// The classifier's verdict on the next provisioning boot.
+    Verdict(Verdict),
+    /// The journal is corrupt: `check` refuses a journal it cannot trust.
+    CorruptJournal,
+    /// The journal has a newer format version: `check` refuses it.
+    UnsupportedVersion,
+}
+
+impl NextVerdict {
+    /// Its name, as `status --json` and `dump --json` spell it: the
+    /// verdict's, `corrupt_journal` or `unsupported_version`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            NextVerdict::Verdict(verdict) => verdict.name(),
+            NextVerdict::CorruptJournal => "corrupt_journal",
+            NextVerdict::UnsupportedVersion => "unsupported_version",
+        }
+    }
+
+    /// Whether provisioning may go on.
+    pub fn may_proceed(&self) -> bool {
+        match self {
+            NextVerdict::Verdict(verdict) => verdict.may_proceed(),
+            NextVerdict::CorruptJournal | NextVerdict::UnsupportedVersion => false,
+        }
+    }
+
+    /// The classifier's verdict, when `check` can read the journal.
+    pub fn verdict(&self) -> Option<&Verdict> {
+        match self {
+            NextVerdict::Verdict(verdict) => Some(verdict),
+            NextVerdict::CorruptJournal | NextVerdict::UnsupportedVersion => None,
+        }
+    }
+}
+
+impl serde::Serialize for NextVerdict {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 /// What the next `check` will do with the journal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NextCheck {
-    /// The classifier's verdict; `None` when `check` cannot read the
-    /// journal at all.
-    pub verdict: Option<Verdict>,
-    /// The verdict's name (`corrupt_journal` when there is none).
-    pub name: &'static str,
-    /// Whether provisioning may go on.
-    pub may_proceed: bool,
+    /// The decision.
+    pub verdict: NextVerdict,
     /// Why, in words.
     pub explanation: String,
     /// What the operator can do.
@@ -217,9 +259,7 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
     if let Some(found) = summary.unsupported_version {
         return NextCheck {
             records: false,
-            verdict: None,
-            name: "unsupported_version",
-            may_proceed: false,
+            verdict: NextVerdict::UnsupportedVersion,
             explanation: format!(
                 "the journal has format version {found}, written by a newer provision-journal; this version's `check` refuses it"
             ),
@@ -237,9 +277,7 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
         let advice = format!("{check_the_file}{}", damaged::advice(summary, offset));
         return NextCheck {
             records: false,
-            verdict: None,
-            name: "corrupt_journal",
-            may_proceed: false,
+            verdict: NextVerdict::CorruptJournal,
             explanation: format!(
                 "the journal is corrupt at offset {offset} ({problem}); `check` refuses a journal it cannot trust, so provisioning stops on every boot"
             ),
@@ -292,9 +330,7 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
     };
     NextCheck {
         records,
-        name: verdict.name(),
-        may_proceed: verdict.may_proceed(),
-        verdict: Some(verdict),
+        verdict: NextVerdict::Verdict(verdict),
         explanation,
         advice,
     }

@@ -21,14 +21,15 @@ mod pass;
 
 use std::io;
 
-use crate::error::{JournalError, StorageOp};
-use crate::event::Event;
-use crate::frame::{FRAME_HEADER_LEN, FrameHeader, HEADER_LEN};
-use crate::scan::{End, Scanner, TornTail};
-use crate::state::{Progress, State};
+use crate::format::error::{JournalError, StorageOp};
+use crate::format::frame::{FRAME_HEADER_LEN, FrameHeader, HEADER_LEN};
+use crate::format::scan::{End, Scanner, TornTail};
+use crate::model::event::Event;
+use crate::model::state::{Progress, State};
 use crate::storage::Storage;
 
-use super::salvage::{Found, Payload, Salvage, Window};
+use super::salvage::{Found, Payload, Salvage};
+use crate::format::window::Window;
 
 pub use self::anomaly::{Anomaly, LostRecord};
 pub use self::damage::Damage;
@@ -59,26 +60,11 @@ pub fn walk<S: Storage + ?Sized>(
     storage: &mut S,
     visit: &mut dyn FnMut(Item) -> io::Result<()>,
 ) -> Result<Summary, ReportError> {
-    let file_len = storage.file_len().map_err(|source| JournalError::Storage {
-        op: StorageOp::Read,
-        path: storage.path().to_owned(),
-        source,
-    })?;
+    let file_len = storage
+        .file_len()
+        .map_err(|source| JournalError::storage(storage, StorageOp::Read, source))?;
     let mut pass = Pass::new(visit);
-    let mut summary = Summary {
-        header: None,
-        file_len,
-        outcome: Outcome::Clean,
-        progress: Progress::default(),
-        torn: None,
-        corruption: None,
-        unsupported_version: None,
-        trusted_records: 0,
-        salvaged_records: 0,
-        anomalies: 0,
-        mutated_stage: None,
-        evidence: Evidence::default(),
-    };
+    let mut summary = Summary::empty(file_len);
     if let Some((from, expect)) = trusted(storage, &mut pass, &mut summary)? {
         salvaged(storage, &mut pass, &mut summary, from, expect)?;
     }
@@ -200,7 +186,7 @@ fn corrupt<S: Storage + ?Sized>(
     pass: &mut Pass<'_>,
     summary: &mut Summary,
     offset: u64,
-    problem: crate::error::Corruption,
+    problem: crate::format::error::Corruption,
 ) -> Result<(), JournalError> {
     let file_len = summary.file_len;
     let excerpt = excerpt_at(storage, offset, file_len)?;
@@ -316,7 +302,7 @@ fn lost_record<S: Storage + ?Sized>(
     if !header.len_in_bounds() {
         return Ok(None);
     }
-    let stamp = crate::codec::decode_stamp(&bytes[FRAME_HEADER_LEN..]);
+    let stamp = crate::format::codec::decode_stamp(&bytes[FRAME_HEADER_LEN..]);
     Ok(Some(LostRecord {
         seq: header.seq,
         frame_len: (FRAME_HEADER_LEN as u64) + u64::from(header.len),

@@ -86,16 +86,18 @@ impl FsStorage {
     }
 }
 
-fn file_kind(file_type: FileType) -> Option<&'static str> {
+/// What a file of this type is, in words: the one spelling every refusal
+/// of a file that is not what it should be uses.
+pub(crate) fn kind_of(file_type: FileType) -> &'static str {
     match file_type {
-        FileType::RegularFile => None,
-        FileType::Directory => Some("directory"),
-        FileType::Symlink => Some("symbolic link"),
-        FileType::Fifo => Some("FIFO"),
-        FileType::Socket => Some("socket"),
-        FileType::CharacterDevice => Some("character device"),
-        FileType::BlockDevice => Some("block device"),
-        FileType::Unknown => Some("file of unknown type"),
+        FileType::RegularFile => "regular file",
+        FileType::Directory => "directory",
+        FileType::Symlink => "symbolic link",
+        FileType::Fifo => "FIFO",
+        FileType::Socket => "socket",
+        FileType::CharacterDevice => "character device",
+        FileType::BlockDevice => "block device",
+        FileType::Unknown => "file of unknown type",
     }
 }
 
@@ -103,8 +105,11 @@ fn file_kind(file_type: FileType) -> Option<&'static str> {
 /// than one name.
 fn check_regular(fd: &OwnedFd, access: Access) -> Result<(), StorageError> {
     let stat = rustix::fs::fstat(fd).map_err(io::Error::from)?;
-    if let Some(kind) = file_kind(FileType::from_raw_mode(stat.st_mode)) {
-        return Err(StorageError::NotRegularFile { kind });
+    let file_type = FileType::from_raw_mode(stat.st_mode);
+    if file_type != FileType::RegularFile {
+        return Err(StorageError::NotRegularFile {
+            kind: kind_of(file_type),
+        });
     }
     #[allow(
         clippy::useless_conversion,

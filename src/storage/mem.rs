@@ -1,7 +1,7 @@
 //! In-memory storage: logs every operation and keeps what a real file
 //! system would have made durable, so [`MemStorage::crash`] can cut the
 //! power. `dump -` reads standard input through it, and `simulate` runs a
-//! whole provisioning on it.
+//! whole provisioning on it, as a provisioner's own tests may.
 //!
 //! With the `testing` feature it also fails on request (`faults`) and,
 //! from the operation log, builds every state a power cut may leave on
@@ -16,10 +16,12 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use super::{Access, Storage, StorageError};
 
+#[cfg(feature = "testing")]
 mod crash;
 #[cfg(feature = "testing")]
 mod faults;
 
+#[cfg(feature = "testing")]
 pub use self::crash::{CrashState, Fill, SECTOR_SIZES, Tearing};
 #[cfg(feature = "testing")]
 pub use self::faults::{Attempt, Fault, FaultKind};
@@ -41,6 +43,13 @@ impl MemDisk {
 
 /// One operation as [`MemStorage`] logged it, in the order performed.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "testing",
+    expect(
+        clippy::exhaustive_enums,
+        reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+    )
+)]
 pub enum Op {
     /// Created the temporary file of a journal creation and wrote these bytes.
     WriteTemp {
@@ -86,6 +95,13 @@ impl Op {
 
 /// The kinds of [`Op`], for aiming faults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "testing",
+    expect(
+        clippy::exhaustive_enums,
+        reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+    )
+)]
 pub enum OpKind {
     /// See [`Op::WriteTemp`].
     WriteTemp,
@@ -219,6 +235,7 @@ impl MemStorage {
     }
 
     /// Every operation so far.
+    #[cfg(feature = "testing")]
     pub fn ops(&self) -> Vec<Op> {
         self.disk.borrow().ops.clone()
     }
@@ -232,6 +249,7 @@ impl MemStorage {
     }
 
     /// What was durable when the disk was made.
+    #[cfg(feature = "testing")]
     pub fn start(&self) -> Option<Vec<u8>> {
         self.disk.borrow().start.clone()
     }

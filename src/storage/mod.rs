@@ -4,20 +4,28 @@
 //! directory. Putting them behind [`Storage`] lets the real implementation
 //! ([`FsStorage`], on rustix) be exact about durability, and lets tests swap
 //! in [`MemStorage`], which records every operation and can cut the power
-//! (with the `testing` feature, it can also tear or fail any of them).
+//! (with the `testing` feature, it also lists every state a power cut may
+//! leave, tearing any operation, and fails any of them on request).
 
 mod fs;
 mod mem;
 
 pub use fs::FsStorage;
+pub(crate) use fs::kind_of;
+pub use mem::MemStorage;
 #[cfg(feature = "testing")]
-pub use mem::{Attempt, Fault, FaultKind};
-pub use mem::{CrashState, Fill, MemDisk, MemStorage, Op, OpKind, SECTOR_SIZES, Tearing};
+pub use mem::{
+    Attempt, CrashState, Fault, FaultKind, Fill, MemDisk, Op, OpKind, SECTOR_SIZES, Tearing,
+};
 
 use camino::Utf8Path;
 
 /// How a journal is opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "read or write: the two ways a journal is opened, which every `Storage` implements"
+)]
 pub enum Access {
     /// Read only, taking no lock (for `dump` and `status`).
     Read,

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 #[path = "../json_samples/mod.rs"]
 pub mod json_samples;
+#[path = "../support/mod.rs"]
+pub mod support;
 
 /// The built binary.
 pub const BIN: &str = env!("CARGO_BIN_EXE_provision-journal");
@@ -21,8 +23,13 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new(name: &str) -> Scratch {
+        Scratch::new_in(&std::env::temp_dir(), name)
+    }
+
+    /// A scratch directory in `parent` rather than the temporary directory.
+    pub fn new_in(parent: &Path, name: &str) -> Scratch {
         static NEXT: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
+        let path = parent.join(format!(
             "provision-journal-test.{}.{name}.{}",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
@@ -195,11 +202,9 @@ pub fn loop_devices_unavailable() -> Option<String> {
             .map(|tool| format!("`{tool}` is not installed"))
     };
     if let Some(reason) = &reason {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "end-to-end tests cannot run under CI: {reason}"
-        );
-        eprintln!("SKIPPED: end-to-end tests need root and loop devices: {reason}");
+        support::skip::skip(format_args!(
+            "end-to-end tests need root and loop devices: {reason}"
+        ));
     }
     reason
 }

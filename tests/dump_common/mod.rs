@@ -4,6 +4,9 @@
 
 use std::path::PathBuf;
 
+#[path = "../support/mod.rs"]
+pub mod support;
+
 use provision_journal::config::PolicySettings;
 use provision_journal::report::{Outcome, dump_human, dump_json};
 use provision_journal::testing::encode_payload;
@@ -49,8 +52,7 @@ pub fn golden_dir() -> PathBuf {
 /// `UPDATE_GOLDEN=1`.
 pub fn check_golden(name: &str, actual: &str) {
     let path = golden_dir().join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|value| value == "1") {
-        std::fs::write(&path, actual).expect("write golden output");
+    if support::golden::update(&path, actual.as_bytes()) {
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|error| {

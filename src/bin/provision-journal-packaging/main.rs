@@ -21,6 +21,14 @@ mod completions;
 mod exit;
 mod man;
 mod manual;
+/// The cut points `simulate --cut-at` takes, which the command line lists,
+/// where the command line's module finds them.
+mod simulate {
+    pub(crate) use super::cut_points;
+}
+#[allow(dead_code)]
+#[path = "../provision-journal/simulate/cut_points.rs"]
+mod cut_points;
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -8,10 +8,10 @@ use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use provision_journal::config::{KEYS, MAX_BUDGET, MAX_DEVICE_TIMEOUT_SEC, MAX_LOCK_TIMEOUT_SEC};
-use provision_journal::simulate::{CUT_POINTS, DEFAULT_CUT_POINT};
 use provision_journal::{RebootReason, Sha256, Stage};
 
 use crate::exit;
+use crate::simulate::cut_points::{CUT_POINTS, DEFAULT_CUT_POINT};
 
 /// Where the journal lives when `--journal` is not given.
 pub const DEFAULT_JOURNAL: &str = "/boot/provision-journal";

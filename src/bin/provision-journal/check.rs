@@ -4,13 +4,12 @@
 
 use std::time::Duration;
 
+use crate::journald::{Entry, Field, MessageId};
 use camino::Utf8Path;
 use provision_journal::boot_context::BootInputs;
-use provision_journal::classify::kept_copy_to_restore;
 use provision_journal::config::CacheSettings;
 use provision_journal::event::CallName;
-use provision_journal::journald::{Entry, Field, MessageId};
-use provision_journal::kept::{self, KeptError, Restored};
+use provision_journal::kept::{self, KeptError, RestoreTarget, Restored};
 use provision_journal::report::describe_poison_cause;
 use provision_journal::{
     Clock, Event, FsStorage, Journal, NotApplicable, Progress, SystemClock, Verdict, hooks,
@@ -20,7 +19,7 @@ use crate::evidence;
 use crate::exit::{Exit, Failure};
 use crate::hook::{copy_path, copy_store, say_removed, say_tail_repaired, warn_left};
 use crate::location::require_directory;
-use crate::restore::{remove_leftover, write_target};
+use crate::restore::say_leftover;
 
 /// Decides the boot described by `inputs` for the journal at `path`,
 /// records the decision durably, prints it, and returns the exit status.
@@ -45,104 +44,87 @@ pub fn run(
     let mut journal = Journal::open(FsStorage::new(path).waiting_for_lock(lock_wait))?;
     let keeping = cache.keep_config.value;
     let mut store = copy_store(path);
+    let target = RestoreTarget::new(&cache.restore_to.value);
     let torn = journal.torn_tail();
-    let no_attempt_open = journal.progress().awaits_attempt();
-    let (decision, tidied) = kept::check(&mut journal, &mut store, &context, keeping, &mut clock)
-        .map_err(|error| {
-            // Before its decision, `check` touches the copy only to remove
-            // the last attempt's, which a new attempt must not find.
-            let removal = matches!(error, kept::KeptError::Storage { .. });
-            let mut failure = Failure::from(error);
-            if removal {
-                failure.message.push_str(
-                    "; `check` recorded no decision: a new attempt starts only once the last attempt's kept copy is removed",
-                );
-            }
-            failure
-        })?;
-    let removed = tidied.removed;
-    let verdict = decision.verdict;
-    // The decision's record is the last one, unless removals of the kept
-    // copy followed it: they come after it except when no attempt was open
-    // (then the removal comes first, `kept::check`).
-    let after = if no_attempt_open {
-        0
-    } else {
-        removed.len() as u64
-    };
-    let recorded = decision
+    let checked = kept::check_and_restore(
+        &mut journal,
+        &mut store,
+        &context,
+        keeping,
+        &target,
+        &mut clock,
+    )
+    .map_err(|error| {
+        // Before its decision, `check` touches the copy only to remove
+        // the last attempt's, which a new attempt must not find.
+        let removal = matches!(error, kept::KeptError::Storage { .. });
+        let mut failure = Failure::from(error);
+        if removal {
+            failure.message.push_str(
+                "; `check` recorded no decision: a new attempt starts only once the last attempt's kept copy is removed",
+            );
+        }
+        failure
+    })?;
+    let verdict = checked.decision.verdict;
+    let recorded = checked
+        .decision
         .record
-        .as_ref()
-        .map(|event| (event.clone(), journal.record_count() - 1 - after));
+        .zip(checked.tidied.recorded.as_ref().map(|(seq, _)| *seq));
     if verdict.may_proceed() {
         crate::recreated::note_check(path, inputs.boot_id);
     }
     say_verdict(&verdict, inputs, Some((recorded, journal.progress())));
     say_tail_repaired(torn.filter(|_| journal.torn_tail().is_none()));
-    for cause in removed {
+    for cause in checked.tidied.removed {
         say_removed(path, Some(cause));
     }
-    warn_left(path, "`check`'s decision", tidied.left);
-    let restore = keeping
-        .then(|| kept_copy_to_restore(journal.progress(), &verdict))
-        .flatten();
-    if keeping && restore.is_none() {
-        // A restore writes over a leftover itself.
-        remove_leftover(&cache.restore_to.value);
-    }
-    if let Some(copy) = restore {
-        let target = &cache.restore_to.value;
-        let restored = kept::restore(
-            &mut journal,
-            &mut store,
-            copy,
-            |bytes| write_target(target, bytes),
-            clock.stamp(),
-        );
-        let outcome = match restored {
-            Ok(outcome) => outcome,
-            Err(error) => {
-                // After this boot's decision: the boot stops here, and the
-                // record says why.
-                let failed = restore_failure(error);
-                let call = Some(CallName::Check);
-                return Err(crate::failure::record(
-                    &mut journal,
-                    call,
-                    failed,
-                    &mut clock,
-                ));
-            }
-        };
-        match outcome {
-            Restored::Applied(copy) => evidence::tell(
-                Entry::new(MessageId::ConfigRestored, format!(
-                    "restored the kept config (SHA-256 {}, {} bytes) to `{target}` and recorded it: this boot applies exactly the config the attempt is bound to, without fetching it",
-                    copy.sha256, copy.size
-                ))
-                .with(Field::ConfigSha256, copy.sha256)
-                .with(Field::Seq, journal.record_count() - 1)
-                .with(Field::File, target),
-            ),
-            Restored::Discarded { cause, why, left } => {
-                let removed = match left {
-                    None => format!("it was removed and the removal recorded ({cause})"),
-                    Some(left) => format!(
-                        "it could not be removed ({left}): nothing was recorded for it, the journal still names it, and the next writer tries again"
-                    ),
-                };
-                evidence::tell_failure(
-                    Entry::new(MessageId::KeptConfigRemoved, format!(
-                        "{why}: it is not restored; {removed}. This boot fetches the config afresh, and the attempt stays bound to SHA-256 {}: a different config is accepted only while no stage has changed the machine (`{}`)",
-                        copy.sha256,
-                        copy_path(path)
-                    ))
-                    .with(Field::Reason, cause)
-                    .with(Field::Seq, journal.record_count() - 1)
-                    .with(Field::File, copy_path(path)),
-                )
-            }
+    warn_left(path, "`check`'s decision", checked.tidied.left);
+    say_leftover(checked.leftover);
+    match checked.restored {
+        None => {}
+        Some(Err(error)) => {
+            // After this boot's decision: the boot stops here, and the
+            // record says why.
+            let failed = restore_failure(error);
+            let call = Some(CallName::Check);
+            return Err(crate::failure::record(
+                &mut journal,
+                call,
+                failed,
+                &mut clock,
+            ));
         }
+        Some(Ok(Restored::Applied(copy))) => evidence::tell(
+            Entry::new(MessageId::ConfigRestored, format!(
+                "restored the kept config (SHA-256 {}, {} bytes) to `{}` and recorded it: this boot applies exactly the config the attempt is bound to, without fetching it",
+                copy.sha256, copy.size, target.path()
+            ))
+            .with(Field::ConfigSha256, copy.sha256)
+            .with(Field::Seq, journal.record_count() - 1)
+            .with(Field::File, target.path()),
+        ),
+        Some(Ok(Restored::Discarded { cause, why, left })) => {
+            let removed = match left {
+                None => format!("it was removed and the removal recorded ({cause})"),
+                Some(left) => format!(
+                    "it could not be removed ({left}): nothing was recorded for it, the journal still names it, and the next writer tries again"
+                ),
+            };
+            evidence::tell_failure(
+                Entry::new(MessageId::KeptConfigRemoved, format!(
+                    "{why}: it is not restored; {removed}. This boot fetches the config afresh, and the attempt stays bound to SHA-256 {}: a different config is accepted only while no stage has changed the machine (`{}`)",
+                    journal.progress().config.map(|config| config.to_string()).unwrap_or_default(),
+                    copy_path(path)
+                ))
+                .with(Field::Reason, cause)
+                .with(Field::Seq, journal.record_count() - 1)
+                .with(Field::File, copy_path(path)),
+            )
+        }
+        // An outcome this binary does not know yet: the journal's record
+        // says it (`dump`).
+        Some(Ok(_)) => {}
     }
     Ok(exit_for(&verdict))
 }

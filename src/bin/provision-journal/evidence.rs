@@ -13,8 +13,8 @@ use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use provision_journal::journald::{Entry, Field, MessageId, SOCKET};
-use provision_journal::{Event, Progress, State, Step};
+use crate::journald::{Entry, Field, MessageId, SOCKET};
+use provision_journal::{Event, Progress, State};
 
 use crate::output::{complain, say};
 
@@ -133,14 +133,9 @@ pub fn with_progress(entry: Entry, progress: &Progress) -> Entry {
         .with(Field::Attempt, progress.epoch)
         .with(Field::State, progress.state.name());
     match progress.state {
-        State::Mutating { stage, step } => entry.with(Field::Stage, stage).with(
-            Field::Step,
-            match step {
-                Step::Running => "running",
-                Step::Ended => "ended",
-                Step::Failed => "failed",
-            },
-        ),
+        State::Mutating { stage, step } => entry
+            .with(Field::Stage, stage)
+            .with(Field::Step, step.name()),
         _ => entry,
     }
 }

@@ -253,6 +253,8 @@ impl From<KeptError> for Failure {
             KeptError::Storage { source, .. } => Some(storage_exit(source)),
             KeptError::TooLarge { .. } => Some(Exit::ConfigTooLarge),
             KeptError::Target { .. } => Some(Exit::RestoreRefused),
+            // A failure this binary does not know yet.
+            _ => None,
         };
         match (exit, error) {
             (_, KeptError::Journal(error)) => Failure::from(error),

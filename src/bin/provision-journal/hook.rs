@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
+use crate::journald::{Entry, Field, MessageId};
 use camino::Utf8Path;
 use provision_journal::boot_context::read_boot_id;
 use provision_journal::event::MAX_TEXT_LEN;
 use provision_journal::event::RemovalCause;
 use provision_journal::hooks::Hook;
-use provision_journal::journald::{Entry, Field, MessageId};
-use provision_journal::kept::{self, CopyStep, FsCopyStore, copy_name};
+use provision_journal::kept::{self, CopyStep, FsCopyStore, RestoreTarget, copy_name};
 use provision_journal::report::{self, StopCause, describe_poison_cause, stop_advice};
 use provision_journal::{
     BootContext, Event, FsStorage, Journal, JournalError, State, SystemClock, TornTail,
@@ -92,10 +92,16 @@ pub fn say_removed(path: &Utf8Path, cause: Option<RemovalCause>) {
             "it is not the copy the journal recorded (not a regular file, hard-linked to another name, or another size); it is never restored, and a retry fetches the config afresh, still bound to the attempt's digest"
         }
         RemovalCause::Replaced => "another config is kept in its place",
+        // A cause this binary does not know yet: its name says it.
+        _ => "",
+    };
+    let cause_words = match why {
+        "" => cause.to_string(),
+        why => format!("{cause}: {why}"),
     };
     let file = copy_path(path);
     let message =
-        format!("removed the kept copy of the config `{file}` ({cause}: {why}) and recorded it");
+        format!("removed the kept copy of the config `{file}` ({cause_words}) and recorded it");
     evidence::tell(
         Entry::new(MessageId::KeptConfigRemoved, message)
             .with(Field::Reason, cause)
@@ -113,7 +119,7 @@ pub fn say_tail_repaired(torn: Option<TornTail>) {
         MessageId::TailRepaired,
         format!(
             "cut off a torn tail of {} at offset {} (an append a crash interrupted) and recorded it",
-            report::count(torn.len, "byte"),
+            crate::output::bytes(torn.len),
             torn.offset
         ),
     ));
@@ -277,7 +283,7 @@ pub fn run(
         warn_left(path, &format!("`{}`", hook.name()), tidied.left);
     }
     if cache.keeping {
-        remove_leftover(cache.restore_to);
+        remove_leftover(&RestoreTarget::new(cache.restore_to));
     }
     if hook.text_was_cut() {
         say(format_args!(

@@ -3,11 +3,11 @@
 //! It writes no record: whatever happens to the log, the journal and its
 //! verdicts stay as they are.
 
+use crate::journald::{Entry, Field, MessageId};
 use camino::{Utf8Path, Utf8PathBuf};
 use provision_journal::boot_context::read_boot_id;
 use provision_journal::config::FailureLogSettings;
 use provision_journal::failure_log::{self, FailureLog, Kept};
-use provision_journal::journald::{Entry, Field, MessageId};
 use provision_journal::kept::FsCopyStore;
 use provision_journal::{FsStorage, report};
 
@@ -81,8 +81,8 @@ pub fn run(path: &Utf8Path, input: Input) -> Result<Exit, Failure> {
             let binding = &log.binding;
             let message = format!(
                 "kept the last {} of this boot's log ({} in all) as `{file}`, for record #{} ({})",
-                report::count(log.text.len() as u64, "byte"),
-                report::count(log.total, "byte"),
+                crate::output::bytes(log.text.len() as u64),
+                crate::output::bytes(log.total),
                 binding.seq,
                 binding.event.replace('_', " "),
             );
@@ -101,6 +101,9 @@ pub fn run(path: &Utf8Path, input: Input) -> Result<Exit, Failure> {
             existing.seq,
             existing.event.replace('_', " ")
         )),
+        // An outcome this binary does not know yet: the log's own file
+        // says what it holds.
+        _ => say(format_args!("kept the failure log `{file}`")),
     }
     Ok(Exit::Ok)
 }

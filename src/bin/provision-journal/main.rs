@@ -11,6 +11,7 @@ mod exit;
 mod failure;
 mod fetched;
 mod hook;
+mod journald;
 mod keep_log;
 mod location;
 mod many;

@@ -82,14 +82,15 @@ pub fn text(statuses: &[Status]) -> String {
     let _ = writeln!(out, "# TYPE provision_journal_info gauge");
     for status in statuses {
         let outcome = status.outcome.map_or("absent", |outcome| outcome.name());
+        let (stage, step) = status.stage_step().unzip();
         let _ = writeln!(
             out,
             "provision_journal_info{{journal=\"{}\",state=\"{}\",stage=\"{}\",step=\"{}\",verdict=\"{}\",outcome=\"{outcome}\"}} 1",
             label(&status.journal),
-            status.state.unwrap_or("unreadable"),
-            status.stage.map_or("", |stage| stage.name()),
-            status.step.unwrap_or(""),
-            status.verdict,
+            status.state.map_or("unreadable", |state| state.name()),
+            stage.map_or("", |stage| stage.name()),
+            step.map_or("", |step| step.name()),
+            status.verdict.name(),
         );
     }
     out

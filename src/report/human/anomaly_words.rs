@@ -1,7 +1,8 @@
 //! The words of the anomalies: the marker in the records table, the
 //! numbered paragraph, the bytes shown, and the journal's outcome.
 
-use crate::frame::VERSION;
+use crate::format::frame::VERSION;
+use crate::model::state::BootStop;
 
 use super::super::escape::{excerpt_total, hex_excerpt};
 use super::super::walk::{Anomaly, Outcome, kind_name};
@@ -28,23 +29,22 @@ pub(super) fn anomaly_marker(anomaly: &Anomaly) -> Option<String> {
             format!("sequence gap: #{expected} expected, #{found} found")
         }
         Anomaly::BrokenLink { seq, .. } => format!("#{seq} does not link to the record before"),
-        Anomaly::StoppedMidStage {
+        Anomaly::Stopped {
             boot_number,
-            stage,
+            stop,
             at_end,
             ..
-        } => match at_end {
-            false => format!("boot #{boot_number} stops during {stage}"),
-            true => format!("the records end during {stage}"),
-        },
-        Anomaly::StoppedAfterStage {
-            boot_number,
-            stage,
-            at_end,
-            ..
-        } => match at_end {
-            false => format!("boot #{boot_number} stops after {stage} ended, before complete"),
-            true => format!("the records end after {stage} ended, before complete"),
+        } => match (stop, at_end) {
+            (BootStop::InStage(stage), false) => {
+                format!("boot #{boot_number} stops during {stage}")
+            }
+            (BootStop::InStage(stage), true) => format!("the records end during {stage}"),
+            (BootStop::AfterStage(stage), false) => {
+                format!("boot #{boot_number} stops after {stage} ended, before complete")
+            }
+            (BootStop::AfterStage(stage), true) => {
+                format!("the records end after {stage} ended, before complete")
+            }
         },
         Anomaly::UnplannedRestart {
             boot_number, after, ..
@@ -139,22 +139,22 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
             "Repaired tail: record #{seq} says a writer cut off {} at offset {torn_offset}. An earlier append had been interrupted by a crash; the record it was writing was lost then.",
             count(*dropped, "torn byte")
         ),
-        Anomaly::StoppedMidStage {
+        Anomaly::Stopped {
             seq,
             boot_number,
             boot,
-            stage,
+            stop: BootStop::InStage(stage),
             at_end: false,
             ..
         } => format!(
             "Boot #{boot_number} ({}) stops in the middle of stage {stage}: its last record, #{seq}, began the stage and no end or fail record follows. The boot was interrupted (power cut, reset or crash) while {stage} ran.",
             boot.short()
         ),
-        Anomaly::StoppedMidStage {
+        Anomaly::Stopped {
             seq,
             boot_number,
             boot,
-            stage,
+            stop: BootStop::InStage(stage),
             at_end: true,
             ..
         } => format!(
@@ -189,22 +189,22 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
             "Boot #{boot_number} ({}) stops after `{after}` (its last record, #{seq}) with no end, fail or reboot record: an unplanned restart (power cut, reset or crash) before the red line (a later boot followed it); before the red line a restart is a safe retry, counted against the retry budget.",
             boot.short()
         ),
-        Anomaly::StoppedAfterStage {
+        Anomaly::Stopped {
             seq,
             boot_number,
             boot,
-            stage,
+            stop: BootStop::AfterStage(stage),
             at_end: false,
             ..
         } => format!(
             "Boot #{boot_number} ({}) stops after stage {stage} ended, past the red line: its last record, #{seq}, ended the stage, and neither a later stage nor a complete record follows. The boot was interrupted (power cut, reset or crash) between stages.",
             boot.short()
         ),
-        Anomaly::StoppedAfterStage {
+        Anomaly::Stopped {
             seq,
             boot_number,
             boot,
-            stage,
+            stop: BootStop::AfterStage(stage),
             at_end: true,
             ..
         } => format!(

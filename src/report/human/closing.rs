@@ -1,7 +1,7 @@
 //! The closing parts: ANOMALIES, numbered and in words, and NEXT CHECK,
 //! what the next `check` will decide and what to do.
 
-use crate::config::PolicySettings;
+use crate::host::config::PolicySettings;
 use crate::storage::Storage;
 
 use super::super::verdict::{next_check, next_provisioning_boot, policy_words};

@@ -5,7 +5,7 @@
 
 use std::io;
 
-use crate::stage::Stage;
+use crate::model::stage::Stage;
 use crate::storage::Storage;
 
 use super::super::boot_end::end_column;

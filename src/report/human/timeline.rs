@@ -3,7 +3,7 @@
 
 use std::io;
 
-use crate::event::Event;
+use crate::model::event::Event;
 use crate::storage::Storage;
 
 use super::super::escape::quoted;

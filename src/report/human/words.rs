@@ -1,8 +1,8 @@
 //! The words of the records: counts, the state and event columns.
 
 use crate::classify::describe_poison;
-use crate::event::{Event, RebootReason, Trigger};
-use crate::state::{State, Step};
+use crate::model::event::{Event, RebootReason, Trigger};
+use crate::model::state::State;
 
 use super::super::escape::quoted;
 use super::super::walk::{Body, kind_name};
@@ -27,14 +27,7 @@ pub fn the_records(n: u64) -> String {
 /// The state column: short enough for the table.
 pub fn state_label(state: &State) -> String {
     match state {
-        State::Mutating { stage, step } => {
-            let step = match step {
-                Step::Running => "running",
-                Step::Ended => "ended",
-                Step::Failed => "failed",
-            };
-            format!("{stage} {step}")
-        }
+        State::Mutating { stage, step } => format!("{stage} {step}"),
         other => other.name().to_owned(),
     }
 }

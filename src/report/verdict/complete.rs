@@ -5,7 +5,7 @@
 //! provision the machine a second time.
 
 use crate::classify::REFUSED_BOOTS_RECORDED;
-use crate::state::Progress;
+use crate::model::state::Progress;
 
 use super::super::human::count;
 use super::{FIRSTBOOT_MARKER, REMOVE_MARKER, RESET};

@@ -4,7 +4,7 @@
 //! the cause is fixed, so the advice names it, and where its whole message
 //! is, before the retry budget is spent on it.
 
-use crate::state::CallFailure;
+use crate::model::state::CallFailure;
 
 use super::super::escape::quoted;
 

@@ -1,10 +1,11 @@
 //! The anomalies a pass reports: everything a support engineer must be
 //! told about, where it is found.
 
-use crate::error::Corruption;
-use crate::event::{BootId, Sha256};
-use crate::scan::TornTail;
-use crate::stage::Stage;
+use crate::format::error::Corruption;
+use crate::format::scan::TornTail;
+use crate::model::event::{BootId, Sha256};
+use crate::model::stage::Stage;
+use crate::model::state::BootStop;
 
 /// Something a support engineer must be told about.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,8 +83,10 @@ pub enum Anomaly {
         /// How many were cut off.
         dropped: u64,
     },
-    /// A boot's records stop while a stage is running.
-    StoppedMidStage {
+    /// A boot's records stop while a stage is running, or right after a
+    /// stage past the red line ended (no further stage, no `complete`, no
+    /// other record of that boot): [`BootStop`].
+    Stopped {
         /// Offset of that boot's last record.
         offset: u64,
         /// Its sequence number.
@@ -92,8 +95,8 @@ pub enum Anomaly {
         boot_number: u32,
         /// The boot.
         boot: BootId,
-        /// The stage that began and never ended.
-        stage: Stage,
+        /// In which stage, or after which, it stopped.
+        stop: BootStop,
         /// Whether these are the journal's last records (the boot may still
         /// be running).
         at_end: bool,
@@ -131,23 +134,6 @@ pub enum Anomaly {
         /// Whether this record poisoned the attempt.
         poisoned: bool,
     },
-    /// A boot's records stop right after a stage past the red line ended:
-    /// no further stage, no `complete`, no other record of that boot.
-    StoppedAfterStage {
-        /// Offset of that boot's last record (the stage's `end`).
-        offset: u64,
-        /// Its sequence number.
-        seq: u64,
-        /// The boot's number.
-        boot_number: u32,
-        /// The boot.
-        boot: BootId,
-        /// The stage that ended.
-        stage: Stage,
-        /// Whether these are the journal's last records (the boot may still
-        /// be running).
-        at_end: bool,
-    },
 }
 
 impl Anomaly {
@@ -162,8 +148,14 @@ impl Anomaly {
             Anomaly::BrokenLink { .. } => "broken_link",
             Anomaly::UnknownKind { .. } => "unknown_kind",
             Anomaly::TailRepaired { .. } => "tail_repaired",
-            Anomaly::StoppedMidStage { .. } => "stopped_mid_stage",
-            Anomaly::StoppedAfterStage { .. } => "stopped_after_stage",
+            Anomaly::Stopped {
+                stop: BootStop::InStage(_),
+                ..
+            } => "stopped_mid_stage",
+            Anomaly::Stopped {
+                stop: BootStop::AfterStage(_),
+                ..
+            } => "stopped_after_stage",
             Anomaly::UnplannedRestart { .. } => "unplanned_restart",
             Anomaly::ConfigChanged { .. } => "config_changed",
         }
@@ -180,8 +172,7 @@ impl Anomaly {
             | Anomaly::BrokenLink { offset, .. }
             | Anomaly::UnknownKind { offset, .. }
             | Anomaly::TailRepaired { offset, .. }
-            | Anomaly::StoppedMidStage { offset, .. }
-            | Anomaly::StoppedAfterStage { offset, .. }
+            | Anomaly::Stopped { offset, .. }
             | Anomaly::UnplannedRestart { offset, .. }
             | Anomaly::ConfigChanged { offset, .. } => *offset,
         }

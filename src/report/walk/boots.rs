@@ -1,20 +1,18 @@
 //! Which boot each record belongs to, and where each boot's records stop.
 
-use crate::event::{BootId, Event, Stamp};
-use crate::stage::Stage;
-use crate::state::State;
+use crate::model::event::{BootId, Event, Stamp};
+use crate::model::state::{BootStop, State};
 
 use super::anomaly::Anomaly;
 use super::item::{Body, Entry};
 
-/// Tracks boots in order of appearance and where each one's records stop:
-/// in a running stage, or right after a stage past the red line ended.
+/// Tracks boots in order of appearance and where each one's records stop
+/// ([`BootStop`]).
 #[derive(Default)]
 pub(super) struct Boots {
     count: u32,
     current: Option<BootId>,
-    open_stage: Option<Stage>,
-    ended_past_red_line: Option<Stage>,
+    stop: Option<BootStop>,
     /// The command behind the boot's last record, while that record leaves
     /// the boot interrupted if nothing follows it (`check`'s start of a
     /// boot, `fetched`, `end kargs`); `None` after any record that ends a
@@ -35,8 +33,7 @@ impl Boots {
             stopped = self.stopped(false);
             self.count += 1;
             self.current = Some(stamp.boot_id);
-            self.open_stage = None;
-            self.ended_past_red_line = None;
+            self.stop = None;
             self.open_after = None;
         }
         (Some(self.count), stopped)
@@ -53,16 +50,14 @@ impl Boots {
             return;
         }
         self.last = Some((entry.offset, entry.seq));
-        self.open_stage = None;
-        self.ended_past_red_line = None;
+        self.stop = match &entry.body {
+            Body::Known(event) => BootStop::of_event(event),
+            Body::UnknownKind(_) | Body::Unreadable => None,
+        };
         self.open_after = None;
         let stopped = matches!(entry.after, Some((_, State::Complete | State::Poisoned)));
         match &entry.body {
-            Body::Known(Event::StageBegan { stage }) => self.open_stage = Some(*stage),
-            Body::Known(Event::StageEnded { stage }) if stage.is_past_red_line() => {
-                self.ended_past_red_line = Some(*stage);
-            }
-            Body::Known(Event::StageEnded { stage }) => {
+            Body::Known(Event::StageEnded { stage }) if self.stop.is_none() => {
                 self.open_after = Some(format!("end {stage}"))
             }
             Body::Known(Event::AttemptStarted { .. } | Event::Restarted { .. }) => {
@@ -78,23 +73,13 @@ impl Boots {
     pub(super) fn stopped(&self, at_end: bool) -> Option<Anomaly> {
         let (boot, (offset, seq)) = (self.current?, self.last?);
         let boot_number = self.count;
-        if let Some(stage) = self.open_stage {
-            return Some(Anomaly::StoppedMidStage {
+        if let Some(stop) = self.stop {
+            return Some(Anomaly::Stopped {
                 offset,
                 seq,
                 boot_number,
                 boot,
-                stage,
-                at_end,
-            });
-        }
-        if let Some(stage) = self.ended_past_red_line {
-            return Some(Anomaly::StoppedAfterStage {
-                offset,
-                seq,
-                boot_number,
-                boot,
-                stage,
+                stop,
                 at_end,
             });
         }

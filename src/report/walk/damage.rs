@@ -1,14 +1,15 @@
 //! Damage where trust in a journal ends, and what it is in words.
 
-use crate::codec::CodecError;
-use crate::error::{Corruption, JournalError};
+use crate::format::codec::CodecError;
+use crate::format::error::{Corruption, JournalError};
 use crate::storage::Storage;
 
-use super::super::salvage::Window;
 use super::kinds::{EVENT_KINDS, kind_name};
+use crate::format::window::Window;
 
 /// Damage where trust in a journal ends.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Damage {
     /// Where it is.
     pub offset: u64,
@@ -47,7 +48,7 @@ pub fn describe_corruption(problem: &Corruption, kind: Option<u32>) -> String {
 }
 
 /// Bytes at the start of a payload that name its boot, times and event
-/// kind ([`crate::codec::decode_stamp`]).
+/// kind ([`crate::format::codec::decode_stamp`]).
 const STAMP_AND_KIND_LEN: usize = 16 + 8 + 8 + 4;
 
 /// The damage at `offset`, with the kind its record names if it is a
@@ -58,7 +59,7 @@ pub(crate) fn damage<S: Storage + ?Sized>(
     problem: Corruption,
     file_len: u64,
 ) -> Result<Damage, JournalError> {
-    use crate::frame::FRAME_HEADER_LEN;
+    use crate::format::frame::FRAME_HEADER_LEN;
     let kind = match problem {
         Corruption::Undecodable { .. } => {
             let mut window = Window::default();
@@ -68,7 +69,7 @@ pub(crate) fn damage<S: Storage + ?Sized>(
                 STAMP_AND_KIND_LEN,
                 file_len,
             )?;
-            crate::codec::decode_stamp(payload).map(|(_, kind)| kind)
+            crate::format::codec::decode_stamp(payload).map(|(_, kind)| kind)
         }
         _ => None,
     };

@@ -3,8 +3,8 @@
 //! provision the machine again (moving the journal away) is never advised
 //! when a record, even an untrusted one, says the machine was provisioned.
 
-use crate::event::Event;
-use crate::stage::Stage;
+use crate::model::event::Event;
+use crate::model::stage::Stage;
 
 use super::item::{Body, Entry, Trust};
 

@@ -3,12 +3,12 @@
 
 use std::io;
 
-use crate::error::JournalError;
-use crate::event::{Event, Sha256, Stamp};
-use crate::frame::Header;
-use crate::scan::TornTail;
-use crate::stage::Stage;
-use crate::state::{Progress, State};
+use crate::format::error::JournalError;
+use crate::format::frame::Header;
+use crate::format::scan::TornTail;
+use crate::model::event::{Event, Sha256, Stamp};
+use crate::model::stage::Stage;
+use crate::model::state::{Progress, State};
 
 use super::anomaly::Anomaly;
 use super::damage::Damage;
@@ -130,6 +130,26 @@ pub struct Summary {
     /// How far the latest attempt got by every record read, trusted or
     /// salvaged.
     pub evidence: Evidence,
+}
+
+impl Summary {
+    /// What a pass over `file_len` bytes starts from: nothing read yet.
+    pub fn empty(file_len: u64) -> Summary {
+        Summary {
+            header: None,
+            file_len,
+            outcome: Outcome::Clean,
+            progress: Progress::default(),
+            torn: None,
+            corruption: None,
+            unsupported_version: None,
+            trusted_records: 0,
+            salvaged_records: 0,
+            anomalies: 0,
+            mutated_stage: None,
+            evidence: Evidence::default(),
+        }
+    }
 }
 
 /// An error of a report pass.

@@ -1,7 +1,7 @@
 //! The names of the event kinds, by their variant index on disk.
 
 #[cfg(doc)]
-use crate::event::Event;
+use crate::model::event::Event;
 
 /// Event kinds by their variant index on disk (see `spec/FORMAT.md`), as
 /// [`Event::kind`] names them.
@@ -33,10 +33,10 @@ pub fn kind_name(index: u32) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Event;
-    use crate::event::Stamp;
-    use crate::event::{BootId, PoisonReason, RebootReason, Sha256, Trigger};
-    use crate::stage::Stage;
+    use crate::model::event::Event;
+    use crate::model::event::Stamp;
+    use crate::model::event::{BootId, PoisonReason, RebootReason, Sha256, Trigger};
+    use crate::model::stage::Stage;
 
     #[test]
     fn kind_names_follow_the_variant_indexes_on_disk() {
@@ -91,18 +91,18 @@ mod tests {
             },
             Event::KeptConfigRemoved {
                 sha256: Sha256([0; 32]),
-                cause: crate::event::RemovalCause::Unbound,
+                cause: crate::model::event::RemovalCause::Unbound,
             },
             Event::CallFailed {
-                call: crate::event::CallName::Check,
+                call: crate::model::event::CallName::Check,
                 status: 54,
                 reason: String::new(),
             },
         ];
         assert_eq!(every_kind.len(), EVENT_KINDS.len());
         for event in every_kind {
-            let payload = crate::codec::encode(&stamp, &event).unwrap();
-            let (_, index) = crate::codec::decode_stamp(&payload).unwrap();
+            let payload = crate::format::codec::encode(&stamp, &event).unwrap();
+            let (_, index) = crate::format::codec::decode_stamp(&payload).unwrap();
             assert_eq!(kind_name(index), Some(event.kind()));
         }
         assert_eq!(kind_name(EVENT_KINDS.len() as u32), None);

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use crate::event::Event;
+use crate::model::event::Event;
 
 use super::anomaly::Anomaly;
 use super::boots::Boots;

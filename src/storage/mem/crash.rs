@@ -1,8 +1,8 @@
 //! Crash states: every state a power cut may leave on disk after the logged
 //! operations, under the ALICE file-system model (see `spec/FORMAT.md`,
-//! "Crash model this journal is proven against"). `simulate` cuts its power
-//! through them, so they ship; the fault injection the tests add stays
-//! behind the `testing` feature.
+//! "Crash model this journal is proven against"). Test machinery, with the
+//! `testing` feature: the crash exploration runs every hook through every
+//! one of them.
 
 use super::{MemDisk, MemStorage, Op};
 
@@ -71,6 +71,10 @@ impl MemStorage {
 
 /// One state a crash may leave on disk.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+)]
 pub struct CrashState {
     /// The journal's bytes; `None` when its directory entry is missing.
     pub journal: Option<Vec<u8>>,
@@ -87,6 +91,10 @@ impl CrashState {
 
 /// What lands in place of data that was not synced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+)]
 pub enum Fill {
     /// Zeros (a size change that landed before the data).
     Zeros,
@@ -99,6 +107,10 @@ pub enum Fill {
 /// truncate may be lost; a new directory entry may be lost until its
 /// directory is synced).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+)]
 pub enum Tearing {
     /// The new file's directory entry did not survive: no journal.
     EntryMissing,

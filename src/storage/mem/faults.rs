@@ -9,6 +9,10 @@ use crate::storage::StorageError;
 
 /// What an injected fault does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+)]
 pub enum FaultKind {
     /// The operation fails with this errno and changes nothing.
     Errno(i32),
@@ -22,6 +26,10 @@ pub enum FaultKind {
 
 /// A fault aimed at the `nth` (0-based) operation of a kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+)]
 pub struct Fault {
     /// The kind of operation.
     pub op: OpKind,
@@ -35,6 +43,10 @@ pub struct Fault {
 /// injected fault made it fail (the log of what was tried, where
 /// [`MemDisk::ops`] logs what was done).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "test machinery (the `testing` feature), outside the stable API: tests build and match it whole"
+)]
 pub struct Attempt {
     /// The kind of operation.
     pub kind: OpKind,

@@ -481,3 +481,36 @@ fn a_refused_hook_is_named_as_the_command_typed() {
         assert!(!run.stderr.contains("reboot-planned"), "{run:#?}");
     }
 }
+
+/// A path may hold any byte but NUL and `/`: an escape sequence in a
+/// file name must not reach the terminal through an error message, nor a
+/// newline fake a line of its own. Messages escape it as the reports do.
+#[test]
+fn a_hostile_path_is_escaped_in_error_messages() {
+    let scratch = Scratch::new("hostile-path");
+    let hostile = scratch.path.join("a\u{1b}[31mred\nprovision-journal: fake");
+    let journal = hostile.join("provision-journal");
+    let path = journal.to_str().unwrap();
+    for args in [
+        &["status", path][..],
+        &["dump", path],
+        &["status", "--oneline", path],
+    ] {
+        let run = Boot::first(1).run(&scratch.path.join("unused"), args);
+        assert_eq!(run.code, 41, "{args:?}: {run:#?}");
+        assert!(
+            !run.stderr.contains('\u{1b}'),
+            "{args:?}: a raw escape reached stderr: {run:#?}"
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {run:#?}");
+        assert!(
+            run.stderr
+                .contains("a\\u{1b}[31mred\\u{a}provision-journal: fake"),
+            "{args:?}: {run:#?}"
+        );
+    }
+    // A writer's message, through the journald entry's sentence.
+    let run = Boot::first(1).run(&journal, &["check"]).expect(41);
+    assert!(!run.stderr.contains('\u{1b}'), "{run:#?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+}

@@ -410,21 +410,32 @@ fn ids_are_distinct_lowercase_128_bit_hex() {
     }
 }
 
+/// A field's value may hold a newline (a recorded reason); the
+/// `MESSAGE` never does, since it is escaped like every printed line.
 #[test]
 fn a_value_with_a_newline_is_sent_with_its_length() {
-    let entry = Entry::new(MessageId::StageFailed, "one\ntwo").with(Field::Stage, "disks");
+    let entry = Entry::new(MessageId::StageFailed, "stage failed\nfake line")
+        .with(Field::Reason, "one\ntwo")
+        .with(Field::Stage, "disks");
     let datagram = entry.encode();
-    let mut expected = b"MESSAGE\n".to_vec();
+    assert!(datagram.starts_with(b"MESSAGE=stage failed\\u{a}fake line\n"));
+    let mut expected = b"PROVISION_JOURNAL_REASON\n".to_vec();
     expected.extend_from_slice(&7u64.to_le_bytes());
     expected.extend_from_slice(b"one\ntwo\n");
-    assert!(datagram.starts_with(&expected));
+    assert!(datagram.windows(expected.len()).any(|w| w == expected));
     assert!(
         datagram
             .windows(30)
             .any(|w| w == b"PROVISION_JOURNAL_STAGE=disks\n")
     );
     let fields = decode(&datagram).unwrap();
-    assert_eq!(fields[0], ("MESSAGE".to_owned(), b"one\ntwo".to_vec()));
+    assert_eq!(
+        fields[0],
+        (
+            "MESSAGE".to_owned(),
+            b"stage failed\\u{a}fake line".to_vec()
+        )
+    );
     assert_eq!(
         fields[1],
         (
@@ -432,6 +443,7 @@ fn a_value_with_a_newline_is_sent_with_its_length() {
             MessageId::StageFailed.id().as_bytes().to_vec()
         )
     );
+    assert!(fields.contains(&("PROVISION_JOURNAL_REASON".to_owned(), b"one\ntwo".to_vec())));
     assert_eq!(
         fields.last().unwrap(),
         &("PROVISION_JOURNAL_STAGE".to_owned(), b"disks".to_vec())
@@ -454,4 +466,27 @@ fn sending_reaches_a_datagram_socket_and_fails_without_one() {
     std::fs::remove_file(&socket).unwrap();
     assert!(entry.send(&socket).is_err());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `journalctl` prints `MESSAGE`: a path that holds an escape sequence or
+/// a newline is escaped there as on stderr, while
+/// `PROVISION_JOURNAL_PATH` keeps the path as it is, for searching.
+#[test]
+fn a_hostile_path_is_escaped_in_the_message() {
+    let scratch = Scratch::new("journald-hostile-path");
+    let journald = Journald::new(&scratch);
+    let journal = scratch
+        .path
+        .join("a\u{1b}[31mred\nx")
+        .join("provision-journal");
+    journald
+        .run(&Boot::first(1), &journal, &["check"])
+        .expect(41);
+    let entry = journald.one(MessageId::CallFailed);
+    assert!(
+        entry["MESSAGE"].contains("a\\u{1b}[31mred\\u{a}x"),
+        "{entry:#?}"
+    );
+    assert!(!entry["MESSAGE"].contains(['\u{1b}', '\n']), "{entry:#?}");
+    assert_eq!(entry["PROVISION_JOURNAL_PATH"], journal.to_str().unwrap());
 }

@@ -47,6 +47,7 @@ use crate::storage::{Access, Storage};
 
 use self::snapshot::Snapshot;
 
+pub use self::escape::defang;
 pub use self::failure::{FailureLogView, is_bound, stopped_on};
 pub use self::status::{
     JournalState, KeptConfig, LastRecord, OVERVIEW_BOOTS, STATUS_SCHEMA, Status, status,

@@ -175,11 +175,12 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// An entry of kind `id` saying `message`.
+    /// An entry of kind `id` saying `message`, escaped as the reports
+    /// escape what a terminal would act on (`journalctl` prints it).
     pub fn new(id: MessageId, message: impl Into<String>) -> Self {
         Entry {
             id,
-            message: message.into(),
+            message: provision_journal::report::defang(&message.into()).into_owned(),
             fields: vec![(Field::Outcome, id.name().to_owned())],
         }
     }

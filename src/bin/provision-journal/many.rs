@@ -19,10 +19,10 @@ pub fn each(
     let mut worst = Exit::Ok;
     for (index, path) in paths.iter().enumerate() {
         if headers {
-            say(format_args!(
-                "{}==> {path} <==",
-                if index == 0 { "" } else { "\n" }
-            ));
+            if index > 0 {
+                say("");
+            }
+            say(format_args!("==> {path} <=="));
         }
         let exit = report(path).unwrap_or_else(|failure| {
             complain(format_args!("provision-journal: {}", failure.message));

@@ -6,22 +6,29 @@
 //! words are its purpose: [`Report`] ends quietly at a closed pipe (the
 //! reader took all it wanted, as with `dump | head`) and fails with
 //! [`Exit::Io`] on any other write error.
+//!
+//! Both escape what a terminal would act on, as the reports do
+//! ([`defang`]): a message names paths, and a path may hold any byte but
+//! NUL and `/` (an escape sequence, a newline that fakes another line).
 
 use std::fmt::Display;
 use std::io::{self, BufWriter, StdoutLock, Write};
 
+use provision_journal::report::defang;
+
 use crate::exit::{Exit, Failure};
 
-/// Writes one line to stdout for a hook or `check`, ignoring any error.
+/// Writes one line to stdout for a hook or `check`, escaped, ignoring any
+/// error.
 pub fn say(line: impl Display) {
     let mut out = io::stdout().lock();
-    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    let _ = writeln!(out, "{}", defang(&line.to_string())).and_then(|()| out.flush());
 }
 
-/// Writes one line to stderr, ignoring any error: there is nowhere left to
-/// report it, and the exit status still tells.
+/// Writes one line to stderr, escaped, ignoring any error: there is
+/// nowhere left to report it, and the exit status still tells.
 pub fn complain(line: impl Display) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
+    let _ = writeln!(io::stderr().lock(), "{}", defang(&line.to_string()));
 }
 
 /// `n` bytes in words: `1 byte`, `2 bytes`.

@@ -80,6 +80,25 @@ fn exit_status_says_clean_torn_or_corrupt_and_the_file_is_untouched() {
     }
 }
 
+/// An empty file has no header, and no byte to show: the JSON's excerpt
+/// is empty (the schema's hex, kept as a sample for
+/// `tests/json-schema.py`), and the text says so in words.
+#[test]
+fn an_empty_file_has_an_empty_excerpt_and_the_text_says_end_of_file() {
+    let scratch = Scratch::new("empty");
+    let path = scratch.journal(b"");
+    let output = run(&["dump", "--json"], &path);
+    assert_eq!(output.status.code(), Some(20));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let anomalies = document["anomalies"].as_array().unwrap();
+    assert_eq!(anomalies.len(), 1, "{document:#}");
+    assert_eq!(anomalies[0]["kind"], "corrupt");
+    assert_eq!(anomalies[0]["excerpt_hex"], "", "{document:#}");
+    let output = run(&["dump"], &path);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("bytes at 0: (end of file)"), "{text}");
+}
+
 #[test]
 fn dump_reads_a_read_only_copy_and_a_missing_one_is_named() {
     let scratch = Scratch::new("read-only");

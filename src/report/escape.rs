@@ -49,11 +49,9 @@ pub fn quoted(text: &str) -> String {
 pub const EXCERPT_LEN: usize = 16;
 
 /// The first [`EXCERPT_LEN`] bytes as spaced hex, with `..` when more
-/// follow; `(end of file)` when there are none.
+/// follow; empty when there are none (the damage is at the end of the
+/// file), which the human report says in words.
 pub fn hex_excerpt(bytes: &[u8], total: u64) -> String {
-    if bytes.is_empty() {
-        return "(end of file)".to_owned();
-    }
     let shown = &bytes[..bytes.len().min(EXCERPT_LEN)];
     let mut out: Vec<String> = shown.iter().map(|b| format!("{b:02x}")).collect();
     if total > shown.len() as u64 {
@@ -152,5 +150,6 @@ mod tests {
     fn excerpt_marks_more_bytes() {
         assert_eq!(hex_excerpt(&[0xde, 0xad], 2), "de ad");
         assert_eq!(hex_excerpt(&[0; 20], 20).split(' ').count(), 17);
+        assert_eq!(hex_excerpt(&[], 0), "");
     }
 }

@@ -227,7 +227,11 @@ pub(super) fn anomaly_excerpt(anomaly: &Anomaly) -> Option<String> {
         } => (*offset, excerpt, *len),
         _ => return None,
     };
-    Some(format!("bytes at {offset}: {}", hex_excerpt(bytes, total)))
+    let shown = match bytes.is_empty() {
+        true => "(end of file)".to_owned(),
+        false => hex_excerpt(bytes, total),
+    };
+    Some(format!("bytes at {offset}: {shown}"))
 }
 
 pub(super) fn outcome_words(outcome: Outcome) -> &'static str {

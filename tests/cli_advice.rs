@@ -545,3 +545,28 @@ fn the_one_line_form_names_the_last_boots_and_counts_the_rest() {
         .count();
     assert_eq!(boots, 15, "dump shows every boot");
 }
+
+/// `reset` and `provision_journal.rerun=TOKEN` act only on a provisioning
+/// boot: the advice on a completed attempt says to put the first-boot
+/// marker back with either, or neither does anything.
+#[test]
+fn provisioning_again_after_completion_needs_the_first_boot_marker() {
+    let scratch = Scratch::new("complete-again");
+    let run = Boot::first(1).run(
+        &scratch.path.join("unused"),
+        &["status", &golden("clean-run")],
+    );
+    let text = run
+        .expect(0)
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for needle in [
+        "To provision again on purpose, the boot must be a provisioning boot: put back the first-boot marker",
+        "`provision_journal.rerun=TOKEN` too",
+        "Without the marker, neither does anything",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in: {text}");
+    }
+}

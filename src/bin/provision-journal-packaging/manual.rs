@@ -285,7 +285,9 @@ pub fn environment(roff: &mut Roff) {
         ),
         (
             format!("{RERUN_ARG}=TOKEN"),
-            "Rerun a completed provisioning, once per TOKEN; the rerun is recorded.",
+            "Rerun a completed provisioning, once per TOKEN; the rerun is recorded. Only on a \
+             provisioning boot: together with one of [Boot] FirstbootArguments, or with the \
+             [Boot] FirstbootStamp beside the journal; alone it does nothing.",
         ),
         (
             format!("{MAX_RETRIES_ARG}=N"),

@@ -47,7 +47,8 @@ Environment:
 Kernel command line:
   one of FirstbootArguments            a provisioning boot (by default ignition.firstboot;
                                        so is the FirstbootStamp file beside the journal)
-  provision_journal.rerun=TOKEN        rerun a completed provisioning, once per TOKEN
+  provision_journal.rerun=TOKEN        rerun a completed provisioning, once per TOKEN;
+                                       only with one of FirstbootArguments (or the stamp)
   provision_journal.max_retries=N      overrides [Policy] MaxRetries
   provision_journal.max_planned_reboots=N  overrides [Policy] MaxPlannedReboots
 

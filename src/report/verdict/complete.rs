@@ -1,5 +1,7 @@
 //! The advice on a completed attempt: nothing to do, unless boots were
-//! refused since. Those mean that the first-boot marker outlived the first
+//! refused since. Provisioning again takes a provisioning boot: `reset`
+//! and `provision_journal.rerun=TOKEN` act only on a boot that carries
+//! the first-boot marker. Those mean that the first-boot marker outlived the first
 //! boot, and every boot stops in emergency mode until it is removed. Never
 //! `reset` for that: with the marker in place, the next boot would
 //! provision the machine a second time.
@@ -15,7 +17,7 @@ pub(super) fn advice(progress: &Progress) -> String {
     let refused = progress.refused_boots;
     if refused == 0 {
         return format!(
-            "Nothing to do. To provision again, run `{RESET}`, or boot once with the kernel argument `provision_journal.rerun=TOKEN`."
+            "Nothing to do. To provision again on purpose, the boot must be a provisioning boot: put back {FIRSTBOOT_MARKER}, which the first boot removed once it completed, and either run `{RESET}` before that boot or give it the kernel argument `provision_journal.rerun=TOKEN` too (a token not used before). Without the marker, neither does anything: the boot is an ordinary one."
         );
     }
     let recorded = match refused >= REFUSED_BOOTS_RECORDED {

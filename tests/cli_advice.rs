@@ -570,3 +570,55 @@ fn provisioning_again_after_completion_needs_the_first_boot_marker() {
         assert!(text.contains(needle), "{needle:?} not in: {text}");
     }
 }
+
+/// The two ways out of an interruption past the red line: `reset` only
+/// once the disks are wiped back (with the first-boot marker in place it
+/// starts a whole new attempt), the marker's removal and no `reset` for a
+/// machine finished by hand.
+#[test]
+fn a_fatal_interruption_is_reset_only_after_a_wipe_and_a_finished_machine_loses_its_marker() {
+    let scratch = Scratch::new("fatal-ways-out");
+    let journal = scratch.path.join("journal");
+    let boot = Boot::first(1);
+    run_all(&boot, &journal, &[&["check"], CONFIG, &["begin", "disks"]]);
+    for args in [&["status"][..], &["dump"]] {
+        let run = Boot::first(2).run(&journal, args);
+        let text = flat(&run.stdout);
+        for needle in [
+            "If you wipe the disks back to how they were before provisioning (or reinstall), run `provision-journal reset --reason \"...\"`: the next provisioning boot starts a new attempt.",
+            "If the machine is provisioned as the config asks, or you finish it by hand, do not run `reset`",
+            "remove the first-boot marker",
+            "if its journal survived",
+            "may be half-provisioned",
+        ] {
+            assert!(text.contains(needle), "{args:?}: {needle:?} not in: {text}");
+        }
+        assert!(
+            !text.contains("wipe or finish it by hand"),
+            "{args:?}: {text}"
+        );
+    }
+}
+
+/// A boot cut after every stage ended, before `complete` (the window at
+/// switch-root), is not told as half-provisioned: the records show every
+/// stage ended and only `complete` missing.
+#[test]
+fn an_interruption_after_every_stage_says_only_complete_is_missing() {
+    let scratch = Scratch::new("fatal-after-umount");
+    let journal = scratch.path.join("journal");
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    let (_complete, hooks) = cli_common::FULL_SEQUENCE.split_last().unwrap();
+    run_all(&boot, &journal, hooks);
+    for args in [&["status"][..], &["dump"]] {
+        let run = Boot::first(2).run(&journal, args);
+        let text = flat(&run.stdout);
+        assert!(
+            text.contains("after every stage had ended: the records show stage umount ended, and only the `complete` record is missing"),
+            "{args:?}: {text}"
+        );
+        assert!(!text.contains("half-provisioned"), "{args:?}: {text}");
+        assert!(text.contains("do not run `reset`"), "{args:?}: {text}");
+    }
+}

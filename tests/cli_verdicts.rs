@@ -175,7 +175,7 @@ fn status_hedges_a_running_stage_and_says_why_an_attempt_is_poisoned() {
             .contains("to do:      Provisioning stays stopped"),
         "{run:#?}"
     );
-    assert!(run.stdout.contains("reset --reason"), "{run:#?}");
+    assert!(flat(&run.stdout).contains("reset --reason"), "{run:#?}");
 }
 
 #[test]

@@ -117,6 +117,20 @@ for which GRUB adds the kernel argument `ignition.firstboot`)";
 const REMOVE_MARKER: &str = "delete the stamp from the boot partition (mounted read-write, or from another system), \
 or take the argument out of the boot loader's entry; the next boot is then an ordinary one, which does not run `check`";
 
+/// The two ways out of an attempt stopped past the red line, by what the
+/// operator made of the disks. `reset` with the first-boot marker in
+/// place starts a whole new attempt on the next boot, so it is right only
+/// once the disks are as they were before provisioning; a machine that is
+/// provisioned, or was finished by hand, keeps its journal and loses the
+/// marker instead.
+fn ways_out_past_red_line() -> String {
+    format!(
+        "If you wipe the disks back to how they were before provisioning (or reinstall), run `{RESET}`: the next provisioning boot starts a new attempt. \
+If the machine is provisioned as the config asks, or you finish it by hand, do not run `reset`, which would let the next provisioning boot run the config again over it: \
+remove {FIRSTBOOT_MARKER} instead; to remove it, {REMOVE_MARKER}."
+    )
+}
+
 /// Why provisioning stopped, for the operator's advice: the poisoning that
 /// `check` is about to record, or the one already recorded.
 #[derive(Clone, Copy, Debug)]
@@ -167,11 +181,12 @@ fn advise_stop(
         }
         PoisonCause::StageFailed { stage, reason } => format!(
             "Stage {stage} failed (reason {}) past the red line, on boot {}. {} \
-Read that stage's log of that boot (`journalctl -b {} -u ignition-{stage}.service` on that machine, if its journal survived, or the console), fix the config or the machine, and verify or wipe the disks; then run `{RESET}`.",
+Read that stage's log of that boot (`journalctl -b {} -u ignition-{stage}.service` on that machine, if its journal survived, or the console), and fix the config or the machine. {}",
             quoted(reason),
             recorded.boot.to_hex(),
             touched(mutated_stage.or(Some(*stage))),
-            recorded.boot.to_hex()
+            recorded.boot.to_hex(),
+            ways_out_past_red_line()
         ),
         PoisonCause::ConfigChanged { .. } => format!(
             "A different config was served on a later boot of the same attempt, after stages had already run under the first one. {} \
@@ -195,12 +210,30 @@ fn recorded_advice(
     touched: impl Fn(Option<Stage>) -> String,
 ) -> String {
     match reason {
-        PoisonReason::Interrupted { stage, boot, .. } => format!(
-            "Boot {} was interrupted (power cut, reset or crash) in or after stage {stage}. {} Look at what the config was to create (partitions, file systems, files) and at what is there; wipe or finish it by hand, or reinstall. Then run `{RESET}` to allow a new attempt (`journalctl -b {}` on that machine shows the interrupted boot, if its journal survived).",
-            boot.to_hex(),
-            touched(mutated_stage.or(Some(*stage))),
-            boot.to_hex()
-        ),
+        PoisonReason::Interrupted {
+            stage,
+            stage_running,
+            boot,
+            ..
+        } => {
+            let boot = boot.to_hex();
+            let every_stage_ended = !stage_running && Stage::MUTATING.last() == Some(stage);
+            let what = match every_stage_ended {
+                true => format!(
+                    "Boot {boot} was interrupted (power cut, reset or crash) after every stage had ended: the records show stage {stage} ended, and only the `complete` record is missing, the one written just before the switch to the real root. \
+What the config asks for is most likely all there, but the journal cannot prove that every write reached the disks."
+                ),
+                false => format!(
+                    "Boot {boot} was interrupted (power cut, reset or crash) in or after stage {stage}. {}",
+                    touched(mutated_stage.or(Some(*stage)))
+                ),
+            };
+            format!(
+                "{what} Look at what the config was to create (partitions, file systems, files) and at what is there. {} \
+(`journalctl -b {boot}` on that machine shows the interrupted boot, if its journal survived.)",
+                ways_out_past_red_line()
+            )
+        }
         PoisonReason::TornTailAtRedLine { offset, len } => format!(
             "A power cut tore the journal's last append ({len} bytes at offset {offset}). The whole records before it never began the disks stage, but the torn bytes could have been its start, so the journal cannot prove the disks untouched. Check whether the disks were partitioned (most likely they were not: a torn append of the record before it, such as `begin kargs` or `reboot`, looks the same); then run `{RESET}`."
         ),

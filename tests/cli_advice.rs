@@ -588,7 +588,7 @@ fn a_fatal_interruption_is_reset_only_after_a_wipe_and_a_finished_machine_loses_
             "If you wipe the disks back to how they were before provisioning (or reinstall), run `provision-journal reset --reason \"...\"`: the next provisioning boot starts a new attempt.",
             "If the machine is provisioned as the config asks, or you finish it by hand, do not run `reset`",
             "remove the first-boot marker",
-            "if its journal survived",
+            "if that boot's journal survived",
             "may be half-provisioned",
         ] {
             assert!(text.contains(needle), "{args:?}: {needle:?} not in: {text}");
@@ -621,4 +621,155 @@ fn an_interruption_after_every_stage_says_only_complete_is_missing() {
         assert!(!text.contains("half-provisioned"), "{args:?}: {text}");
         assert!(text.contains("do not run `reset`"), "{args:?}: {text}");
     }
+}
+
+/// Runs `keep-log` on `boot` with `log` on its standard input.
+fn keep_log(boot: &Boot, journal: &std::path::Path, log: &str) {
+    use std::io::Write;
+    let mut child = boot
+        .command(journal, &["keep-log"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(log.as_bytes())
+        .unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+}
+
+/// A boot that stopped in the initramfs keeps no journal of its own: the
+/// failure log is what is left of its log. `status` says that one is kept
+/// and for which record (text and JSON), and the advice points to `dump`
+/// for it before `journalctl -b`, which it hedges.
+#[test]
+fn a_kept_failure_log_is_named_by_status_and_the_advice_points_to_dump() {
+    let scratch = Scratch::new("failure-log-status");
+    let journal = scratch.path.join("journal");
+    let boot = Boot::first(7);
+    run_all(
+        &boot,
+        &journal,
+        &[
+            &["check"],
+            CONFIG,
+            &["begin", "disks"],
+            &["fail", "disks", "--reason", "exit status 1"],
+        ],
+    );
+    keep_log(&boot, &journal, "ignition[12]: disks: op(1): [failed]\n");
+    let run = Boot::first(8).run(&journal, &["status"]).expect(0);
+    assert!(run.stdout.contains("\nlog:        `"), "{run:#?}");
+    let text = flat(&run.stdout);
+    assert!(
+        text.contains(&format!(
+            "of boot {} (37 bytes in all), for record #3 of this journal: stage failed (disks), attempt 1. `provision-journal dump` shows it.",
+            boot.id
+        )),
+        "{text}"
+    );
+    for args in [&["status"][..], &["dump"]] {
+        let text = flat(&Boot::first(8).run(&journal, args).stdout);
+        for needle in [
+            "Read that stage's log of that boot: its end is kept beside the journal, for record #3 (stage failed, disks), and `provision-journal dump` shows it, under FAILURE LOG".to_owned(),
+            format!(
+                "all of it is in `journalctl -b {} -u ignition-disks.service` on that machine, if that boot's journal survived",
+                boot.id
+            ),
+        ] {
+            assert!(text.contains(&needle), "{args:?}: {needle:?} not in {text}");
+        }
+    }
+    let status = status_json(&journal);
+    let log = &status["failure_log"];
+    assert_eq!(log["seq"], 3, "{status}");
+    assert_eq!(log["event"], "stage_failed", "{status}");
+    assert_eq!(log["stage"], "disks", "{status}");
+    assert_eq!(log["bound"], true, "{status}");
+    assert_eq!(log["boot_id"], boot.id.as_str(), "{status}");
+    assert!(log.get("text").is_none(), "{status}");
+    assert!(
+        status["advice"]
+            .as_str()
+            .unwrap()
+            .contains("`provision-journal dump` shows it, under FAILURE LOG"),
+        "{status}"
+    );
+    // Without a log, the journal of that boot is still hedged.
+    std::fs::remove_file(scratch.path.join("journal.failure-log")).unwrap();
+    let status = status_json(&journal);
+    assert_eq!(status["failure_log"], serde_json::Value::Null, "{status}");
+    let advice = status["advice"].as_str().unwrap();
+    assert!(!advice.contains("FAILURE LOG"), "{advice}");
+    assert!(
+        advice.contains("if that boot's journal survived"),
+        "{advice}"
+    );
+}
+
+/// A log kept for a boot the advice does not speak of (a failure before
+/// the red line, which the next boot retries) is named in a closing
+/// sentence.
+#[test]
+fn a_failure_log_of_a_retried_boot_is_named_after_the_advice() {
+    let scratch = Scratch::new("failure-log-retry");
+    let journal = scratch.path.join("journal");
+    let boot = Boot::first(7);
+    run_all(
+        &boot,
+        &journal,
+        &[
+            &["check"],
+            CONFIG,
+            &["begin", "kargs"],
+            &["fail", "kargs", "--reason", "exit status 1"],
+        ],
+    );
+    keep_log(&boot, &journal, "ignition[12]: kargs: failed\n");
+    let advice = status_json(&journal)["advice"].as_str().unwrap().to_owned();
+    assert!(
+        advice.ends_with(&format!(
+            "The end of the log of boot {} is kept beside the journal, for record #3 (stage failed, kargs): `provision-journal dump` shows it, under FAILURE LOG.",
+            boot.id
+        )),
+        "{advice}"
+    );
+}
+
+/// A call that stopped its boot records why; the advice sends the
+/// operator to the failure log kept for that boot, and to `journalctl -b`
+/// only if that boot's journal survived.
+#[test]
+fn a_failed_call_is_read_in_the_failure_log_of_its_boot() {
+    let scratch = Scratch::new("failure-log-call");
+    let journal = scratch.path.join("journal");
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    let missing = scratch.path.join("ignition.json");
+    boot.run(
+        &journal,
+        &["fetched", "--config", missing.to_str().unwrap()],
+    )
+    .expect(53);
+    let advice = status_json(&journal)["advice"].as_str().unwrap().to_owned();
+    assert!(
+        advice.contains(&format!(
+            "`journalctl -b {}` on that machine shows the whole message, in the lines that begin with `provision-journal:`, if that boot's journal survived.",
+            boot.id
+        )),
+        "{advice}"
+    );
+    keep_log(&boot, &journal, "provision-journal: fetched: failed\n");
+    let advice = status_json(&journal)["advice"].as_str().unwrap().to_owned();
+    assert!(
+        advice.contains(&format!(
+            "The end of that boot's log is kept beside the journal, for record #1 (call failed): `provision-journal dump` shows it, under FAILURE LOG, with the whole message in the lines that begin with `provision-journal:`; `journalctl -b {}` on that machine shows them too, if that boot's journal survived.",
+            boot.id
+        )),
+        "{advice}"
+    );
+    assert!(!advice.contains("The end of the log of boot"), "{advice}");
 }

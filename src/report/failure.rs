@@ -94,6 +94,13 @@ pub struct FailureLogView {
 }
 
 impl FailureLogView {
+    /// The record the log is bound to, when its header names one of the
+    /// journal's trusted records: the log the advice points to.
+    pub(crate) fn bound_record(&self) -> Option<&Binding> {
+        let log = self.log.as_ref().ok().filter(|_| self.bound)?;
+        Some(&log.binding)
+    }
+
     /// The log as JSON (`failure_log` of `dump --json`).
     pub fn json(&self) -> serde_json::Value {
         use serde_json::json;
@@ -125,6 +132,16 @@ impl FailureLogView {
                 "text": null,
             }),
         }
+    }
+
+    /// The log without its text, as JSON (`failure_log` of `status
+    /// --json`): which record it was kept for, and how much it keeps.
+    pub fn reference_json(&self) -> serde_json::Value {
+        let mut json = self.json();
+        if let Some(fields) = json.as_object_mut() {
+            fields.remove("text");
+        }
+        json
     }
 
     /// The heading sentence of the human report's FAILURE LOG part.

@@ -63,6 +63,6 @@ pub fn write<S: Storage + ?Sized>(
         }
         lines.line("")?;
     }
-    closing::next_check_part(&mut lines, &summary, policy)?;
+    closing::next_check_part(&mut lines, &summary, policy, failure_log)?;
     Ok(summary)
 }

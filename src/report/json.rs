@@ -371,9 +371,18 @@ pub fn poison_json(poison: &Poison, mutated_stage: Option<Stage>) -> Value {
     })
 }
 
-/// What the next `check` will decide, as JSON.
-pub fn next_check_json(summary: &Summary, policy: &PolicySettings) -> Value {
-    let next = next_check(summary, &next_provisioning_boot(policy.policy()));
+/// What the next `check` will decide, as JSON; `failure_log` is the one
+/// found beside the journal, which the advice points to.
+pub fn next_check_json(
+    summary: &Summary,
+    policy: &PolicySettings,
+    failure_log: Option<&super::FailureLogView>,
+) -> Value {
+    let next = next_check(
+        summary,
+        &next_provisioning_boot(policy.policy()),
+        failure_log.and_then(super::FailureLogView::bound_record),
+    );
     let poison_reason = match next.verdict.verdict() {
         Some(Verdict::FatalInterruption { reason }) => tagged(to_value(reason)),
         Some(Verdict::Poisoned { .. }) => summary
@@ -499,7 +508,12 @@ pub fn write<S: Storage + ?Sized>(
     if let Some(failure_log) = failure_log {
         field(out, "failure_log", &failure_log.json(), false)?;
     }
-    field(out, "next_check", &next_check_json(&summary, policy), true)?;
+    field(
+        out,
+        "next_check",
+        &next_check_json(&summary, policy, failure_log),
+        true,
+    )?;
     writeln!(out, "}}")?;
     Ok(summary)
 }

@@ -51,6 +51,7 @@ pub use self::escape::defang;
 pub use self::failure::{FailureLogView, is_bound, stopped_on};
 pub use self::status::{
     JournalState, KeptConfig, LastRecord, OVERVIEW_BOOTS, STATUS_SCHEMA, Status, status,
+    status_with,
 };
 pub use self::verdict::{
     NextVerdict, StopCause, describe_poison_cause, next_provisioning_boot, stop_advice,

@@ -4,10 +4,13 @@
 //! The decision is the classifier's own ([`classify`]), asked about "the
 //! next provisioning boot"; this module only puts it into words.
 
+use std::cell::Cell;
+
 use crate::classify::{BootContext, Policy, Verdict, classify, describe_poison};
+use crate::failure_log::Binding;
 use crate::format::error::Corruption;
 use crate::host::config::PolicySettings;
-use crate::model::event::PoisonReason;
+use crate::model::event::{BootId, PoisonReason};
 use crate::model::stage::Stage;
 use crate::model::state::{CallFailure, Poison, PoisonCause};
 
@@ -104,6 +107,61 @@ mod complete;
 mod damaged;
 mod failed_call;
 
+/// The failure log beside the journal, when its header names one of the
+/// journal's records, as the advice points to it. A boot that stopped in
+/// the initramfs leaves no journal of its own (`journalctl -b` on that
+/// machine cannot show it): the failure log is what is left of its log. So
+/// where the advice speaks of the boot whose log it is, it points to the
+/// log there ([`KeptLog::of`]); otherwise a closing sentence does
+/// ([`KeptLog::closing`]).
+pub(crate) struct KeptLog<'a> {
+    binding: Option<&'a Binding>,
+    pointed_to: Cell<bool>,
+}
+
+impl<'a> KeptLog<'a> {
+    /// The log bound to `binding`'s record, or none.
+    pub(crate) fn new(binding: Option<&'a Binding>) -> Self {
+        KeptLog {
+            binding,
+            pointed_to: Cell::new(false),
+        }
+    }
+
+    /// The log, if it is `boot`'s; the advice then points to it there, and
+    /// the closing sentence is left out.
+    fn of(&self, boot: BootId) -> Option<&'a Binding> {
+        let found = self.binding.filter(|binding| binding.boot == boot);
+        if found.is_some() {
+            self.pointed_to.set(true);
+        }
+        found
+    }
+
+    /// The sentence that points to the log, unless the advice did already.
+    fn closing(&self) -> Option<String> {
+        let binding = self.binding.filter(|_| !self.pointed_to.get())?;
+        Some(format!(
+            "The end of the log of boot {} is kept beside the journal, for {}: {DUMP_SHOWS_LOG}.",
+            binding.boot.to_hex(),
+            kept_for(binding)
+        ))
+    }
+}
+
+/// Where the failure log is read.
+const DUMP_SHOWS_LOG: &str = "`provision-journal dump` shows it, under FAILURE LOG";
+
+/// The record a failure log was kept for, in words: `record #5 (stage
+/// failed, disks)`.
+fn kept_for(binding: &Binding) -> String {
+    let event = binding.event.replace('_', " ");
+    match binding.stage {
+        Some(stage) => format!("record #{} ({event}, {stage})", binding.seq),
+        None => format!("record #{} ({event})", binding.seq),
+    }
+}
+
 /// The command that allows a new attempt, as the operator types it.
 const RESET: &str = "provision-journal reset --reason \"...\"";
 
@@ -146,15 +204,17 @@ pub enum StopCause<'a> {
 /// happened, whether the disks were touched, and the command to run.
 /// `mutated_stage` is the furthest mutating stage the attempt had begun.
 pub fn stop_advice(cause: StopCause<'_>, mutated_stage: Option<Stage>) -> String {
-    advise_stop(cause, mutated_stage, None)
+    advise_stop(cause, mutated_stage, None, &KeptLog::new(None))
 }
 
 /// [`stop_advice`], told the last call failure the attempt recorded (what
-/// stopped the boots that spent a retry budget, say).
+/// stopped the boots that spent a retry budget, say) and the failure log
+/// kept beside the journal.
 fn advise_stop(
     cause: StopCause<'_>,
     mutated_stage: Option<Stage>,
     call_failure: Option<&CallFailure>,
+    log: &KeptLog<'_>,
 ) -> String {
     let touched = |stage: Option<Stage>| match stage {
         Some(stage) if stage.is_past_red_line() => format!(
@@ -170,6 +230,7 @@ fn advise_stop(
                 reason,
                 mutated_stage,
                 call_failure,
+                log,
                 touched,
             ));
         }
@@ -177,17 +238,27 @@ fn advise_stop(
     };
     let body = match &recorded.cause {
         PoisonCause::Recorded(reason) => {
-            recorded_advice(reason, mutated_stage, call_failure, touched)
+            recorded_advice(reason, mutated_stage, call_failure, log, touched)
         }
-        PoisonCause::StageFailed { stage, reason } => format!(
-            "Stage {stage} failed (reason {}) past the red line, on boot {}. {} \
-Read that stage's log of that boot (`journalctl -b {} -u ignition-{stage}.service` on that machine, if its journal survived, or the console), and fix the config or the machine. {}",
-            quoted(reason),
-            recorded.boot.to_hex(),
-            touched(mutated_stage.or(Some(*stage))),
-            recorded.boot.to_hex(),
-            ways_out_past_red_line()
-        ),
+        PoisonCause::StageFailed { stage, reason } => {
+            let boot = recorded.boot.to_hex();
+            let journalctl = format!("`journalctl -b {boot} -u ignition-{stage}.service`");
+            let read = match log.of(recorded.boot) {
+                Some(binding) => format!(
+                    "Read that stage's log of that boot: its end is kept beside the journal, for {}, and {DUMP_SHOWS_LOG}; all of it is in {journalctl} on that machine, if that boot's journal survived, or on the console.",
+                    kept_for(binding)
+                ),
+                None => format!(
+                    "Read that stage's log of that boot ({journalctl} on that machine, if that boot's journal survived, or the console)."
+                ),
+            };
+            format!(
+                "Stage {stage} failed (reason {}) past the red line, on boot {boot}. {} {read} Fix the config or the machine. {}",
+                quoted(reason),
+                touched(mutated_stage.or(Some(*stage))),
+                ways_out_past_red_line()
+            )
+        }
         PoisonCause::ConfigChanged { .. } => format!(
             "A different config was served on a later boot of the same attempt, after stages had already run under the first one. {} \
 Find out why the config changed, and what the stages that ran under the first one left on the machine (kernel arguments, for kargs); once it is verified, run `{RESET}`.",
@@ -207,6 +278,7 @@ fn recorded_advice(
     reason: &PoisonReason,
     mutated_stage: Option<Stage>,
     call_failure: Option<&CallFailure>,
+    log: &KeptLog<'_>,
     touched: impl Fn(Option<Stage>) -> String,
 ) -> String {
     match reason {
@@ -230,7 +302,7 @@ What the config asks for is most likely all there, but the journal cannot prove 
             };
             format!(
                 "{what} Look at what the config was to create (partitions, file systems, files) and at what is there. {} \
-(`journalctl -b {boot}` on that machine shows the interrupted boot, if its journal survived.)",
+(`journalctl -b {boot}` on that machine shows the interrupted boot, if that boot's journal survived.)",
                 ways_out_past_red_line()
             )
         }
@@ -243,7 +315,7 @@ What the config asks for is most likely all there, but the journal cannot prove 
             ),
             Some(failure) => format!(
                 "The attempt restarted {restarts} times before the red line (more than the {limit} allowed): every boot stopped before the disks stage. The disks were not touched. {} Fix that (`provision-journal dump` lists each boot and what stopped it; a boot that stopped because the boot partition itself failed, read-only, full or missing, cannot record why); once it is fixed, run `{RESET}`. Nothing on the disks needs checking.",
-                failed_call::what_stopped(failure)
+                failed_call::what_stopped(failure, log)
             ),
         },
         PoisonReason::PlannedRebootsExhausted { reboots, limit } => format!(
@@ -287,8 +359,25 @@ pub fn describe_poison_cause(poison: &Poison, mutated_stage: Option<Stage>) -> S
     )
 }
 
-/// Puts the next `check`'s decision on `summary`'s journal into words.
-pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
+/// Puts the next `check`'s decision on `summary`'s journal into words;
+/// `kept_log` is the record the failure log beside the journal is bound
+/// to, when its header names one of the journal's records, which the
+/// advice points to.
+pub fn next_check(
+    summary: &Summary,
+    context: &BootContext,
+    kept_log: Option<&Binding>,
+) -> NextCheck {
+    let log = KeptLog::new(kept_log);
+    let mut next = decide_in_words(summary, context, &log);
+    if let Some(closing) = log.closing() {
+        next.advice = format!("{} {closing}", next.advice);
+    }
+    next
+}
+
+/// [`next_check`], before the closing sentence on the failure log.
+fn decide_in_words(summary: &Summary, context: &BootContext, log: &KeptLog<'_>) -> NextCheck {
     if let Some(found) = summary.unsupported_version {
         return NextCheck {
             records: false,
@@ -337,12 +426,14 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
             StopCause::Verdict(reason),
             summary.mutated_stage,
             summary.progress.call_failure.as_ref(),
+            log,
         ),
         Verdict::Poisoned { .. } => match &summary.progress.poison {
             Some(poison) => advise_stop(
                 StopCause::Recorded(poison),
                 summary.mutated_stage,
                 summary.progress.call_failure.as_ref(),
+                log,
             ),
             None => format!(
                 "Provisioning stays stopped on every boot. Once the disks are verified, run `{RESET}`."
@@ -352,7 +443,7 @@ pub fn next_check(summary: &Summary, context: &BootContext) -> NextCheck {
         Verdict::SafeRetry {
             failed_call: Some(failure),
             ..
-        } => failed_call::retry_advice(failure),
+        } => failed_call::retry_advice(failure, log),
         Verdict::SafeRetry { .. } | Verdict::ResumeAfterPlannedReboot { .. } => {
             "Nothing to do: the next boot goes on by itself.".to_owned()
         }

@@ -342,8 +342,9 @@ pub fn examples(roff: &mut Roff) {
             ],
         ),
         (
-            "The system journal of the boot that was interrupted, on that machine (dump's \
-             TIMELINE gives each boot's full ID):",
+            "The system journal of a boot, on that machine, if it survived (dump's TIMELINE \
+             gives each boot's full ID). A boot that stopped in the initramfs keeps none: the \
+             failure log kept beside the journal is what is left of its log, and dump shows it:",
             &["journalctl -b BOOT_ID -u ignition-disks.service"],
         ),
         (

@@ -101,7 +101,7 @@ pub fn write(
 /// without following a link), and whether it is bound to one of its
 /// records. A log that cannot be read is shown with why; one the system
 /// will not let us open is left out, with a warning.
-fn failure_log_beside(path: &Utf8Path) -> Option<report::FailureLogView> {
+pub fn failure_log_beside(path: &Utf8Path) -> Option<report::FailureLogView> {
     let file = crate::keep_log::log_path(path);
     let log = match provision_journal::failure_log::read(&mut crate::keep_log::store(path)) {
         Ok(found) => found?,

@@ -7,7 +7,7 @@ use provision_journal::config::Config;
 use provision_journal::kept::RestoreTarget;
 use provision_journal::report::{self, Outcome, Status};
 
-use crate::dump::report_failure;
+use crate::dump::{failure_log_beside, report_failure};
 use crate::exit::{Exit, Failure};
 use crate::location::{journal_dir, require_directory};
 use crate::output::Report;
@@ -73,8 +73,13 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<
 pub fn read(path: &Utf8Path, config: &Config, named: bool) -> Result<(Status, Exit), Failure> {
     require_directory(path)?;
     crate::location::warn_if_hard_linked(path);
-    let mut status =
-        report::status(&mut FsStorage::new(path), &config.policy).map_err(report_failure)?;
+    let failure_log = failure_log_beside(path);
+    let mut status = report::status_with(
+        &mut FsStorage::new(path),
+        &config.policy,
+        failure_log.as_ref(),
+    )
+    .map_err(report_failure)?;
     if named && status.outcome.is_none() {
         return Err(Failure::new(
             Exit::NotFound,

@@ -4,6 +4,7 @@
 use crate::host::config::PolicySettings;
 use crate::storage::Storage;
 
+use super::super::failure::FailureLogView;
 use super::super::verdict::{next_check, next_provisioning_boot, policy_words};
 use super::super::walk::{Item, ReportError, Summary, walk};
 use super::anomaly_words::{anomaly_excerpt, describe_anomaly, outcome_words};
@@ -44,6 +45,7 @@ pub(super) fn next_check_part(
     lines: &mut Lines<'_>,
     summary: &Summary,
     policy: &PolicySettings,
+    failure_log: Option<&FailureLogView>,
 ) -> Result<(), ReportError> {
     let context = &next_provisioning_boot(policy.policy());
     lines.line("NEXT CHECK")?;
@@ -60,7 +62,11 @@ pub(super) fn next_check_part(
             count(summary.trusted_records, "trusted record")
         ),
     )?;
-    let next = next_check(summary, context);
+    let next = next_check(
+        summary,
+        context,
+        failure_log.and_then(FailureLogView::bound_record),
+    );
     lines.wrapped("Decision: ", &format!("{}.", next.explanation))?;
     lines.wrapped("Policy: ", &format!("{}.", policy_words(policy)))?;
     lines.wrapped("To do: ", &next.advice)?;

@@ -14,6 +14,7 @@ use crate::model::stage::Stage;
 use crate::model::state::{Progress, State, Step};
 use crate::storage::Storage;
 
+use super::failure::FailureLogView;
 use super::verdict::{NextVerdict, next_check, next_provisioning_boot};
 use super::walk::{self, Outcome, ReportError, Summary, walk};
 use super::{boot_end, escape, human, json, open_for_reading, time, timeline};
@@ -165,6 +166,11 @@ pub struct Status {
     /// (the overview of `dump`, in words; the last [`OVERVIEW_BOOTS`]
     /// boots, after how many came before them).
     pub boots_overview: String,
+    /// The failure log found beside the journal, if any (given to
+    /// [`status_with`]): the text form names it and the record it was kept
+    /// for, the JSON says the same without the log's text, and the advice
+    /// points to `dump` for it.
+    pub failure_log: Option<FailureLogView>,
 }
 
 /// How many boots, the last ones, the one-line overview of `status` names.
@@ -227,6 +233,21 @@ pub fn status<S: Storage + ?Sized>(
     storage: &mut S,
     policy: &PolicySettings,
 ) -> Result<Status, ReportError> {
+    status_with(storage, policy, None)
+}
+
+/// [`status`], with the failure log found beside the journal: the status
+/// names it, and the advice points to it when its header names a record of
+/// this journal.
+///
+/// # Errors
+///
+/// As [`status`].
+pub fn status_with<S: Storage + ?Sized>(
+    storage: &mut S,
+    policy: &PolicySettings,
+    failure_log: Option<&FailureLogView>,
+) -> Result<Status, ReportError> {
     let context = &next_provisioning_boot(policy.policy());
     let journal = storage.path().to_string();
     let absent = !open_for_reading(storage)?;
@@ -242,7 +263,11 @@ pub fn status<S: Storage + ?Sized>(
         })?;
         (summary, overview.finish())
     };
-    let next = next_check(&summary, context);
+    let next = next_check(
+        &summary,
+        context,
+        failure_log.and_then(FailureLogView::bound_record),
+    );
     let progress = &summary.progress;
     let state = match (absent, summary.header) {
         (true, _) => Some(JournalState::Absent),
@@ -283,6 +308,7 @@ pub fn status<S: Storage + ?Sized>(
             .map(|poison| json::poison_json(poison, summary.mutated_stage)),
         call_failed: progress.call_failure.as_ref().map(json::call_failure_json),
         boots_overview: overview,
+        failure_log: failure_log.cloned(),
     })
 }
 
@@ -355,6 +381,7 @@ struct StatusJson<'s> {
     poisoned_by: &'s Option<serde_json::Value>,
     call_failed: &'s Option<serde_json::Value>,
     boots_overview: &'s str,
+    failure_log: Option<serde_json::Value>,
 }
 
 impl Serialize for Status {
@@ -388,6 +415,10 @@ impl Serialize for Status {
             poisoned_by: &self.poisoned_by,
             call_failed: &self.call_failed,
             boots_overview: &self.boots_overview,
+            failure_log: self
+                .failure_log
+                .as_ref()
+                .map(FailureLogView::reference_json),
         }
         .serialize(serializer)
     }

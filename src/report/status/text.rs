@@ -145,6 +145,16 @@ impl Status {
                 ),
             )?;
         }
+        if let Some(failure_log) = &self.failure_log {
+            field(
+                out,
+                "log",
+                &format!(
+                    "{} `provision-journal dump` shows it.",
+                    failure_log.describe()
+                ),
+            )?;
+        }
         match &self.last_record {
             Some(last) => field(
                 out,

@@ -7,25 +7,37 @@
 use crate::model::state::CallFailure;
 
 use super::super::escape::quoted;
+use super::{DUMP_SHOWS_LOG, KeptLog, kept_for};
 
 /// What stopped the boot, in words: the call, its exit status, the
-/// recorded reason, and where the whole message is.
-pub(super) fn what_stopped(failure: &CallFailure) -> String {
+/// recorded reason, and where the whole message is: the failure log kept
+/// for that boot, if there is one, and that boot's journal on the machine,
+/// if it survived.
+pub(super) fn what_stopped(failure: &CallFailure, log: &KeptLog<'_>) -> String {
+    let boot = failure.boot.to_hex();
+    let lines = "the lines that begin with `provision-journal:`";
+    let message = match log.of(failure.boot) {
+        Some(binding) => format!(
+            "The end of that boot's log is kept beside the journal, for {}: {DUMP_SHOWS_LOG}, with the whole message in {lines}; `journalctl -b {boot}` on that machine shows them too, if that boot's journal survived.",
+            kept_for(binding)
+        ),
+        None => format!(
+            "`journalctl -b {boot}` on that machine shows the whole message, in {lines}, if that boot's journal survived."
+        ),
+    };
     format!(
-        "Boot {} recorded what stopped it: `{}` failed with exit status {} ({}; `provision-journal --help` lists what each status means); `journalctl -b {}` on that machine shows the whole message, in the lines that begin with `provision-journal:`.",
-        failure.boot.to_hex(),
+        "Boot {boot} recorded what stopped it: `{}` failed with exit status {} ({}; `provision-journal --help` lists what each status means). {message}",
         failure.call,
         failure.status,
         quoted(&failure.reason),
-        failure.boot.to_hex()
     )
 }
 
 /// The advice on a safe retry after a boot that a failed call stopped.
-pub(super) fn retry_advice(failure: &CallFailure) -> String {
+pub(super) fn retry_advice(failure: &CallFailure, log: &KeptLog<'_>) -> String {
     format!(
         "{} The next boot retries, and stops the same way unless that is fixed, until the retry budget is spent: fix it first{}. The disks were not touched.",
-        what_stopped(failure),
+        what_stopped(failure, log),
         fix_hint(failure.status)
     )
 }

@@ -71,7 +71,13 @@ fn status_of_a_named_journal_that_is_missing_is_an_error() {
                 .contains(&format!("there is no journal at `{path}`")),
             "{args:?}: {run:#?}"
         );
-        assert!(run.stdout.is_empty(), "{args:?}: {run:#?}");
+        // The JSON still has a document for it (outcome `absent`); the
+        // text says it on stderr only.
+        assert_eq!(
+            run.stdout.is_empty(),
+            !args.contains(&"--json"),
+            "{args:?}: {run:#?}"
+        );
     }
     // The journal's own location holds no journal before the first boot.
     let run = Boot::first(1).run(&missing, &["status"]).expect(0);
@@ -109,6 +115,62 @@ fn status_oneline_says_how_far_each_journal_can_be_trusted() {
     assert_eq!(lines[4][1..5], ["unreadable", "-", "-", "-"], "{run:#?}");
     assert!(run.stderr.contains("there is no journal at"), "{run:#?}");
     assert!(run.stderr.contains("directory"), "{run:#?}");
+}
+
+/// `status --json PATH...` prints one document per PATH, as `--oneline`
+/// prints one line: a journal it cannot read is there too, with its
+/// outcome and error, and the exit status is the one without `--json`.
+#[test]
+fn status_json_has_a_document_for_each_path_it_cannot_read_too() {
+    let scratch = Scratch::new("json-unread");
+    let missing = scratch.path.join("missing");
+    let paths = [
+        golden("clean-run"),
+        missing.to_str().unwrap().to_owned(),
+        scratch.path.to_str().unwrap().to_owned(),
+    ];
+    let mut args = vec!["status", "--json"];
+    args.extend(paths.iter().map(String::as_str));
+    let run = Boot::first(1).run(&scratch.path.join("unused"), &args);
+    let run = run.expect(41);
+    let documents: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(documents.len(), paths.len(), "one per path: {run:#?}");
+    for (document, path) in documents.iter().zip(&paths) {
+        assert_eq!(document["schema"], "provision-journal/status/1");
+        assert_eq!(document["journal"], path.as_str(), "{document}");
+    }
+    assert_eq!(documents[0]["outcome"], "clean");
+    let absent = &documents[1];
+    assert_eq!(absent["outcome"], "absent", "{absent}");
+    assert_eq!(absent["state"], "absent", "{absent}");
+    assert_eq!(absent["may_proceed"], false, "{absent}");
+    assert_eq!(absent["exit_status"], 41, "{absent}");
+    assert!(
+        absent["error"]
+            .as_str()
+            .unwrap()
+            .contains("there is no journal at"),
+        "{absent}"
+    );
+    let directory = &documents[2];
+    assert_eq!(directory["outcome"], "unreadable", "{directory}");
+    assert_eq!(directory["state"], serde_json::Value::Null, "{directory}");
+    assert_eq!(directory["exit_status"], 22, "{directory}");
+    assert!(
+        directory["error"].as_str().unwrap().contains("directory"),
+        "{directory}"
+    );
+    assert!(run.stderr.contains("there is no journal at"), "{run:#?}");
+    assert!(run.stderr.contains("directory"), "{run:#?}");
+    // Alone, the directory's status is its own.
+    let dir = scratch.path.to_str().unwrap();
+    let run = Boot::first(1).run(&scratch.path.join("unused"), &["status", "--json", dir]);
+    let document: serde_json::Value = serde_json::from_str(run.expect(22).stdout.trim()).unwrap();
+    assert_eq!(document["outcome"], "unreadable", "{document}");
 }
 
 /// What `status` exits with for a torn tail is said alike by both specs,

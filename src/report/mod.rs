@@ -50,7 +50,7 @@ use self::snapshot::Snapshot;
 pub use self::escape::defang;
 pub use self::failure::{FailureLogView, is_bound, stopped_on};
 pub use self::status::{
-    JournalState, KeptConfig, LastRecord, OVERVIEW_BOOTS, STATUS_SCHEMA, Status, status,
+    JournalState, KeptConfig, LastRecord, OVERVIEW_BOOTS, STATUS_SCHEMA, Status, Unread, status,
     status_with,
 };
 pub use self::verdict::{

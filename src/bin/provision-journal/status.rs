@@ -5,7 +5,7 @@ use camino::Utf8Path;
 use provision_journal::FsStorage;
 use provision_journal::config::Config;
 use provision_journal::kept::RestoreTarget;
-use provision_journal::report::{self, Outcome, Status};
+use provision_journal::report::{self, Outcome, Status, Unread};
 
 use crate::dump::{failure_log_beside, report_failure};
 use crate::exit::{Exit, Failure};
@@ -43,16 +43,19 @@ impl Form {
 /// `named` (a `PATH` operand, such as a copy from a support bundle, rather
 /// than the journal's location), as for `dump`: only where the machine
 /// keeps its journal does a missing file mean that no attempt has begun.
-/// The one-line form prints its line for a journal it cannot read too
-/// (outcome `absent` or `unreadable`), before the failure is said on
-/// stderr.
+/// The one-line and JSON forms print their line for a journal they cannot
+/// read too (outcome `absent` or `unreadable`, and in JSON the error),
+/// before the failure is said on stderr; the exit status is the failure's.
 pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<Exit, Failure> {
     let (status, exit) = match read(path, config, named) {
         Ok(read) => read,
-        Err(failure) if form == Form::Oneline => {
-            let absent = failure.exit == Exit::NotFound;
+        Err(failure) if form != Form::Text => {
+            let unread = unread(path, &failure);
             let mut out = Report::stdout();
-            let written = Status::write_oneline_unread(path.as_str(), absent, &mut out);
+            let written = match form {
+                Form::Json => unread.write_json(&mut out),
+                Form::Oneline | Form::Text => unread.write_oneline(&mut out),
+            };
             out.finish(written, Exit::Ok)?;
             return Err(failure);
         }
@@ -65,6 +68,18 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<
         Form::Text => status.write_text(config, on_vfat(path), &mut out),
     };
     out.finish(written, exit)
+}
+
+/// The journal at `path` that `failure` kept `status` from reading:
+/// `absent` when there is no file ([`Exit::NotFound`]), `unreadable`
+/// otherwise.
+fn unread(path: &Utf8Path, failure: &Failure) -> Unread {
+    Unread::new(
+        path.as_str(),
+        failure.exit == Exit::NotFound,
+        &failure.message,
+        failure.exit.status(),
+    )
 }
 
 /// The status of the journal at `path`, and the exit status it calls for

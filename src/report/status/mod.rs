@@ -3,6 +3,9 @@
 //! its text and one-line forms in `text`.
 
 mod text;
+mod unread;
+
+pub use self::unread::Unread;
 
 use std::io::{self, Write};
 

@@ -42,17 +42,6 @@ impl Status {
         )
     }
 
-    /// The one-line form for the journal at `path` that could not be read
-    /// at all: `absent` when there is none, `unreadable` otherwise.
-    ///
-    /// # Errors
-    ///
-    /// The writer's error.
-    pub fn write_oneline_unread(path: &str, absent: bool, out: &mut dyn Write) -> io::Result<()> {
-        let word = if absent { "absent" } else { "unreadable" };
-        writeln!(out, "{} {word} - - - {word}", one_word(path))
-    }
-
     /// The text form: one `name: value` field a line, wrapped to 80
     /// columns. `config` names the boot device and the first-boot signals;
     /// `on_vfat` says the journal is on a vfat boot partition (which stores
@@ -224,7 +213,7 @@ fn field(out: &mut dyn Write, name: &str, value: &str) -> io::Result<()> {
 /// doubled, a tab, newline or carriage return as `\t`, `\n`, `\r`, and
 /// each byte of any other white space or control character as `\xHH`
 /// (a space is `\x20`).
-fn one_word(path: &str) -> String {
+pub(super) fn one_word(path: &str) -> String {
     let mut word = String::with_capacity(path.len());
     for c in path.chars() {
         match c {

@@ -343,6 +343,80 @@ fn dump_reads_standard_input() {
     );
 }
 
+/// Runs the binary with `args` and `bytes` on its standard input.
+fn piped(args: &[&str], bytes: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = binary(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let output = child.wait_with_output().unwrap();
+    json_samples::record(args.iter().map(std::ffi::OsStr::new), &output.stdout);
+    output
+}
+
+#[test]
+fn status_reads_standard_input_as_it_reads_a_copy() {
+    // A short name, so that the text form does not wrap it.
+    let dir = Path::new(&golden("x")).parent().unwrap().to_owned();
+    for name in [
+        "interrupted-after-red-line",
+        "torn-tail",
+        "mid-file-corruption",
+    ] {
+        let file = format!("{name}.journal");
+        let bytes = std::fs::read(dir.join(&file)).unwrap();
+        for form in [&[][..], &["--json"], &["--oneline"]] {
+            let args: Vec<&str> = ["status"].iter().chain(form).copied().collect();
+            let from_file = binary(&[&args[..], &[file.as_str()]].concat())
+                .current_dir(&dir)
+                .recorded_output();
+            let from_stdin = piped(&[&args[..], &["-"]].concat(), &bytes);
+            assert_eq!(
+                from_stdin.status.code(),
+                from_file.status.code(),
+                "{name} {form:?}: {from_stdin:?}"
+            );
+            let (stdin_text, file_text) = (
+                String::from_utf8(from_stdin.stdout).unwrap(),
+                String::from_utf8(from_file.stdout).unwrap(),
+            );
+            // The same report, but for the name the journal goes by.
+            let named = match form {
+                [] => format!("journal:    {file}\n"),
+                ["--json"] => format!("\"journal\":\"{file}\""),
+                _ => format!("{file} "),
+            };
+            let as_stdin = match form {
+                [] => "journal:    (standard input)\n",
+                ["--json"] => "\"journal\":\"(standard input)\"",
+                _ => "(standard\\x20input) ",
+            };
+            assert!(file_text.contains(&named), "{file_text}");
+            assert_eq!(
+                stdin_text,
+                file_text.replacen(&named, as_stdin, 1),
+                "{name} {form:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn standard_input_is_read_once() {
+    let bytes = std::fs::read(golden("clean-run")).unwrap();
+    for command in ["status", "dump"] {
+        let output = piped(&[command, "-", "-"], &bytes);
+        assert_eq!(output.status.code(), Some(2), "{command}: {output:?}");
+        assert!(output.stdout.is_empty(), "{command}: {output:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains("give `-` once"), "{command}: {stderr}");
+    }
+}
+
 #[test]
 fn status_prometheus_writes_the_metrics_file_atomically() {
     let scratch = Scratch::new("prometheus");

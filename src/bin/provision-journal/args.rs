@@ -202,9 +202,10 @@ pub enum Command {
         /// directory), atomically: a temporary file renamed over it.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "oneline"])]
         prometheus: Option<Utf8PathBuf>,
-        /// Journals to read (default: --journal, or the boot device, where
-        /// no journal yet is the state `absent`); a PATH that names no file
-        /// is an error (41).
+        /// Journals to read, `-` for standard input (a copy, reported from
+        /// its bytes alone: no failure log, no file system beside it).
+        /// Default: --journal, or the boot device, where no journal yet is
+        /// the state `absent`; a PATH that names no file is an error (41).
         paths: Vec<Utf8PathBuf>,
     },
     /// Allow a new provisioning attempt after a poisoned or completed one,

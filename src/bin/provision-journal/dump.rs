@@ -8,9 +8,9 @@
 use std::io::Write;
 
 use camino::Utf8Path;
+use provision_journal::FsStorage;
 use provision_journal::config::PolicySettings;
 use provision_journal::report::{self, Outcome, ReportError};
-use provision_journal::{FsStorage, MemStorage};
 
 use crate::exit::{Exit, Failure};
 use crate::output::{Report, Stopped, is_closed_pipe};
@@ -21,7 +21,7 @@ use crate::output::{Report, Stopped, is_closed_pipe};
 /// the pipe early (`dump | head`) ends the report; the status is still the
 /// journal's.
 pub fn run(path: &Utf8Path, json: bool, policy: &PolicySettings) -> Result<Exit, Failure> {
-    if path == STDIN {
+    if crate::stdin::is_stdin(path) {
         return run_stdin(json, policy);
     }
     crate::location::warn_if_hard_linked(path);
@@ -38,32 +38,9 @@ pub fn run(path: &Utf8Path, json: bool, policy: &PolicySettings) -> Result<Exit,
     }
 }
 
-/// The path that names standard input.
-const STDIN: &str = "-";
-
-/// The most `dump -` reads from standard input: far more than any journal
-/// the growth bound allows (`spec/STATES.md`), far less than memory.
-const STDIN_LIMIT: u64 = 64 << 20;
-
-/// `dump -`: the journal piped in (`ssh host cat /boot/provision-journal |
-/// provision-journal dump -`), read whole into memory first.
+/// `dump -`: the journal piped in, reported from its bytes alone.
 fn run_stdin(json: bool, policy: &PolicySettings) -> Result<Exit, Failure> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(STDIN_LIMIT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|error| {
-            Failure::new(Exit::Io, format!("failed to read standard input: {error}"))
-        })?;
-    if bytes.len() as u64 > STDIN_LIMIT {
-        return Err(Failure::new(
-            Exit::Io,
-            format!("standard input holds more than {STDIN_LIMIT} bytes: no journal is that large"),
-        ));
-    }
-    let mut storage = MemStorage::with_bytes(&bytes).named("(standard input)");
+    let mut storage = crate::stdin::read()?;
     let mut out = Report::stdout();
     let outcome = if json {
         report::dump_json(&mut storage, policy, &mut out)

@@ -23,6 +23,7 @@ mod restore;
 mod settings;
 mod simulate;
 mod status;
+mod stdin;
 
 use std::process::ExitCode;
 
@@ -83,6 +84,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         Command::Simulate { .. } => unreachable!("simulate reads no configuration"),
         Command::Config { json, get } => return settings::show(&config, *json, get.as_deref()),
         Command::Dump { json, paths } if !paths.is_empty() => {
+            stdin::read_once(paths)?;
             return Ok(many::each(
                 paths,
                 |path| dump::run(path, *json, &config.policy),
@@ -100,6 +102,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             ..
         } => {
             if !paths.is_empty() {
+                stdin::read_once(paths)?;
                 let paths: Vec<&camino::Utf8Path> = paths.iter().map(|p| p.as_path()).collect();
                 return status::write_metrics(&paths, &config, file);
             }
@@ -115,6 +118,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         } => {
             let form = status::Form::of(*json, *oneline);
             if !paths.is_empty() {
+                stdin::read_once(paths)?;
                 let headers = form == status::Form::Text;
                 return Ok(many::each(
                     paths,

@@ -43,6 +43,7 @@ impl Form {
 /// `named` (a `PATH` operand, such as a copy from a support bundle, rather
 /// than the journal's location), as for `dump`: only where the machine
 /// keeps its journal does a missing file mean that no attempt has begun.
+/// `-` reads the journal from standard input ([`crate::stdin`]).
 /// The one-line and JSON forms print their line for a journal they cannot
 /// read too (outcome `absent` or `unreadable`, and in JSON the error),
 /// before the failure is said on stderr; the exit status is the failure's.
@@ -65,7 +66,10 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<
     let written = match form {
         Form::Json => status.write_json(&mut out),
         Form::Oneline => status.write_oneline(&mut out),
-        Form::Text => status.write_text(config, on_vfat(path), &mut out),
+        Form::Text => {
+            let on_vfat = !crate::stdin::is_stdin(path) && on_vfat(path);
+            status.write_text(config, on_vfat, &mut out)
+        }
     };
     out.finish(written, exit)
 }
@@ -82,10 +86,32 @@ fn unread(path: &Utf8Path, failure: &Failure) -> Unread {
     )
 }
 
-/// The status of the journal at `path`, and the exit status it calls for
-/// (0, or 20 or 21 for a journal `check` cannot read); a missing journal
-/// that was `named` is [`Exit::NotFound`].
+/// The status of the journal at `path` (`-`: standard input, a copy read
+/// from its bytes alone), and the exit status it calls for (0, or 20 or
+/// 21 for a journal `check` cannot read); a missing journal that was
+/// `named` is [`Exit::NotFound`].
 pub fn read(path: &Utf8Path, config: &Config, named: bool) -> Result<(Status, Exit), Failure> {
+    let mut status = match crate::stdin::is_stdin(path) {
+        true => {
+            report::status(&mut crate::stdin::read()?, &config.policy).map_err(report_failure)?
+        }
+        false => read_file(path, config, named)?,
+    };
+    status.restore_leftover = RestoreTarget::new(&config.cache.restore_to.value)
+        .leftover()
+        .map(String::from);
+    let exit = match status.outcome {
+        Some(Outcome::Corrupt) => Exit::Corrupt,
+        Some(Outcome::UnsupportedVersion) => Exit::UnsupportedVersion,
+        Some(Outcome::Clean | Outcome::TornTail) | None => Exit::Ok,
+        Some(_) => Exit::Corrupt,
+    };
+    Ok((status, exit))
+}
+
+/// The status of the journal file at `path`, with what lies around it: the
+/// failure log beside it, and whether its file system is read-only.
+fn read_file(path: &Utf8Path, config: &Config, named: bool) -> Result<Status, Failure> {
     require_directory(path)?;
     crate::location::warn_if_hard_linked(path);
     let failure_log = failure_log_beside(path);
@@ -102,16 +128,7 @@ pub fn read(path: &Utf8Path, config: &Config, named: bool) -> Result<(Status, Ex
         ));
     }
     status.set_read_only(journal_is_read_only(path, config.device.value.as_deref()));
-    status.restore_leftover = RestoreTarget::new(&config.cache.restore_to.value)
-        .leftover()
-        .map(String::from);
-    let exit = match status.outcome {
-        Some(Outcome::Corrupt) => Exit::Corrupt,
-        Some(Outcome::UnsupportedVersion) => Exit::UnsupportedVersion,
-        Some(Outcome::Clean | Outcome::TornTail) | None => Exit::Ok,
-        Some(_) => Exit::Corrupt,
-    };
-    Ok((status, exit))
+    Ok(status)
 }
 
 /// `status --prometheus FILE`: the status of each journal at `paths` as

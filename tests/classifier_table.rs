@@ -629,7 +629,7 @@ fn row14_names_the_call_that_stopped_the_last_boot() {
     assert!(
         verdict
             .to_string()
-            .contains("stopped when `check` failed (exit status 54)"),
+            .contains("stopped at a failed call (check: exit 54)"),
         "{verdict}"
     );
     // The boot after a retry that went on without failing is told as an

@@ -432,7 +432,7 @@ fn a_boot_stopped_by_a_failed_call_says_so_in_the_journal() {
     assert_eq!(status["call_failed"]["status"], 54, "{status}");
     let explanation = status["explanation"].as_str().unwrap();
     assert!(
-        explanation.contains("stopped when `check` failed (exit status 54)"),
+        explanation.contains("stopped at a failed call (check: exit 54)"),
         "{explanation}"
     );
     let advice = status["advice"].as_str().unwrap();
@@ -442,10 +442,7 @@ fn a_boot_stopped_by_a_failed_call_says_so_in_the_journal() {
     );
     let dump = Boot::first(99).run(&journal, &["dump"]).expect(0).stdout;
     assert!(dump.contains("FAILED: check"), "{dump}");
-    assert!(
-        flat(&dump).contains("`check` failed with exit status 54"),
-        "{dump}"
-    );
+    assert!(flat(&dump).contains("check: exit 54, "), "{dump}");
 
     for boot in 3..=7 {
         run(&Boot::first(boot), &["check"]).expect(54);
@@ -453,7 +450,7 @@ fn a_boot_stopped_by_a_failed_call_says_so_in_the_journal() {
     run(&Boot::first(8), &["check"]).expect(10);
     let advice = status_json(&journal)["advice"].as_str().unwrap().to_owned();
     assert!(
-        advice.contains("`check` failed with exit status 54"),
+        advice.contains("a failed call (check: exit 54, "),
         "{advice}"
     );
     assert!(
@@ -535,9 +532,17 @@ fn dump_opens_with_one_line_per_boot_against_the_red_line() {
         .filter(|line| line.starts_with('#'))
         .collect();
     assert_eq!(boots.len(), 4, "{lines:#?}");
-    assert!(lines[2].starts_with("boot "), "{lines:#?}");
-    let red_line = lines[2].find('|').expect("the heading has the red line");
-    for line in &lines[2..] {
+    // The legend, then the heading.
+    let heading = lines
+        .iter()
+        .position(|line| line.starts_with("boot "))
+        .unwrap_or_else(|| panic!("no heading: {lines:#?}"));
+    assert!(
+        lines[..heading].iter().any(|line| line.contains("NEW fetched")),
+        "{lines:#?}"
+    );
+    let red_line = lines[heading].find('|').expect("the heading has the red line");
+    for line in &lines[heading..] {
         if !line.starts_with("--") {
             assert_eq!(line.find('|'), Some(red_line), "{line}");
         }

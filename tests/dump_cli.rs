@@ -405,6 +405,63 @@ fn status_reads_standard_input_as_it_reads_a_copy() {
     }
 }
 
+/// `text` with its lines joined, so that a phrase wrapped over two lines
+/// is found.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The part of `text` from the line `from` to the next line `to` (or the end).
+fn part<'a>(text: &'a str, from: &str, to: Option<&str>) -> &'a str {
+    let (_, rest) = text
+        .split_once(&format!("\n{from}"))
+        .unwrap_or_else(|| panic!("no {from} in {text}"));
+    to.and_then(|to| rest.split_once(&format!("\n{to}")))
+        .map_or(rest, |(part, _)| part)
+}
+
+#[test]
+fn a_failed_call_reads_the_same_everywhere() {
+    let journal = golden("call-failed");
+    let form = "fetched: exit 53";
+    let dump = binary(&["dump", &journal]).recorded_output();
+    let dump = String::from_utf8(dump.stdout).unwrap();
+    for (from, to) in [
+        ("OVERVIEW", Some("Format version")),
+        ("RECORDS", Some("TIMELINE")),
+        ("TIMELINE", Some("ANOMALIES")),
+        ("Decision:", Some("Policy:")),
+        ("To do:", None),
+    ] {
+        let part = flat(part(&dump, from, to));
+        assert!(part.contains(form), "dump's {from} lacks `{form}`: {part}");
+    }
+    let status = binary(&["status", &journal]).recorded_output();
+    let status = String::from_utf8(status.stdout).unwrap();
+    for (from, to) in [
+        ("boots:", Some("config:")),
+        ("next check:", Some("to do:")),
+        ("to do:", None),
+    ] {
+        let part = flat(part(&status, from, to));
+        assert!(
+            part.contains(form),
+            "status's {from} lacks `{form}`: {part}"
+        );
+    }
+    for text in [&dump, &status] {
+        let text = flat(text);
+        for other in [
+            "fetched exit",
+            "`fetched` exit",
+            "exit status 53",
+            "fetched 53",
+        ] {
+            assert!(!text.contains(other), "`{other}` in {text}");
+        }
+    }
+}
+
 #[test]
 fn standard_input_is_read_once() {
     let bytes = std::fs::read(golden("clean-run")).unwrap();

@@ -596,3 +596,85 @@ fn generated_overview() {
     let bytes = writer.bytes();
     assert_eq!(pin("generated-overview", &bytes), Outcome::Clean);
 }
+
+/// The columns of an overview line, by the header's names: each boot's
+/// cell under each name (the last, `end`, to the end of the line).
+fn overview_cells<'a>(header: &str, line: &'a str) -> Vec<(String, &'a str)> {
+    let names: Vec<&str> = header
+        .split_whitespace()
+        .filter(|name| *name != "|")
+        .collect();
+    let starts: Vec<usize> = names
+        .iter()
+        .map(|name| {
+            header
+                .find(&format!("{name} "))
+                .unwrap_or_else(|| header.len() - name.len())
+        })
+        .collect();
+    names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let start = starts[index].min(line.len());
+            let end = starts
+                .get(index + 1)
+                .map_or(line.len(), |&end| end.min(line.len()));
+            (
+                (*name).to_owned(),
+                line[start..end].trim_matches(|c| c == ' ' || c == '|'),
+            )
+        })
+        .collect()
+}
+
+/// Every mark the overview of a pinned report prints in a fetch or stage
+/// column (`ok`, `FAIL`, `>>`, `NEW`), and `cut` in its end column, is
+/// explained by the legend above it.
+#[test]
+fn the_overview_legend_explains_every_mark_it_prints() {
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(golden_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with(".dump.txt") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let overview = text
+            .split_once("\nOVERVIEW")
+            .and_then(|(_, rest)| rest.split_once("\n\n"))
+            .map(|(overview, _)| overview)
+            .unwrap_or_else(|| panic!("{}: no OVERVIEW", path.display()));
+        let (legend, rest) = overview
+            .split_once("\nboot ")
+            .unwrap_or_else(|| panic!("{}: no overview header", path.display()));
+        let (header, boots) = rest.split_once('\n').unwrap_or((rest, ""));
+        let header = format!("boot {header}");
+        let legend = format!(
+            " {} ",
+            legend.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+        for line in boots.lines().filter(|line| line.starts_with('#')) {
+            for (column, cell) in overview_cells(&header, line) {
+                let mark = match column.as_str() {
+                    "boot" | "time" => continue,
+                    "end" if cell != "cut" => continue,
+                    _ if cell.is_empty() => continue,
+                    _ => cell,
+                };
+                seen.insert(mark.to_owned());
+                assert!(
+                    legend.contains(&format!(" {mark} ")),
+                    "{}: the legend does not explain `{mark}` (column {column}) in {line:?}:\n{legend}",
+                    path.display()
+                );
+            }
+        }
+    }
+    for mark in ["ok", "FAIL", ">>", "NEW", "cut"] {
+        assert!(
+            seen.contains(mark),
+            "no pinned overview prints `{mark}`: {seen:?}"
+        );
+    }
+}

@@ -144,8 +144,8 @@ impl fmt::Display for Verdict {
                 ..
             } => write!(
                 f,
-                "safe retry: the last boot of attempt {epoch} stopped when `{}` failed (exit status {}), before any disk was touched (restart {restarts} of {limit})",
-                failure.call, failure.status
+                "safe retry: the last boot of attempt {epoch} stopped at a failed call ({}), before any disk was touched (restart {restarts} of {limit})",
+                failure.call.failed_with(failure.status)
             ),
             Verdict::SafeRetry {
                 epoch,

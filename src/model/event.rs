@@ -342,6 +342,15 @@ impl fmt::Display for CallName {
     }
 }
 
+impl CallName {
+    /// A failed call as every report and verdict shows it, so that one
+    /// form reads the same everywhere: the call as typed, then its exit
+    /// status (`begin umount: exit 30`).
+    pub(crate) fn failed_with(self, status: u8) -> String {
+        format!("{self}: exit {status}")
+    }
+}
+
 /// Why a kept copy of the config was removed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -82,12 +82,10 @@ pub fn ended_name(boot: &BootSummary, followed: bool) -> &'static str {
     }
 }
 
-/// The widest end column of the overview, so that its lines fit 80
-/// columns.
-pub const END_COLUMN: usize = 19;
-
-/// The end column of the overview: at most [`END_COLUMN`] characters. A
-/// failed stage's column says `FAIL` already; a failure past the red line
+/// The end column of the overview: at most 19 characters, which keeps its
+/// lines within 80 columns, but for a failed call whose name is long
+/// (`begin umount: exit 30`), shown in its one form all the same. A failed
+/// stage's column says `FAIL` already; a failure past the red line
 /// poisoned the attempt.
 pub fn end_column(boot: &BootSummary, followed: bool) -> String {
     match (&boot.end, followed) {
@@ -99,14 +97,9 @@ pub fn end_column(boot: &BootSummary, followed: bool) -> String {
             "failed, poisoned".to_owned()
         }
         (Some(BootEnd::StageFailed(_)), _) => "failed".to_owned(),
-        (Some(BootEnd::CallFailed(call, status)), _) => {
-            let text = format!("{call} exit {status}");
-            match text.len() > END_COLUMN {
-                // `begin umount exit 30`.
-                true => format!("{call} {status}"),
-                false => text,
-            }
-        }
+        // The one form of a failed call, even where it is wider than the
+        // column (`begin umount: exit 30`): the last column may run past.
+        (Some(BootEnd::CallFailed(call, status)), _) => call.failed_with(*status),
         (Some(BootEnd::ConfigChanged), _) => "config changed".to_owned(),
         (Some(BootEnd::Reset), _) => "reset".to_owned(),
         (None, true) => "cut".to_owned(),
@@ -130,7 +123,7 @@ pub fn in_words(boot: &BootSummary, followed: bool) -> String {
         (Some(BootEnd::Refused), _) => "refused".to_owned(),
         (Some(BootEnd::Poisoned), _) => "refused, poisoned".to_owned(),
         (Some(BootEnd::StageFailed(stage)), _) => format!("{stage} failed"),
-        (Some(BootEnd::CallFailed(call, status)), _) => format!("`{call}` exit {status}"),
+        (Some(BootEnd::CallFailed(call, status)), _) => call.failed_with(*status),
         (Some(BootEnd::ConfigChanged), _) => "config changed".to_owned(),
         (Some(BootEnd::Reset), _) => "reset".to_owned(),
         (None, true) => format!("cut {place}"),

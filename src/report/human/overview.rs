@@ -96,6 +96,9 @@ pub(super) fn part<S: Storage + ?Sized>(
 ) -> Result<(), ReportError> {
     lines.line("OVERVIEW (one line per boot; | is the red line, the start of disks)")?;
     lines.line("Stages: ok ended, FAIL failed, >> began with no end or fail record after.")?;
+    lines.line("Fetch: ok fetched, FAIL failed, NEW fetched a config other than the attempt's.")?;
+    lines
+        .line("End: cut if no record ended it and a later boot came (power cut, reset, crash).")?;
     let mut heading = format!("{:<12} {:<8} {}", "boot", "time", cell("fetch", "fetch"));
     for stage in BEFORE {
         heading.push_str(&cell(stage.name(), stage.name()));

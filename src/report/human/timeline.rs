@@ -121,7 +121,8 @@ pub(super) fn part<S: Storage + ?Sized>(
                 _,
             ) => {
                 let text = format!(
-                    "`{call}` FAILED with exit status {status}: {}{salvaged}",
+                    "FAILED {}, {}{salvaged}",
+                    call.failed_with(*status),
                     quoted(reason)
                 );
                 return lines.wrapped(&format!("   {at:>9}  "), &text);

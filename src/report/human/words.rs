@@ -131,10 +131,7 @@ pub fn event_label(body: &Body) -> (String, Option<String>) {
         } => (
             // At most 20 characters: `FAILED: begin umount`.
             format!("FAILED: {call}"),
-            Some(format!(
-                "`{call}` failed with exit status {status}: {}",
-                quoted(reason)
-            )),
+            Some(format!("{}, {}", call.failed_with(*status), quoted(reason))),
         ),
     }
 }

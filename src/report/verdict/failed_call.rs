@@ -26,9 +26,8 @@ pub(super) fn what_stopped(failure: &CallFailure, log: &KeptLog<'_>) -> String {
         ),
     };
     format!(
-        "Boot {boot} recorded what stopped it: `{}` failed with exit status {} ({}; `provision-journal --help` lists what each status means). {message}",
-        failure.call,
-        failure.status,
+        "Boot {boot} recorded what stopped it, a failed call ({}, {}; `provision-journal --help` lists what each exit status means). {message}",
+        failure.call.failed_with(failure.status),
         quoted(&failure.reason),
     )
 }

@@ -265,6 +265,15 @@ fn refused_boots_after_completion_are_told_as_a_leftover_first_boot_marker() {
         flat(&run.stdout).contains("the kernel argument `ignition.firstboot` still marks it"),
         "{run:#?}"
     );
+    // One refused boot is told in the singular.
+    let run = Boot::first(3).run(&journal, &["status"]).expect(0);
+    let text = flat(&run.stdout);
+    for says in [
+        "but a later boot, ",
+        ", was refused since. It stopped in emergency mode",
+    ] {
+        assert!(text.contains(says), "does not say {says:?}: {text}");
+    }
     std::fs::write(scratch.path.join("ignition.firstboot"), "").unwrap();
     let plain = Boot::with_cmdline(3, "BOOT_IMAGE=/vmlinuz");
     let run = plain.run(&journal, &["check"]).expect(12);
@@ -337,6 +346,16 @@ fn a_damaged_journal_whose_salvage_says_completed_is_never_moved_away() {
     let run = Boot::first(4).run(&journal, &["check"]).expect(20);
     assert!(run.stderr.contains("Do not move the file away"), "{run:#?}");
     assert!(!run.stderr.contains("and move it away"), "{run:#?}");
+    // `reset` refuses it too, with an instruction that reads whole.
+    let run = Boot::first(4)
+        .run(&journal, &["reset", "--reason", "start over"])
+        .expect(20);
+    assert!(
+        flat(&run.stderr).contains(
+            "Do not move the file away before reading what `status` says: on a machine that was provisioned, moving it away makes the next provisioning boot provision it again"
+        ),
+        "{run:#?}"
+    );
 }
 
 #[test]
@@ -538,10 +557,14 @@ fn dump_opens_with_one_line_per_boot_against_the_red_line() {
         .position(|line| line.starts_with("boot "))
         .unwrap_or_else(|| panic!("no heading: {lines:#?}"));
     assert!(
-        lines[..heading].iter().any(|line| line.contains("NEW fetched")),
+        lines[..heading]
+            .iter()
+            .any(|line| line.contains("NEW fetched")),
         "{lines:#?}"
     );
-    let red_line = lines[heading].find('|').expect("the heading has the red line");
+    let red_line = lines[heading]
+        .find('|')
+        .expect("the heading has the red line");
     for line in &lines[heading..] {
         if !line.starts_with("--") {
             assert_eq!(line.find('|'), Some(red_line), "{line}");
@@ -839,4 +862,32 @@ fn a_failed_call_is_read_in_the_failure_log_of_its_boot() {
         "{advice}"
     );
     assert!(!advice.contains("The end of the log of boot"), "{advice}");
+}
+
+/// After a `reset`, `status` says that the attempt was reset and which
+/// attempt the next provisioning boot starts, as its verdict does, rather
+/// than an attempt run by no boot.
+#[test]
+fn status_after_a_reset_says_the_next_attempt() {
+    let scratch = Scratch::new("after-reset");
+    let journal = scratch.path.join("journal");
+    Boot::first(1).run(&journal, &["check"]).expect(0);
+    Boot::first(1)
+        .run(&journal, &["fetched", "--sha256", &"c0".repeat(32)])
+        .expect(0);
+    Boot::first(1).run(&journal, &["begin", "disks"]).expect(0);
+    Boot::first(2).run(&journal, &["check"]).expect(10);
+    Boot::first(2)
+        .run(&journal, &["reset", "--reason", "disks wiped"])
+        .expect(0);
+    let text = flat(&Boot::first(3).run(&journal, &["status"]).expect(0).stdout);
+    assert!(
+        text.contains("attempt: 1, reset; the next provisioning boot starts attempt 2 boots:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("next check: first run: provisioning attempt 2 starts"),
+        "{text}"
+    );
+    assert!(!text.contains("run by 0 boots"), "{text}");
 }

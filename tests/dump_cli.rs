@@ -462,6 +462,55 @@ fn a_failed_call_reads_the_same_everywhere() {
     }
 }
 
+/// Whether `text` counts one of something in the plural (`1 bytes`,
+/// `1 unplanned restarts`).
+fn one_in_the_plural(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.windows(3).find_map(|window| {
+        let plural = |word: &str| {
+            let word = word.trim_end_matches([',', '.', ';', ':', ')']);
+            ["bytes", "boots", "records", "times", "restarts", "reboots"].contains(&word)
+        };
+        let found = window[0] == "1" && (plural(window[1]) || plural(window[2]));
+        found.then(|| window.join(" "))
+    })
+}
+
+#[test]
+fn counts_of_one_are_told_in_the_singular() {
+    let scratch = Scratch::new("one");
+    let mut torn = clean_run();
+    torn.push(0x11);
+    let journal = scratch.journal(&torn);
+    let dump = flat(&String::from_utf8(run(&["dump"], &journal).stdout).unwrap());
+    for says in [
+        "torn tail: 1 byte to the end of the file",
+        "ends in 1 byte at offset",
+        "that is not a whole record",
+        "the next write cuts this byte off",
+    ] {
+        assert!(dump.contains(says), "does not say {says:?}: {dump}");
+    }
+    // One restart, when none is allowed.
+    let status = binary(&[
+        "status",
+        "--max-retries",
+        "0",
+        &golden("interrupted-before-red-line"),
+    ])
+    .recorded_output();
+    let status = flat(&String::from_utf8(status.stdout).unwrap());
+    for says in [
+        "1 unplanned restart before the red line, more than the 0 allowed",
+        "The attempt was interrupted 1 time before the red line",
+    ] {
+        assert!(status.contains(says), "does not say {says:?}: {status}");
+    }
+    for text in [&dump, &status] {
+        assert_eq!(one_in_the_plural(text), None, "{text}");
+    }
+}
+
 #[test]
 fn standard_input_is_read_once() {
     let bytes = std::fs::read(golden("clean-run")).unwrap();

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::model::event::{PoisonReason, RebootReason};
 use crate::model::stage::Stage;
 use crate::model::state::CallFailure;
+use crate::model::words::count;
 
 /// Why nothing is to be journaled on this boot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -211,15 +212,18 @@ pub(crate) fn describe_poison(reason: &PoisonReason, f: &mut impl fmt::Write) ->
         }
         PoisonReason::TornTailAtRedLine { offset, len } => write!(
             f,
-            "the journal ends in {len} torn bytes at offset {offset}, enough to hide the start of the disks stage"
+            "the journal ends in {} at offset {offset}, enough to hide the start of the disks stage",
+            count(*len, "torn byte")
         ),
         PoisonReason::RetriesExhausted { restarts, limit } => write!(
             f,
-            "{restarts} unplanned restarts before the red line, more than the {limit} allowed"
+            "{} before the red line, more than the {limit} allowed",
+            count(*restarts, "unplanned restart")
         ),
         PoisonReason::PlannedRebootsExhausted { reboots, limit } => write!(
             f,
-            "{reboots} planned reboots, more than the {limit} allowed (a reboot loop)"
+            "{}, more than the {limit} allowed (a reboot loop)",
+            count(*reboots, "planned reboot")
         ),
     }
 }

@@ -24,7 +24,8 @@ use super::walk::{ReportError, Summary};
 
 pub use self::anomaly_words::describe_anomaly;
 pub use self::lines::write_wrapped;
-pub use self::words::{count, the_records};
+pub use self::words::the_records;
+pub(crate) use self::words::{agreeing, count};
 
 use self::lines::Lines;
 

@@ -307,19 +307,23 @@ What the config asks for is most likely all there, but the journal cannot prove 
             )
         }
         PoisonReason::TornTailAtRedLine { offset, len } => format!(
-            "A power cut tore the journal's last append ({len} bytes at offset {offset}). The whole records before it never began the disks stage, but the torn bytes could have been its start, so the journal cannot prove the disks untouched. Check whether the disks were partitioned (most likely they were not: a torn append of the record before it, such as `begin kargs` or `reboot`, looks the same); then run `{RESET}`."
+            "A power cut tore the journal's last append ({} at offset {offset}). The whole records before it never began the disks stage, but the torn bytes could have been its start, so the journal cannot prove the disks untouched. Check whether the disks were partitioned (most likely they were not: a torn append of the record before it, such as `begin kargs` or `reboot`, looks the same); then run `{RESET}`.",
+            super::human::count(*len, "byte")
         ),
         PoisonReason::RetriesExhausted { restarts, limit } => match call_failure {
             None => format!(
-                "The attempt was interrupted {restarts} times before the red line (more than the {limit} allowed): every boot stopped before the disks stage. The disks were not touched. Find out why those boots stop (the console, the config source, the network; `provision-journal dump` lists each boot); once that is fixed, run `{RESET}`. Nothing on the disks needs checking."
+                "The attempt was interrupted {} before the red line (more than the {limit} allowed): every boot stopped before the disks stage. The disks were not touched. Find out why those boots stop (the console, the config source, the network; `provision-journal dump` lists each boot); once that is fixed, run `{RESET}`. Nothing on the disks needs checking.",
+                super::human::count(*restarts, "time")
             ),
             Some(failure) => format!(
-                "The attempt restarted {restarts} times before the red line (more than the {limit} allowed): every boot stopped before the disks stage. The disks were not touched. {} Fix that (`provision-journal dump` lists each boot and what stopped it; a boot that stopped because the boot partition itself failed, read-only, full or missing, cannot record why); once it is fixed, run `{RESET}`. Nothing on the disks needs checking.",
+                "The attempt restarted {} before the red line (more than the {limit} allowed): every boot stopped before the disks stage. The disks were not touched. {} Fix that (`provision-journal dump` lists each boot and what stopped it; a boot that stopped because the boot partition itself failed, read-only, full or missing, cannot record why); once it is fixed, run `{RESET}`. Nothing on the disks needs checking.",
+                super::human::count(*restarts, "time"),
                 failed_call::what_stopped(failure, log)
             ),
         },
         PoisonReason::PlannedRebootsExhausted { reboots, limit } => format!(
-            "The attempt announced {reboots} planned reboots (more than the {limit} allowed): a reboot loop, usually kernel arguments that do not survive the reboot. The disks were not touched. Check that the boot loader keeps the kernel arguments the config asks for; once that is fixed, run `{RESET}`. Nothing on the disks needs checking."
+            "The attempt announced {} (more than the {limit} allowed): a reboot loop, usually kernel arguments that do not survive the reboot. The disks were not touched. Check that the boot loader keeps the kernel arguments the config asks for; once that is fixed, run `{RESET}`. Nothing on the disks needs checking.",
+            super::human::count(*reboots, "planned reboot")
         ),
     }
 }

@@ -224,7 +224,7 @@ impl From<JournalError> for Failure {
                     report::describe_damage_at(&mut FsStorage::new(path), *offset, problem.clone())
                         .map_or_else(|_| problem.to_string(), |damage| damage.words);
                 format!(
-                    "journal `{path}` is corrupt at offset {offset}: {words}. Nothing was written, and nothing can be: `provision-journal status` says what to do by every record it can read, and `dump` shows them. Do not move the file away before: on a machine that was provisioned, the next provisioning boot would then provision it again"
+                    "journal `{path}` is corrupt at offset {offset}: {words}. Nothing was written, and nothing can be: `provision-journal status` says what to do by every record it can read, and `dump` shows them. Do not move the file away before reading what `status` says: on a machine that was provisioned, moving it away makes the next provisioning boot provision it again"
                 )
             }
             _ => error.to_string(),

@@ -6,7 +6,7 @@ use crate::model::state::BootStop;
 
 use super::super::escape::{excerpt_total, hex_excerpt};
 use super::super::walk::{Anomaly, Outcome, kind_name};
-use super::words::{count, the_records};
+use super::words::{agreeing, count, the_records};
 
 pub(super) fn anomaly_marker(anomaly: &Anomaly) -> Option<String> {
     let text = match anomaly {
@@ -75,17 +75,21 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
                         .map(|boot| format!(" of boot {}", boot.short()))
                         .unwrap_or_default();
                     format!(
-                        "They are the start of record #{}{kind}{boot}, {} bytes when whole; that record was lost (unless only the copy is short).",
-                        lost.seq, lost.frame_len
+                        "{} the start of record #{}{kind}{boot}, {} when whole; that record was lost (unless only the copy is short).",
+                        agreeing(tail.len, "It is", "They are"),
+                        lost.seq,
+                        count(lost.frame_len, "byte")
                     )
                 }
                 None => "Too little of it survived to tell which record was lost.".to_owned(),
             };
             format!(
-                "Torn tail: the journal ends in {} at offset {} that are not a whole record, the trace of an append interrupted by a power cut or crash, or the copy is incomplete (taken while a hook appended, or cut short on its way). {what} Everything before offset {} is intact; the next write cuts these bytes off and records that it did.",
+                "Torn tail: the journal ends in {} at offset {} that {} not a whole record, the trace of an append interrupted by a power cut or crash, or the copy is incomplete (taken while a hook appended, or cut short on its way). {what} Everything before offset {} is intact; the next write cuts {} off and records that it did.",
                 count(tail.len, "byte"),
                 tail.offset,
-                tail.offset
+                agreeing(tail.len, "is", "are"),
+                tail.offset,
+                agreeing(tail.len, "this byte", "these bytes"),
             )
         }
         Anomaly::Corrupt {
@@ -99,7 +103,7 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
                 records => format!(
                     "{} before offset {offset} {} trusted; nothing from here on is.",
                     the_records(*records),
-                    if *records == 1 { "is" } else { "are" }
+                    agreeing(*records, "is", "are")
                 ),
             };
             format!(
@@ -109,11 +113,17 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
         Anomaly::UnsupportedVersion { found } => format!(
             "The file has format version {found}; this provision-journal reads version {VERSION} only."
         ),
-        Anomaly::Unreadable { offset, len, .. } => format!(
-            "Salvage skipped {} at offsets {offset} to {}: no record starts in them.",
-            count(*len, "unreadable byte"),
-            offset + len - 1
-        ),
+        Anomaly::Unreadable { offset, len, .. } => match len {
+            1 => format!(
+                "Salvage skipped {} at offset {offset}: no record starts in it.",
+                count(*len, "unreadable byte"),
+            ),
+            _ => format!(
+                "Salvage skipped {} at offsets {offset} to {}: no record starts in them.",
+                count(*len, "unreadable byte"),
+                offset + len - 1
+            ),
+        },
         Anomaly::SequenceGap {
             expected, found, ..
         } => format!(

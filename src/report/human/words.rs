@@ -7,14 +7,7 @@ use crate::model::state::State;
 use super::super::escape::quoted;
 use super::super::walk::{Body, kind_name};
 
-/// `n` and `noun`, with the noun's plural when `n` is not 1: `1 trusted
-/// record`, `2 trusted records`.
-pub fn count(n: impl Into<u64>, noun: &str) -> String {
-    match n.into() {
-        1 => format!("1 {noun}"),
-        n => format!("{n} {noun}s"),
-    }
-}
+pub(crate) use crate::model::words::{agreeing, count};
 
 /// `The record` or `The N records`, for the trusted ones before damage.
 pub fn the_records(n: u64) -> String {

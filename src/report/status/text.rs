@@ -6,14 +6,15 @@
 
 use std::io::{self, Write};
 
+use crate::classify::Verdict;
 use crate::host::config::Config;
-use crate::model::state::BootStop;
+use crate::model::state::{BootStop, State};
 
 use super::super::human::{count, write_wrapped};
 use super::super::time::Utc;
 use super::super::verdict::policy_words;
 use super::super::walk::Outcome;
-use super::Status;
+use super::{JournalState, Status};
 
 impl Status {
     /// The one-line form: `PATH STATE DECISION LAST_BOOT LAST_STAGE
@@ -97,21 +98,7 @@ impl Status {
             None => state.name().to_owned(),
         };
         field(out, "state", &state_words)?;
-        let refused = match self.refused_boots {
-            0 => String::new(),
-            n => format!("; since it stopped, {} refused", count(n, "boot")),
-        };
-        field(
-            out,
-            "attempt",
-            &format!(
-                "{} (run by {}: {}, {}{refused})",
-                self.epoch,
-                count(self.boots, "boot"),
-                count(self.unplanned_restarts, "unplanned restart"),
-                count(self.planned_reboots, "planned reboot")
-            ),
-        )?;
+        field(out, "attempt", &self.attempt_words())?;
         if !self.boots_overview.is_empty() {
             field(out, "boots", &self.boots_overview)?;
         }
@@ -200,6 +187,39 @@ impl Status {
             None => field(out, "next check", &self.explanation)?,
         }
         field(out, "to do", &self.advice)
+    }
+}
+
+impl Status {
+    /// The `attempt:` field: the attempt's number and what ran it, or,
+    /// when no attempt is open (an empty journal, or right after a
+    /// `reset`), which attempt the next provisioning boot starts.
+    fn attempt_words(&self) -> String {
+        let awaits_attempt =
+            self.boots == 0 && matches!(self.state, Some(JournalState::Replayed(State::Fresh)));
+        if awaits_attempt {
+            let next = match self.verdict.verdict() {
+                Some(Verdict::FirstRun { epoch }) => *epoch,
+                _ => self.epoch + 1,
+            };
+            return match self.epoch {
+                0 => format!("none yet; the next provisioning boot starts attempt {next}"),
+                epoch => {
+                    format!("{epoch}, reset; the next provisioning boot starts attempt {next}")
+                }
+            };
+        }
+        let refused = match self.refused_boots {
+            0 => String::new(),
+            n => format!("; since it stopped, {} refused", count(n, "boot")),
+        };
+        format!(
+            "{} (run by {}: {}, {}{refused})",
+            self.epoch,
+            count(self.boots, "boot"),
+            count(self.unplanned_restarts, "unplanned restart"),
+            count(self.planned_reboots, "planned reboot")
+        )
     }
 }
 

@@ -9,7 +9,7 @@
 use crate::classify::REFUSED_BOOTS_RECORDED;
 use crate::model::state::Progress;
 
-use super::super::human::count;
+use super::super::human::{agreeing, count};
 use super::{FIRSTBOOT_MARKER, REMOVE_MARKER, RESET};
 
 /// What the operator can do about the completed attempt `progress` holds.
@@ -24,16 +24,19 @@ pub(super) fn advice(progress: &Progress) -> String {
         true => format!(" (only the first {REFUSED_BOOTS_RECORDED} are recorded)"),
         false => String::new(),
     };
-    let last = progress
-        .refused_boot
-        .map(|boot| format!(", the last on boot {}", boot.to_hex()))
-        .unwrap_or_default();
+    let boots = match (refused, progress.refused_boot) {
+        (1, Some(boot)) => format!("a later boot, {},", boot.to_hex()),
+        (1, None) => "a later boot".to_owned(),
+        (n, Some(boot)) => format!("{}, the last {},", count(n, "later boot"), boot.to_hex()),
+        (n, None) => count(n, "later boot"),
+    };
     format!(
-        "Provisioning completed, and nothing needs to run again; but {}{last} were refused since{recorded}. \
-Each of them stopped in emergency mode, and every boot will, as long as {FIRSTBOOT_MARKER} is still there. \
+        "Provisioning completed, and nothing needs to run again; but {boots} {} refused since{recorded}. \
+{} in emergency mode, and every boot will, as long as {FIRSTBOOT_MARKER} is still there. \
 The first boot removes it once it completed (on Fedora CoreOS from the real root, by `coreos-ignition-firstboot-complete.service`), \
 unless a power cut or a failure comes first. Remove it: {REMOVE_MARKER}. \
 Do not run `reset` for this: with the marker still there, the next boot would provision the machine a second time.",
-        count(refused, "later boot")
+        agreeing(refused, "was", "were"),
+        agreeing(refused, "It stopped", "Each of them stopped"),
     )
 }

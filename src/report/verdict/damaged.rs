@@ -7,7 +7,7 @@
 //! what to look for on the machine first, since the damage may hide the
 //! record that would.
 
-use super::super::human::the_records;
+use super::super::human::{agreeing, count, the_records};
 use super::super::walk::{Evidence, Summary, Trust};
 use super::{FIRSTBOOT_MARKER, REMOVE_MARKER};
 
@@ -29,8 +29,8 @@ pub(super) fn advice(summary: &Summary, offset: u64) -> String {
         records => format!(
             "{} before offset {offset} {} intact and {} in state {} of attempt {}; anything shown after it is salvaged and not trusted.",
             the_records(records),
-            if records == 1 { "is" } else { "are" },
-            if records == 1 { "ends" } else { "end" },
+            agreeing(records, "is", "are"),
+            agreeing(records, "ends", "end"),
             summary.progress.state,
             summary.progress.epoch
         ),
@@ -56,8 +56,11 @@ fn by_evidence(evidence: &Evidence) -> String {
     if let Some((seq, trust)) = evidence.completed {
         let refused = match evidence.refused_boots {
             0 => String::new(),
-            1 => ", and a boot was refused after it".to_owned(),
-            n => format!(", and {n} boots were refused after it"),
+            n => format!(
+                ", and {} {} refused after it",
+                count(n, "boot"),
+                agreeing(n, "was", "were")
+            ),
         };
         return format!(
             "Record #{seq}{} says that provisioning completed{refused}. \

@@ -41,7 +41,9 @@ pub fn describe_corruption(problem: &Corruption, kind: Option<u32>) -> String {
             "record {seq} cannot be decoded: its payload is too short to name its boot, times and kind"
         ),
         (CodecError::TrailingBytes { extra }, _) => format!(
-            "record {seq} cannot be decoded: {extra} bytes follow its fields (a newer version's fields, or damage)"
+            "record {seq} cannot be decoded: {} {} its fields (a newer version's fields, or damage)",
+            crate::model::words::count(*extra as u64, "byte"),
+            crate::model::words::agreeing(*extra as u64, "follows", "follow")
         ),
         (CodecError::TooLarge { .. }, _) => problem.to_string(),
     }

@@ -192,6 +192,26 @@ fn the_new_cut_points_end_as_the_spec_says_and_as_the_real_binary_does() {
     }
 }
 
+/// What ends the simulated boot is named for what happens to the machine,
+/// never like the `reset` command.
+#[test]
+fn the_end_of_the_boot_is_named_for_what_the_machine_does() {
+    for (point, end) in [
+        ("during-disks", "power cut"),
+        ("inside-fetched", "power cut"),
+        ("after-reboot-kargs", "planned reboot"),
+        ("after-fail-kargs", "machine reset"),
+        ("after-fail-disks", "machine reset"),
+    ] {
+        let stdout = simulate(point);
+        assert!(
+            stdout.contains(&format!("\n  -- {end}: ")),
+            "{point}: {stdout}"
+        );
+        assert!(!stdout.contains("-- reset:"), "{point}: {stdout}");
+    }
+}
+
 #[test]
 fn the_report_explains_its_terms_before_using_them() {
     for point in ["during-disks", "inside-fetched", "after-fail-disks"] {

@@ -49,7 +49,7 @@ fn show(
             point.name
         ),
         Script::KargsFails | Script::DisksFails => format!(
-            "The boot ends at `{}` ({side}):\nthe failed stage's unit sent the boot to the emergency shell, and the machine is reset.",
+            "The boot ends at `{}` ({side}):\nthe failed stage's unit sent the boot to the emergency shell; then the machine\nis reset (a hard reset, like a power cut: what was not synced is lost).",
             point.name
         ),
     };
@@ -76,10 +76,12 @@ fn show(
     }
     let written = simulation.before_cut.as_ref().map_or(0, Vec::len);
     let surviving = simulation.surviving.as_ref().map_or(0, Vec::len);
+    // What ends the boot, in words that cannot be taken for a command
+    // (`reset` is the operator's).
     let event = match point.script {
         Script::Provisioning => "power cut",
         Script::KargsReboot => "planned reboot",
-        Script::KargsFails | Script::DisksFails => "reset",
+        Script::KargsFails | Script::DisksFails => "machine reset",
     };
     writeln!(out)?;
     match simulation.torn_tail {

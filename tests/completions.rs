@@ -3,8 +3,10 @@
 //! them: bash through bash-completion's loader (`XDG_DATA_DIRS`), zsh
 //! through `compinit` and `fpath`, fish from its vendor directory. Each must
 //! complete the subcommands, their options, the stage names, the `--cut-at`
-//! points, the `reboot --reason` values and the `config --get` keys, and
-//! must not offer an option its command refuses.
+//! points, the `reboot --reason` values and the `config --get` keys, file
+//! names wherever a path goes (the journals of `dump` and `status`,
+//! `keep-log`'s file, `--journal`, `fetched --config`, `status
+//! --prometheus`), and must not offer an option its command refuses.
 //!
 //! Needs `bash` with Debian's `bash-completion`, `zsh` and `fish`; without
 //! one it prints `SKIPPED: …` and passes, except with `CI=true`, where it
@@ -82,7 +84,46 @@ const CASES: &[Case] = &[
         &["--lock-timeout", "--journal"],
         &[],
     ),
+    // File names, from the directory the shell runs in ([`FILES`]).
+    (
+        "provision-journal dump ",
+        &["journal-a", "journal-b", "with space"],
+        &["--json"],
+    ),
+    (
+        "provision-journal dump jo",
+        &["journal-a", "journal-b"],
+        &[],
+    ),
+    (
+        "provision-journal status --oneline journal-a wi",
+        &["with space"],
+        &[],
+    ),
+    ("provision-journal status ", &["journal-a"], &["--json"]),
+    (
+        "provision-journal keep-log jo",
+        &["journal-a", "journal-b"],
+        &[],
+    ),
+    ("provision-journal --journal wi", &["with space"], &[]),
+    ("provision-journal dump --journal jo", &["journal-a"], &[]),
+    (
+        "provision-journal fetched --config jo",
+        &["journal-a", "journal-b"],
+        &[],
+    ),
+    (
+        "provision-journal status --prometheus jo",
+        &["journal-a", "journal-b"],
+        &[],
+    ),
+    ("provision-journal dump --j", &["--json", "--journal"], &[]),
 ];
+
+/// The files in the directory the shells complete in: a name with a space
+/// must come back as one candidate.
+const FILES: [&str; 3] = ["journal-a", "journal-b", "with space"];
 
 /// The installed names of the completion files, under `share/`.
 const INSTALLED: [(&str, &str); 3] = [
@@ -118,7 +159,16 @@ impl Scratch {
                 .unwrap_or_else(|error| panic!("completions/{file}: {error}"));
         }
         std::fs::create_dir_all(dir.join("home")).unwrap();
+        std::fs::create_dir_all(dir.join("work")).unwrap();
+        for file in FILES {
+            std::fs::write(dir.join("work").join(file), "").unwrap();
+        }
         Scratch(dir)
+    }
+
+    /// The directory the shells run in, holding [`FILES`].
+    fn work(&self) -> PathBuf {
+        self.0.join("work")
     }
 
     fn share(&self) -> PathBuf {
@@ -158,7 +208,8 @@ fn available(program: &str, also_needs: Option<&str>) -> bool {
 }
 
 /// Runs `command` (at most a minute: a completion that waits for input must
-/// not hang the suite) and returns the first field of each line it prints.
+/// not hang the suite) and returns the first field of each line it prints,
+/// with zsh's quoting of a space undone.
 fn candidates(mut command: Command, shell: &str, line: &str) -> Vec<String> {
     let mut child = command
         .stdin(Stdio::null())
@@ -185,7 +236,7 @@ fn candidates(mut command: Command, shell: &str, line: &str) -> Vec<String> {
         .lines()
         .filter_map(|candidate| candidate.split('\t').next())
         .filter(|candidate| !candidate.is_empty())
-        .map(str::to_owned)
+        .map(|candidate| candidate.replace("\\ ", " "))
         .collect()
 }
 
@@ -232,6 +283,7 @@ fn bash_completes_through_bash_completion() {
             .args(["--norc", "--noprofile"])
             .arg(driver("complete.bash"))
             .arg(line)
+            .current_dir(scratch.work())
             .env("XDG_DATA_DIRS", scratch.share())
             .env("HOME", scratch.home())
             .env_remove("BASH_COMPLETION_USER_DIR")
@@ -253,6 +305,7 @@ fn zsh_completes_through_compinit() {
             .arg(driver("complete.zsh"))
             .arg(scratch.share().join("zsh/site-functions"))
             .arg(line)
+            .current_dir(scratch.work())
             .env("HOME", scratch.home());
         command
     });
@@ -277,6 +330,7 @@ fn fish_completes_from_its_vendor_directory() {
         command
             .args(["-c", "complete --do-complete=$argv[1]"])
             .arg(line)
+            .current_dir(scratch.work())
             .env("PATH", &path)
             .env("XDG_DATA_DIRS", scratch.share())
             .env("HOME", scratch.home())

@@ -15,12 +15,18 @@
 //! - Its fish script completes options only, never a positional argument's
 //!   values (the stage of `begin`, `end` and `fail`);
 //!   [`fish_positional_values`] adds them.
+//! - Its bash script completes file names for an option's value but never
+//!   for a positional argument: after `dump ` or `status ` it offers the
+//!   options, and after `dump /var/` nothing, so a journal's path (or
+//!   `keep-log`'s file) had to be typed whole. [`bash_positional_files`]
+//!   completes file names there, as for an option whose value is a path,
+//!   and the options once the word begins with `-`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use clap::Command;
+use clap::{Command, ValueHint};
 use clap_complete::Shell;
 
 use crate::NAME;
@@ -64,7 +70,8 @@ pub fn generate(shell: Shell) -> Vec<u8> {
     match shell {
         Shell::Bash => {
             let text = String::from_utf8(script).expect("clap_complete writes UTF-8");
-            fix_bash_case_labels(&text, NAME).into_bytes()
+            let text = fix_bash_case_labels(&text, NAME);
+            bash_positional_files(&text, &command).into_bytes()
         }
         Shell::Fish => {
             script.extend_from_slice(fish_positional_values(&command).as_bytes());
@@ -107,6 +114,87 @@ fn fish_positional_values(command: &Command) -> String {
         }
     }
     lines
+}
+
+/// The names of `command`'s subcommands whose positional arguments are
+/// paths (a file-path value hint, and no list of values to offer).
+fn subcommands_with_path_operands(command: &Command) -> Vec<&str> {
+    command
+        .get_subcommands()
+        .filter(|subcommand| {
+            subcommand.get_positionals().any(|positional| {
+                positional.get_value_hint() == ValueHint::FilePath
+                    && positional.get_value_parser().possible_values().is_none()
+            })
+        })
+        .map(Command::get_name)
+        .collect()
+}
+
+/// What the bash script does, in a subcommand's state, for a word that is
+/// not an option's value: offer the options only when it begins with `-`
+/// (clap_complete's test, which also offers them for the first word after
+/// the subcommand), and complete file names otherwise (clap_complete's last
+/// line, which offers the options again).
+const BASH_OPTIONS_TEST: (&str, &str) = (" || ${COMP_CWORD} -eq 2 ]] ; then", " ]] ; then");
+const BASH_LAST_LINE: &str = "            COMPREPLY=( $(compgen -W \"${opts}\" -- \"${cur}\") )\n            return 0\n            ;;\n";
+/// File names, one a line (a name may hold spaces), marked as file names
+/// so that bash quotes them and adds a `/` to a directory: the lines
+/// clap_complete writes for an option whose value is a path.
+const BASH_FILES: &str = "            local oldifs
+            if [ -n \"${IFS+x}\" ]; then
+                oldifs=\"$IFS\"
+            fi
+            IFS=$'\\n'
+            COMPREPLY=($(compgen -f \"${cur}\"))
+            if [ -n \"${oldifs+x}\" ]; then
+                IFS=\"$oldifs\"
+            fi
+            if [[ \"${BASH_VERSINFO[0]}\" -ge 4 ]]; then
+                compopt -o filenames
+            fi
+            return 0
+            ;;
+";
+
+/// Makes the bash script complete file names for the path operands of
+/// `command`'s subcommands ([`subcommands_with_path_operands`]): in each
+/// one's state, a word that is neither an option nor an option's value
+/// completes as a file name. Panics if the script does not have the shape
+/// clap_complete 4.6 gives it, so that a new clap_complete cannot leave the
+/// operands silently without completion.
+pub fn bash_positional_files(script: &str, command: &Command) -> String {
+    let mut script = script.to_owned();
+    for name in subcommands_with_path_operands(command) {
+        let label = format!(
+            "\n        {}{BASH_SEPARATOR}{})\n",
+            NAME.replace('-', "__"),
+            // clap_complete spells a hyphen in a subcommand's name as the
+            // separator, where it sets the state and where it matches it.
+            name.replace('-', BASH_SEPARATOR)
+        );
+        let start = script
+            .find(&label)
+            .unwrap_or_else(|| panic!("the bash script has no state for `{name}`"));
+        // The state's own `;;` is the first at its indentation (those of
+        // the `case` on the previous word are deeper).
+        let end = start
+            + script[start..]
+                .find("\n            ;;\n")
+                .unwrap_or_else(|| panic!("the bash state of `{name}` has no end"))
+            + "\n            ;;\n".len();
+        let head = script[start..end]
+            .strip_suffix(BASH_LAST_LINE)
+            .unwrap_or_else(|| panic!("the bash state of `{name}` does not end as expected"));
+        let (test, only_dash) = BASH_OPTIONS_TEST;
+        assert!(
+            head.contains(test),
+            "the bash state of `{name}` does not test for options as expected"
+        );
+        let replaced = format!("{}{BASH_FILES}", head.replacen(test, only_dash, 1));
+        script.replace_range(start..end, &replaced);
+    }
+    script
 }
 
 /// A copy of the built `command` without its hidden arguments and
@@ -218,6 +306,51 @@ mod tests {
             "{set:?}"
         );
         assert_eq!(set, matched);
+    }
+
+    /// Each state of the bash script, by its label, and its body.
+    fn bash_state<'s>(script: &'s str, label: &str) -> &'s str {
+        let start = script
+            .find(&format!("\n        {label})\n"))
+            .unwrap_or_else(|| panic!("no state {label}"));
+        let rest = &script[start..];
+        &rest[..rest.find("\n            ;;\n").unwrap()]
+    }
+
+    #[test]
+    fn path_operands_complete_file_names_in_bash_and_nothing_else_changes() {
+        let script = String::from_utf8(generate(Shell::Bash)).unwrap();
+        let mut command = crate::args::documented_command();
+        command.build();
+        let command = without_hidden(&command);
+        assert_eq!(
+            subcommands_with_path_operands(&command),
+            ["keep-log", "status", "dump"]
+        );
+        for label in [
+            "provision__journal__subcmd__dump",
+            "provision__journal__subcmd__status",
+            "provision__journal__subcmd__keep__subcmd__log",
+        ] {
+            let state = bash_state(&script, label);
+            assert!(
+                state.ends_with("compopt -o filenames\n            fi\n            return 0"),
+                "{state}"
+            );
+            assert!(state.contains("if [[ ${cur} == -* ]] ; then"), "{state}");
+        }
+        for label in [
+            "provision__journal__subcmd__begin",
+            "provision__journal__subcmd__check",
+        ] {
+            let state = bash_state(&script, label);
+            assert!(
+                state.ends_with(
+                    "COMPREPLY=( $(compgen -W \"${opts}\" -- \"${cur}\") )\n            return 0"
+                ),
+                "{state}"
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use camino::Utf8PathBuf;
 use clap::builder::{PossibleValue, PossibleValuesParser, StringValueParser, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
-use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueHint};
 use provision_journal::config::{KEYS, MAX_BUDGET, MAX_DEVICE_TIMEOUT_SEC, MAX_LOCK_TIMEOUT_SEC};
 use provision_journal::{RebootReason, Sha256, Stage};
 
@@ -96,7 +96,7 @@ fn version() -> String {
 pub struct Cli {
     /// The journal file. Given explicitly, it is used as it is, and the
     /// configuration's [Boot] Device is not mounted.
-    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, value_name = "PATH", default_value = DEFAULT_JOURNAL)]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, value_name = "PATH", value_hint = ValueHint::FilePath, default_value = DEFAULT_JOURNAL)]
     pub journal: Utf8PathBuf,
 
     /// Whether --journal was typed (rather than defaulted).
@@ -107,7 +107,7 @@ pub struct Cli {
     /// use the journal file of that name on it (for the initramfs, where
     /// /boot is not mounted). Default: the configuration's [Boot] Device.
     /// On a live system hooks record nothing and the device is not touched.
-    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, value_name = "DEV")]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, value_name = "DEV", value_hint = ValueHint::FilePath)]
     pub boot_device: Option<Utf8PathBuf>,
 
     /// How long to wait for the boot device to appear. Default: the
@@ -181,7 +181,7 @@ pub enum Command {
     KeepLog {
         /// The log, e.g. `journalctl -b -o short-monotonic` piped in (`-`:
         /// standard input).
-        #[arg(value_name = "FILE", default_value = "-")]
+        #[arg(value_name = "FILE", value_hint = ValueHint::FilePath, default_value = "-")]
         log: Utf8PathBuf,
     },
     /// Show the journal's state and what the next check would decide.
@@ -200,12 +200,13 @@ pub enum Command {
         /// Write the status as Prometheus metrics to FILE, for
         /// node_exporter's textfile collector (a `*.prom` file in its
         /// directory), atomically: a temporary file renamed over it.
-        #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "oneline"])]
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, conflicts_with_all = ["json", "oneline"])]
         prometheus: Option<Utf8PathBuf>,
         /// Journals to read, `-` for standard input (a copy, reported from
         /// its bytes alone: no failure log, no file system beside it).
         /// Default: --journal, or the boot device, where no journal yet is
         /// the state `absent`; a PATH that names no file is an error (41).
+        #[arg(value_hint = ValueHint::FilePath)]
         paths: Vec<Utf8PathBuf>,
     },
     /// Allow a new provisioning attempt after a poisoned or completed one,
@@ -226,6 +227,7 @@ pub enum Command {
         /// The journals to read, in turn, `-` for standard input (default:
         /// --journal, or the boot device). With several, each report has a
         /// header, and the exit status is the worst of them.
+        #[arg(value_hint = ValueHint::FilePath)]
         paths: Vec<Utf8PathBuf>,
     },
     /// Print the configuration in force: every setting, its value, and the
@@ -392,7 +394,7 @@ pub fn documented_command() -> clap::Command {
 #[group(required = true, multiple = false)]
 pub struct Fetched {
     /// The fetched config file (e.g. /run/ignition.json); its SHA-256 is recorded.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub config: Option<PathBuf>,
     /// The config's SHA-256, as 64 hex digits.
     #[arg(long, value_name = "HEX", value_parser = parse_sha256)]

@@ -335,10 +335,11 @@ pub fn examples(roff: &mut Roff) {
             ],
         ),
         (
-            "The outcomes of a fleet's journals, one line each, counted:",
+            "A fleet's journals, counted by state, decision, last stage and outcome (the \
+             path and the last boot's ID, which differ from machine to machine, cut away):",
             &[
                 "provision-journal status --oneline */provision-journal |",
-                "    cut -d' ' -f2- | sort | uniq -c",
+                "    cut -d' ' -f2,3,5,6 | sort | uniq -c",
             ],
         ),
         (

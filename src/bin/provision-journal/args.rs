@@ -193,8 +193,9 @@ pub enum Command {
         json: bool,
         /// Print one line per journal: path, state, decision, last boot,
         /// last stage, outcome (clean, torn_tail, corrupt,
-        /// unsupported_version, absent, unreadable), for `sort | uniq -c`
-        /// over a fleet's journals.
+        /// unsupported_version, absent, unreadable); `cut -d' ' -f2,3,5,6 |
+        /// sort | uniq -c` counts a fleet's journals by all but the path and
+        /// the last boot.
         #[arg(long)]
         oneline: bool,
         /// Write the status as Prometheus metrics to FILE, for

@@ -384,3 +384,66 @@ fn the_exposition_check_refuses_what_the_format_does_not_allow() {
         assert!(refused.is_err(), "taken as well-formed:\n{text}");
     }
 }
+
+/// The new metrics are on disk before they replace the old ones, and the
+/// replacement once the call returns: the temporary file is synced before
+/// the rename, and the directory after it (the system calls, as strace
+/// sees them).
+#[test]
+fn the_metrics_file_is_synced_before_its_rename_and_its_directory_after() {
+    if std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        cli_common::support::skip::skip("strace is not installed (Debian: strace)");
+        return;
+    }
+    let scratch = Scratch::new("prometheus-sync");
+    let journal = journal_that_may_proceed(&scratch);
+    let file = scratch.path.join("provision_journal.prom");
+    let log = scratch.path.join("strace.log");
+    let untraced = Boot::first(2).command(
+        &journal,
+        &["status", "--prometheus", file.to_str().unwrap()],
+    );
+    let mut traced = std::process::Command::new("strace");
+    traced
+        .args(["-f", "-qq", "-e"])
+        .arg("trace=openat,open,fdatasync,fsync,rename,renameat,renameat2")
+        .arg("-o")
+        .arg(&log)
+        .arg("--")
+        .arg(untraced.get_program())
+        .args(untraced.get_args());
+    for (name, value) in untraced.get_envs() {
+        match value {
+            Some(value) => traced.env(name, value),
+            None => traced.env_remove(name),
+        };
+    }
+    Run::from(traced.output().unwrap()).expect(0);
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = calls.lines().collect();
+    // The line at or after `from` that has every one of `words`, and the
+    // descriptor it returned.
+    let find = |from: usize, words: &[&str]| -> (usize, String) {
+        let at = (from..calls.len())
+            .find(|&at| words.iter().all(|word| calls[at].contains(word)))
+            .unwrap_or_else(|| panic!("no call with {words:?} after line {from}:\n{calls:#?}"));
+        let returned = calls[at].rsplit("= ").next().unwrap().trim().to_owned();
+        (at, returned)
+    };
+    let dir = scratch.path.to_str().unwrap();
+    let (created, temporary) = find(0, &[&format!("{dir}/.provision_journal.prom."), "O_CREAT"]);
+    let (synced, result) = find(created, &[&format!("sync({temporary})")]);
+    assert_eq!(result, "0");
+    let (renamed, _) = find(created, &["rename", &format!("\"{}\"", file.display())]);
+    assert!(
+        synced < renamed,
+        "the rename comes before the sync:\n{calls:#?}"
+    );
+    let (opened, directory) = find(renamed, &[&format!("\"{dir}\""), "O_RDONLY"]);
+    let (_, result) = find(opened, &[&format!("fsync({directory})")]);
+    assert_eq!(result, "0");
+}

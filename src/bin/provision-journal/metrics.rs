@@ -3,8 +3,9 @@
 //! each scrape.
 //!
 //! The file is written whole to a hidden temporary file in the same
-//! directory (node_exporter reads only `*.prom`) and renamed over FILE, so a
-//! scrape never sees half of it. Names follow Prometheus' conventions: the
+//! directory (node_exporter reads only `*.prom`), synced, and renamed over
+//! FILE, so a scrape never sees half of it and a crash never leaves it
+//! empty; the directory is synced after the rename. Names follow Prometheus' conventions: the
 //! `provision_journal_` prefix, one `_info` metric whose labels carry the
 //! state and the verdict, base units (`_timestamp_seconds`). The per-attempt
 //! counts are gauges, not counters: they start again at 0 with each attempt,
@@ -161,9 +162,9 @@ fn label(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// Writes `text` to `file` atomically: a hidden temporary file beside it,
-/// then a rename over it. Readable by all (0644): node_exporter runs as
-/// its own user.
+/// Writes `text` to `file` atomically and durably: a hidden temporary file
+/// beside it, synced, then a rename over it, then the directory synced.
+/// Readable by all (0644): node_exporter runs as its own user.
 pub fn write_atomically(file: &Utf8Path, text: &str) -> Result<(), Failure> {
     let fail = |what: &str, error: std::io::Error| {
         let exit = match error.kind() {
@@ -190,16 +191,25 @@ pub fn write_atomically(file: &Utf8Path, text: &str) -> Result<(), Failure> {
             .write(true)
             .create_new(true)
             .mode(0o644)
-            .open(&temporary)?;
-        out.write_all(text.as_bytes())?;
-        out.flush()
+            .open(&temporary)
+            .map_err(|error| ("creating its temporary file", error))?;
+        out.write_all(text.as_bytes())
+            .map_err(|error| ("writing its temporary file", error))?;
+        // On disk before the rename, so that a crash leaves the old FILE
+        // or the new one, never an empty one. A failed sync is not retried.
+        out.sync_data()
+            .map_err(|error| ("syncing its temporary file", error))
     })();
-    if let Err(error) = written {
+    if let Err((what, error)) = written {
         let _ = std::fs::remove_file(&temporary);
-        return Err(fail("writing its temporary file", error));
+        return Err(fail(what, error));
     }
     std::fs::rename(&temporary, file).map_err(|error| {
         let _ = std::fs::remove_file(&temporary);
         fail("renaming its temporary file over it", error)
-    })
+    })?;
+    // The rename is durable once the directory is.
+    std::fs::File::open(dir)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|error| fail("syncing its directory after the rename", error))
 }

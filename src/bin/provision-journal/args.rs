@@ -201,6 +201,9 @@ pub enum Command {
         /// Write the status as Prometheus metrics to FILE, for
         /// node_exporter's textfile collector (a `*.prom` file in its
         /// directory), atomically: a temporary file renamed over it.
+        /// Every call replaces FILE, also for a journal that cannot be
+        /// read at all (outcome absent or unreadable, may_proceed 0,
+        /// read_error 1), whose error is still the exit status.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "oneline"])]
         prometheus: Option<Utf8PathBuf>,
         /// Journals to read (default: --journal, or the boot device, where

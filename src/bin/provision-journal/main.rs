@@ -98,15 +98,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             prometheus: Some(file),
             paths,
             ..
-        } => {
-            if !paths.is_empty() {
-                let paths: Vec<&camino::Utf8Path> = paths.iter().map(|p| p.as_path()).collect();
-                return status::write_metrics(&paths, &config, file);
-            }
-            return with_journal(cli, &config, Access::Read, |path| {
-                status::write_metrics(&[path], &config, file)
-            });
-        }
+        } => return status::write_metrics(cli, &config, paths, file),
         Command::Status {
             json,
             oneline,

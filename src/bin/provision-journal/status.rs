@@ -1,15 +1,17 @@
 //! `status`: the journal's state and what the next `check` would decide,
 //! read-only and without a lock.
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use provision_journal::FsStorage;
 use provision_journal::config::Config;
 use provision_journal::kept::RestoreTarget;
 use provision_journal::report::{self, Outcome, Status, Unread};
 
+use crate::args::Cli;
 use crate::dump::{failure_log_beside, report_failure};
 use crate::exit::{Exit, Failure};
-use crate::location::{journal_dir, require_directory};
+use crate::location::{Access, journal_dir, journal_in_call, require_directory, with_journal};
+use crate::metrics::Journal;
 use crate::output::Report;
 
 /// How `status` prints.
@@ -114,31 +116,50 @@ pub fn read(path: &Utf8Path, config: &Config, named: bool) -> Result<(Status, Ex
     Ok((status, exit))
 }
 
-/// `status --prometheus FILE`: the status of each journal at `paths` as
-/// node_exporter textfile metrics, written atomically to `file`. The exit
-/// status is the worst of the journals'; one that cannot be read at all is
-/// said on stderr and left out.
+/// `status --prometheus FILE`: the status of each journal at `paths` (or,
+/// without them, of the journal at its location, on the boot device if one
+/// is configured) as node_exporter textfile metrics, written atomically to
+/// `file`. Every call replaces `file`: a journal that cannot be read at all
+/// (a `PATH` that names no file, a directory, no permission, no boot
+/// device) gets the series of [`Unread`] (`crate::metrics::text`) and its
+/// error is said on stderr, so the file never goes on showing what an
+/// earlier call read. The exit status is the worst of the journals'; if
+/// `file` cannot be written, that failure.
 pub fn write_metrics(
-    paths: &[&Utf8Path],
+    cli: &Cli,
     config: &Config,
+    paths: &[Utf8PathBuf],
     file: &Utf8Path,
 ) -> Result<Exit, Failure> {
-    let mut statuses = Vec::new();
+    // Written once the boot device is unmounted, when the call works in
+    // `/`: a relative FILE is the caller's.
+    let file = camino::absolute_utf8(file).unwrap_or_else(|_| file.to_owned());
+    let reads = match paths {
+        [] => vec![(
+            journal_in_call(cli, config).to_owned(),
+            with_journal(cli, config, Access::Read, |path| read(path, config, false)),
+        )],
+        paths => paths
+            .iter()
+            .map(|path| (path.clone(), read(path, config, true)))
+            .collect(),
+    };
+    let mut journals = Vec::with_capacity(reads.len());
     let mut worst = Exit::Ok;
-    for path in paths {
-        match read(path, config, false) {
+    for (path, result) in reads {
+        match result {
             Ok((status, exit)) => {
-                statuses.push(status);
+                journals.push(Journal::Read(Box::new(status)));
                 worst = crate::many::worse(worst, exit);
             }
-            Err(failure) if paths.len() > 1 => {
+            Err(failure) => {
                 crate::output::complain(format_args!("provision-journal: {}", failure.message));
+                journals.push(Journal::Unread(unread(&path, &failure)));
                 worst = crate::many::worse(worst, failure.exit);
             }
-            Err(failure) => return Err(failure),
         }
     }
-    crate::metrics::write_atomically(file, &crate::metrics::text(&statuses))?;
+    crate::metrics::write_atomically(&file, &crate::metrics::text(&journals))?;
     Ok(worst)
 }
 

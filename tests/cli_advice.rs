@@ -919,3 +919,38 @@ fn bin_dir() -> String {
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_provision-journal"));
     bin.parent().unwrap().to_str().unwrap().to_owned()
 }
+
+/// With no PATH, a boot device that is not there still gets its line from
+/// `status --json` and `--oneline`, as a journal it cannot read does.
+#[test]
+fn status_of_a_boot_device_that_is_not_there_still_has_its_line() {
+    let scratch = Scratch::new("json-no-device");
+    let journal = scratch.path.join("provision-journal");
+    let device = "/dev/disk/by-label/no-such-boot-for-status";
+    let on_device = ["--boot-device", device, "--boot-device-timeout", "0"];
+    for form in ["--json", "--oneline"] {
+        let mut args = on_device.to_vec();
+        args.extend(["status", form]);
+        let run = Boot::first(1).run(&journal, &args);
+        assert!(run.stderr.contains(device), "{run:#?}");
+        let line = run.stdout.lines().collect::<Vec<_>>();
+        assert_eq!(line.len(), 1, "{form}: {run:#?}");
+        match form {
+            "--json" => {
+                let document: serde_json::Value = serde_json::from_str(line[0]).unwrap();
+                assert_eq!(document["journal"], "provision-journal", "{document}");
+                assert_eq!(document["outcome"], "unreadable", "{document}");
+                assert_eq!(document["may_proceed"], false, "{document}");
+                assert_eq!(document["exit_status"], run.code, "{document}");
+                assert!(
+                    document["error"].as_str().unwrap().contains(device),
+                    "{document}"
+                );
+            }
+            _ => assert_eq!(
+                line[0], "provision-journal unreadable - - - unreadable",
+                "{run:#?}"
+            ),
+        }
+    }
+}

@@ -114,11 +114,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
                     headers,
                 ));
             }
-            // The journal's location (`--journal`, the boot device) may
-            // hold no journal yet: that is the state `absent`.
-            return with_journal(cli, &config, Access::Read, |path| {
-                status::run(path, form, &config, false)
-            });
+            return status::run_at_location(cli, form, &config);
         }
         Command::KeepLog { log } => {
             if !config.failure_log.keep.value {

@@ -52,13 +52,7 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<
     let (status, exit) = match read(path, config, named) {
         Ok(read) => read,
         Err(failure) if form != Form::Text => {
-            let unread = unread(path, &failure);
-            let mut out = Report::stdout();
-            let written = match form {
-                Form::Json => unread.write_json(&mut out),
-                Form::Oneline | Form::Text => unread.write_oneline(&mut out),
-            };
-            out.finish(written, Exit::Ok)?;
+            print_unread(&unread(path, &failure), form)?;
             return Err(failure);
         }
         Err(failure) => return Err(failure),
@@ -70,6 +64,38 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<
         Form::Text => status.write_text(config, on_vfat(path), &mut out),
     };
     out.finish(written, exit)
+}
+
+/// Prints the status of the journal at its location (`--journal`, or the
+/// file on the boot device), which may hold no journal yet: that is the
+/// state `absent`. When the boot device cannot be found or mounted, the
+/// one-line and JSON forms still print their line for the journal, as
+/// [`run`] does for a journal it cannot read.
+pub fn run_at_location(cli: &Cli, form: Form, config: &Config) -> Result<Exit, Failure> {
+    let mut reached = false;
+    let result = with_journal(cli, config, Access::Read, |path| {
+        reached = true;
+        run(path, form, config, false)
+    });
+    match result {
+        Err(failure) if !reached && form != Form::Text => {
+            print_unread(&unread(journal_in_call(cli, config), &failure), form)?;
+            Err(failure)
+        }
+        result => result,
+    }
+}
+
+/// Prints the line `form` has for a journal that could not be read (the
+/// text form says it on stderr only, where the failure goes).
+fn print_unread(unread: &Unread, form: Form) -> Result<Exit, Failure> {
+    let mut out = Report::stdout();
+    let written = match form {
+        Form::Json => unread.write_json(&mut out),
+        Form::Oneline => unread.write_oneline(&mut out),
+        Form::Text => Ok(()),
+    };
+    out.finish(written, Exit::Ok)
 }
 
 /// The journal at `path` that `failure` kept `status` from reading:

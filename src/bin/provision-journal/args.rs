@@ -209,6 +209,7 @@ pub enum Command {
         /// Journals to read (default: --journal, or the boot device, where
         /// no journal yet is the state `absent`); a PATH that names no file
         /// is an error (41).
+        #[arg(value_name = "PATH")]
         paths: Vec<Utf8PathBuf>,
     },
     /// Allow a new provisioning attempt after a poisoned or completed one,
@@ -229,6 +230,7 @@ pub enum Command {
         /// The journals to read, in turn, `-` for standard input (default:
         /// --journal, or the boot device). With several, each report has a
         /// header, and the exit status is the worst of them.
+        #[arg(value_name = "PATH")]
         paths: Vec<Utf8PathBuf>,
     },
     /// Print the configuration in force: every setting, its value, and the

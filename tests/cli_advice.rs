@@ -4,7 +4,7 @@
 
 mod cli_common;
 
-use cli_common::{Boot, Scratch};
+use cli_common::{Boot, FULL_SEQUENCE, Scratch, provision};
 
 #[test]
 fn reading_a_directory_names_it_without_a_hard_link_warning() {
@@ -890,4 +890,123 @@ fn status_after_a_reset_says_the_next_attempt() {
         "{text}"
     );
     assert!(!text.contains("run by 0 boots"), "{text}");
+}
+
+/// The fleet pipeline spec/CLI.md and the man page give groups machines:
+/// journals of different machines (each with its own boot IDs) in the same
+/// state count as one line, each kind of state on a line of its own.
+#[test]
+fn the_documented_fleet_pipeline_groups_machines() {
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/CLI.md"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let start = spec
+        .find("`status --oneline */provision-journal |")
+        .unwrap()
+        + 1;
+    let pipeline = &spec[start..start + spec[start..].find('`').unwrap()];
+    let manual = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/man/provision-journal.8"
+    ))
+    .unwrap();
+    let fields = pipeline
+        .split(' ')
+        .find(|word| word.starts_with("-f"))
+        .unwrap();
+    assert!(
+        manual.contains(&format!("\\{fields} | sort | uniq \\-c")),
+        "the man page gives another pipeline than `{pipeline}`"
+    );
+
+    let scratch = Scratch::new("fleet");
+    for machine in 1..=5u8 {
+        let journal = scratch
+            .path
+            .join(format!("m{machine}"))
+            .join("provision-journal");
+        std::fs::create_dir_all(journal.parent().unwrap()).unwrap();
+        let boot = Boot::first(machine);
+        match machine {
+            1..=3 => provision(&boot, &journal),
+            _ => {
+                boot.run(&journal, &["check"]).expect(0);
+                for hook in &FULL_SEQUENCE[..4] {
+                    boot.run(&journal, hook).expect(0);
+                }
+            }
+        }
+    }
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("set -o pipefail; provision-journal {pipeline}"))
+        .current_dir(&scratch.path)
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap()),
+        )
+        .env("PROVISION_JOURNAL_CONF", "/dev/null")
+        .env("PROVISION_JOURNAL_JOURNALD_SOCKET", "")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{pipeline}: {output:?}");
+    let counted = String::from_utf8(output.stdout).unwrap();
+    let counts: Vec<(u32, &str)> = counted
+        .lines()
+        .map(|line| {
+            let (count, group) = line.trim_start().split_once(' ').unwrap();
+            (count.parse().unwrap(), group)
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            (3, "complete already_complete - clean"),
+            (2, "mutating fatal_interruption disks/running clean"),
+        ],
+        "{pipeline}:\n{counted}"
+    );
+}
+
+/// The directory of the binary under test, for a pipeline that names it.
+fn bin_dir() -> String {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_provision-journal"));
+    bin.parent().unwrap().to_str().unwrap().to_owned()
+}
+
+/// With no PATH, a boot device that is not there still gets its line from
+/// `status --json` and `--oneline`, as a journal it cannot read does.
+#[test]
+fn status_of_a_boot_device_that_is_not_there_still_has_its_line() {
+    let scratch = Scratch::new("json-no-device");
+    let journal = scratch.path.join("provision-journal");
+    let device = "/dev/disk/by-label/no-such-boot-for-status";
+    let on_device = ["--boot-device", device, "--boot-device-timeout", "0"];
+    for form in ["--json", "--oneline"] {
+        let mut args = on_device.to_vec();
+        args.extend(["status", form]);
+        let run = Boot::first(1).run(&journal, &args);
+        assert!(run.stderr.contains(device), "{run:#?}");
+        let line = run.stdout.lines().collect::<Vec<_>>();
+        assert_eq!(line.len(), 1, "{form}: {run:#?}");
+        match form {
+            "--json" => {
+                let document: serde_json::Value = serde_json::from_str(line[0]).unwrap();
+                assert_eq!(document["journal"], "provision-journal", "{document}");
+                assert_eq!(document["outcome"], "unreadable", "{document}");
+                assert_eq!(document["may_proceed"], false, "{document}");
+                assert_eq!(document["exit_status"], run.code, "{document}");
+                assert!(
+                    document["error"].as_str().unwrap().contains(device),
+                    "{document}"
+                );
+            }
+            _ => assert_eq!(
+                line[0], "provision-journal unreadable - - - unreadable",
+                "{run:#?}"
+            ),
+        }
+    }
 }

@@ -522,3 +522,67 @@ fn a_hostile_path_is_escaped_in_error_messages() {
     assert!(!run.stderr.contains('\u{1b}'), "{run:#?}");
     assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
 }
+
+/// `status` and `dump` without a PATH where the configuration names a boot
+/// device the machine does not have (a laptop or a container with a
+/// distribution's profile): exit 51, and the message first says how to
+/// read a copy of the journal. It does not offer the live override, which
+/// a report does not heed. The configuration's device timeout of 0 makes
+/// the call fail at once.
+#[test]
+fn a_report_without_its_boot_device_says_first_to_name_a_copy() {
+    let scratch = Scratch::new("no-boot-device");
+    let device = scratch.path.join("no-such-boot-device");
+    let conf = scratch.path.join("profile.conf");
+    std::fs::write(
+        &conf,
+        format!("[Boot]\nDevice={}\nDeviceTimeoutSec=0\n", device.display()),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(cli_common::BIN)
+            .args(args)
+            .env("PROVISION_JOURNAL_CONF", &conf)
+            .env("PROVISION_JOURNAL_BOOT_ID", &Boot::first(1).id)
+            .env("PROVISION_JOURNAL_CMDLINE", "BOOT_IMAGE=/vmlinuz")
+            .env("PROVISION_JOURNAL_JOURNALD_SOCKET", "")
+            .env(
+                "PROVISION_JOURNAL_RUNTIME_DIR",
+                cli_common::runtime_dir_beside(&scratch.path),
+            )
+            .env_remove("PROVISION_JOURNAL_LIVE")
+            .output()
+            .unwrap();
+        cli_common::Run::from(output).expect(51)
+    };
+    let missing = format!(
+        "provision-journal: boot device `{}` does not exist (waited 0s); ",
+        device.display()
+    );
+    for report in ["status", "dump"] {
+        let stderr = run(&[report]).stderr;
+        assert!(
+            stderr.starts_with(&format!(
+                "{missing}to read a copy of a journal (from a support bundle, say), give its path: `provision-journal status PATH` or `provision-journal dump PATH`; "
+            )),
+            "{report}: {stderr}"
+        );
+        assert!(
+            stderr.contains("a live system keeps no journal to read"),
+            "{report}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("PROVISION_JOURNAL_LIVE"),
+            "{report}: {stderr}"
+        );
+    }
+    // A writer is still told how to say that the machine is a live system,
+    // which makes a hook record nothing without the device.
+    let stderr = run(&["begin", "kargs"]).stderr;
+    assert!(
+        stderr.contains(&format!(
+            "{missing}if this is a live system, say so with PROVISION_JOURNAL_LIVE=1"
+        )),
+        "{stderr}"
+    );
+}

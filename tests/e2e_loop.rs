@@ -402,6 +402,52 @@ fn a_boot_device_is_probed_and_reports_mount_it_read_only() {
     );
 }
 
+/// `status --prometheus FILE` on a boot device writes FILE once the device
+/// is unmounted: a relative FILE is where the call was made, not in the
+/// read-only mount. A device that can no longer be mounted still replaces
+/// FILE, with metrics that say its journal could not be read.
+#[test]
+fn status_prometheus_on_a_boot_device_writes_where_it_was_called() {
+    require_loop_devices!();
+    let (fs, device) = stamped_boot_device("prometheus");
+    on_device(&device, &["check"]).expect(0);
+    let metrics = || {
+        let mut command = Boot::with_cmdline(1, "quiet").command(
+            Path::new("/boot/provision-journal"),
+            &[
+                "--boot-device",
+                &device,
+                "status",
+                "--prometheus",
+                "provision_journal.prom",
+            ],
+        );
+        let run = cli_common::Run::from(command.current_dir(&fs.scratch.path).output().unwrap());
+        let file = fs.scratch.path.join("provision_journal.prom");
+        (run, std::fs::read_to_string(file).unwrap_or_default())
+    };
+    let (run, text) = metrics();
+    run.expect(0);
+    assert!(
+        text.contains("provision_journal_may_proceed{journal=\"provision-journal\"} 1")
+            && text.contains("outcome=\"clean\""),
+        "{text}"
+    );
+    cli_common::sh(&format!(
+        "dd if=/dev/zero of={device} bs=4096 count=16 status=none"
+    ));
+    let (run, text) = metrics();
+    let run = run.expect(52);
+    assert!(run.stderr.contains(&device), "{run:#?}");
+    assert!(
+        text.contains("provision_journal_may_proceed{journal=\"provision-journal\"} 0")
+            && text.contains("provision_journal_read_error{journal=\"provision-journal\"} 1")
+            && text.contains("outcome=\"unreadable\"")
+            && !text.contains("outcome=\"clean\""),
+        "{text}"
+    );
+}
+
 #[test]
 fn an_immutable_journal_is_refused_without_change() {
     require_loop_devices!();

@@ -3,7 +3,8 @@
 # prometheus-node-exporter): write the metrics of test journals into a
 # textfile directory, start node_exporter on a loopback port with only its
 # textfile collector, scrape /metrics, and check the series, their values
-# and that node_exporter parsed the file without error.
+# and that node_exporter parsed the file without error; a journal that
+# cannot be read still gets its series.
 #
 # usage: tests/prometheus.sh BINARY    (run by .ci/run)
 set -euo pipefail
@@ -29,6 +30,17 @@ poisoned="$top/tests/golden/interrupted-after-red-line.journal"
 complete="$top/tests/golden/poisoned-then-reset.journal"
 "$binary" status --prometheus "$textfiles/provision_journal.prom" "$poisoned" "$complete"
 "$binary" --journal "$top/tests/golden/torn-tail.journal" status --prometheus "$textfiles/torn.prom"
+# A journal that cannot be read (a directory in its place) and a PATH that
+# names no file: the file still gets their series, over the metrics an
+# earlier call wrote, and the exit status is the error's.
+unreadable="$work/unreadable/provision-journal"
+missing="$work/unreadable/no-such-journal"
+mkdir -p "$unreadable"
+"$binary" --journal "$top/tests/golden/clean-run.journal" status --prometheus "$textfiles/unreadable.prom"
+status=0
+"$binary" status --prometheus "$textfiles/unreadable.prom" "$unreadable" "$missing" 2>"$work/unreadable.err" || status=$?
+[ "$status" = 22 ] || { echo "prometheus.sh: exit status $status for a directory and a missing PATH, expected 22" >&2; cat "$work/unreadable.err" >&2; exit 1; }
+grep -q "no journal at \`$missing\`" "$work/unreadable.err" || { echo "prometheus.sh: the missing PATH is not said on stderr" >&2; cat "$work/unreadable.err" >&2; exit 1; }
 leftovers=$(find "$textfiles" -name '.*' -type f)
 [ -z "$leftovers" ] || { echo "prometheus.sh: temporary files left: $leftovers" >&2; exit 1; }
 
@@ -52,10 +64,10 @@ while True:
         time.sleep(0.2)
 PY
 
-/usr/bin/python3 - "$work/metrics" "$poisoned" "$complete" <<'PY'
+/usr/bin/python3 - "$work/metrics" "$poisoned" "$complete" "$unreadable" "$missing" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
-poisoned, complete = sys.argv[2], sys.argv[3]
+poisoned, complete, unreadable, missing = sys.argv[2:6]
 series = {}
 for line in text.splitlines():
     if line.startswith("#") or not line.strip():
@@ -77,6 +89,18 @@ want(f'provision_journal_last_record_timestamp_seconds{{journal="{poisoned}"}}',
 for name in ["boots", "unplanned_restarts", "planned_reboots", "refused_boots"]:
     if f'provision_journal_{name}{{journal="{complete}"}}' not in series:
         problems.append(f"no provision_journal_{name} for {complete}")
+# The journals that could not be read: no stage, step or verdict (empty,
+# which Prometheus stores as no such label).
+for journal, outcome in [(unreadable, "unreadable"), (missing, "absent")]:
+    want(f'provision_journal_info{{journal="{journal}",outcome="{outcome}",stage="",state="{outcome}",step="",verdict=""}}', 1)
+    want(f'provision_journal_may_proceed{{journal="{journal}"}}', 0)
+    want(f'provision_journal_read_error{{journal="{journal}"}}', 1)
+    for name in ["attempt", "records", "last_record_timestamp_seconds"]:
+        if f'provision_journal_{name}{{journal="{journal}"}}' in series:
+            problems.append(f"provision_journal_{name} for {journal}, which could not be read")
+want(f'provision_journal_read_error{{journal="{poisoned}"}}', 0)
+if any('clean-run' in k for k in series):
+    problems.append("the metrics of the journal read before the unreadable ones are still there")
 if not any(k.startswith("provision_journal_info{") and 'outcome="torn_tail"' in k for k in series):
     problems.append("the second file's journal (a torn tail) is not scraped")
 for line in text.splitlines():
@@ -85,5 +109,5 @@ for line in text.splitlines():
 if problems:
     sys.exit("prometheus.sh: " + "\nprometheus.sh: ".join(problems))
 count = sum(1 for k in series if k.startswith("provision_journal_"))
-print(f"prometheus.sh: node_exporter scraped {count} provision_journal series from 2 files, no scrape error")
+print(f"prometheus.sh: node_exporter scraped {count} provision_journal series from 3 files, no scrape error")
 PY

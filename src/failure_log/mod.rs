@@ -7,16 +7,17 @@
 //! one file beside the journal, `NAME.failure-log` (spec/FORMAT.md, "The
 //! failure log"): at most [`DEFAULT_MAX_SIZE`] bytes of log (`[FailureLog]
 //! MaxSize`), mode 0600, bound by its header to the record the boot stopped
-//! on (a failed stage or call, `check`'s poisoning or refusal). `dump` shows it, the sos plugin collects it, `reset`
-//! removes it, and `[FailureLog] Keep=no` switches it off.
+//! on (a failed stage or call, `check`'s poisoning or refusal). `dump`
+//! shows it, the sos plugin collects it, `reset` removes it, and
+//! `[FailureLog] Keep=no` switches it off.
 //!
 //! Keeping the log writes no record: the journal, and so every verdict, is
 //! the same whether the log was kept, half written when the power went, or
 //! never written. The file is written through the kept copy's
-//! [`CopyStore`] seam in the same durable order (a temporary file, created
-//! exclusively, `fdatasync`, rename, `fsync` of the directory), so a crash
-//! leaves the old log, the new one, or a temporary file the next
-//! `keep-log` or `reset` removes; the header's CRC-32 tells a log that is
+//! [`CopyStore`] seam under its own name, as the kept copy is (the old log
+//! unlinked, the new one created exclusively, `fdatasync`, `fsync` of the
+//! directory), so a crash leaves the old log, none, or the new one cut
+//! short, and the header's length and CRC-32 tell a log that is
 //! not whole. At most one log exists at a time: the partition's growth
 //! bound grows by one file of at most `MaxSize` and its header.
 

@@ -6,7 +6,8 @@
 # can be unusable is one build, with our module and its configuration
 # installed as a package installs them (build-initramfs.sh):
 #
-#   no configuration file at all;
+#   no configuration file at all (and none either when the build's shell
+#   names one in PROVISION_JOURNAL_CONF, which the image would not get);
 #   a configuration with an unknown key;
 #   a binary that cannot run on the build host (built for another
 #   architecture);
@@ -48,6 +49,11 @@ refused() {
 }
 
 refused no-configuration "no [Boot] Device configured" "$binary" none
+
+# A configuration named for the build's shell is not one the image gets.
+printf '[Boot]\nDevice=/dev/disk/by-label/boot\n' > "$work/usable.conf"
+PROVISION_JOURNAL_CONF="$work/usable.conf" \
+    refused configuration-in-environment "no [Boot] Device configured" "$binary" none
 
 printf '[Boot]\nDevcie=/dev/disk/by-label/boot\n' > "$work/typo.conf"
 refused unknown-key 'unknown key "Devcie" in [Boot]' "$binary" fcos "$work/typo.conf"

@@ -19,7 +19,9 @@
 # cannot be used.
 configured_device() {
     local out
-    if ! out=$(/usr/bin/provision-journal config --get Boot.Device 2>&1); then
+    # The files the image gets (install() below), not a file named for this
+    # shell.
+    if ! out=$(env -u PROVISION_JOURNAL_CONF /usr/bin/provision-journal config --get Boot.Device 2>&1); then
         echo "provision-journal: the configuration cannot be used, so no initramfs is built with this module: $out"
         return 1
     fi

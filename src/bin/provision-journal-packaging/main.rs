@@ -12,7 +12,9 @@
 // The command line and the exit statuses are the binary's own modules,
 // compiled here a second time so the pages cannot drift from the parser.
 // Only their definitions are used here, not the code that runs commands.
-#[allow(dead_code)]
+// Their doc comments are `--help` text, where `[Boot] Device` names a
+// section of the configuration, not an item to link.
+#[allow(dead_code, rustdoc::broken_intra_doc_links)]
 #[path = "../provision-journal/args.rs"]
 mod args;
 mod completions;

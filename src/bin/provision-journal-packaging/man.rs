@@ -7,9 +7,9 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use clap::Command;
+use clap::{Arg, Command};
 use clap_mangen::Man;
-use clap_mangen::roff::{Roff, bold, roman};
+use clap_mangen::roff::{Inline, Roff, bold, italic, roman};
 
 use crate::args;
 use crate::exit::{Exit, PANIC};
@@ -71,23 +71,32 @@ fn write_page(dir: &Path, command: &Command, see_also: &[String]) -> std::io::Re
     let mut out = BufWriter::new(File::create(&path)?);
     man.render_title(&mut out)?;
     man.render_name_section(&mut out)?;
-    man.render_synopsis_section(&mut out)?;
+    let mut roff = Roff::new();
+    synopsis(&mut roff, command);
+    roff.to_writer(&mut out)?;
+    // What clap_mangen renders from the clap definitions carries --help's
+    // code spans; the page shows them in bold.
+    let mut from_clap = Vec::new();
     if kind == Kind::Top {
         let mut roff = Roff::new();
         manual::description(&mut roff);
         roff.to_writer(&mut out)?;
     } else {
-        man.render_description_section(&mut out)?;
+        man.render_description_section(&mut from_clap)?;
     }
     if command
         .get_arguments()
         .any(|argument| !argument.is_hide_set())
     {
-        man.render_options_section(&mut out)?;
+        man.render_options_section(&mut from_clap)?;
     }
     if command.has_subcommands() {
-        man.render_subcommands_section(&mut out)?;
+        man.render_subcommands_section(&mut from_clap)?;
     }
+    std::io::Write::write_all(
+        &mut out,
+        code_spans_in_bold(&String::from_utf8_lossy(&from_clap)).as_bytes(),
+    )?;
     let mut roff = Roff::new();
     if kind == Kind::Top {
         manual::configuration(&mut roff);
@@ -143,6 +152,148 @@ fn write_page(dir: &Path, command: &Command, see_also: &[String]) -> std::io::Re
     Ok(path)
 }
 
+/// SYNOPSIS: the command, its own options, then the global ones and the
+/// help, each option with the value it takes (clap_mangen's synopsis names
+/// the option alone, as if `--journal` took no `PATH`), then the operands
+/// or the subcommand. Optional parts are in brackets, a required choice in
+/// braces, and `...` follows an operand that may repeat.
+fn synopsis(roff: &mut Roff, command: &Command) {
+    roff.control("SH", ["SYNOPSIS"]);
+    let name = command.get_bin_name().unwrap_or_else(|| command.get_name());
+    let mut line = vec![bold(name)];
+    let required_groups: Vec<Vec<&Arg>> = command
+        .get_groups()
+        .filter(|group| group.is_required_set())
+        .map(|group| {
+            group
+                .get_args()
+                .filter_map(|id| command.get_arguments().find(|arg| arg.get_id() == id))
+                .filter(|arg| !arg.is_hide_set())
+                .collect()
+        })
+        .collect();
+    let in_group = |arg: &Arg| {
+        required_groups
+            .iter()
+            .flatten()
+            .any(|member| member.get_id() == arg.get_id())
+    };
+    let mut options: Vec<&Arg> = command
+        .get_arguments()
+        .filter(|arg| !arg.is_positional() && !arg.is_hide_set() && !in_group(arg))
+        .collect();
+    // Stable: the command's own options, the global ones, then --help and
+    // --version, each in the order --help lists them.
+    options.sort_by_key(|arg| {
+        let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+        (builtin, arg.is_global_set(), arg.get_display_order())
+    });
+    for option in &options {
+        line.push(roman(" "));
+        if option.is_required_set() {
+            line.extend(option_with_value(option));
+        } else {
+            line.push(roman("["));
+            line.extend(option_with_value(option));
+            line.push(roman("]"));
+        }
+    }
+    for group in &required_groups {
+        line.push(roman(" {"));
+        for (index, member) in group.iter().enumerate() {
+            if index > 0 {
+                line.push(roman(" | "));
+            }
+            line.extend(option_with_value(member));
+        }
+        line.push(roman("}"));
+    }
+    for operand in command.get_positionals().filter(|arg| !arg.is_hide_set()) {
+        let value = operand
+            .get_value_names()
+            .map_or_else(|| operand.get_id().to_string(), |names| names.join(" "));
+        let repeats = operand
+            .get_num_args()
+            .is_some_and(|range| range.max_values() > 1);
+        line.push(roman(" "));
+        if operand.is_required_set() {
+            line.push(italic(value));
+        } else {
+            line.extend([roman("["), italic(value), roman("]")]);
+        }
+        if repeats {
+            line.push(roman("..."));
+        }
+    }
+    if command.has_subcommands() {
+        line.extend([roman(" "), italic("COMMAND")]);
+    }
+    roff.text(line);
+}
+
+/// `--journal` *PATH*, `-h`|`--help`: an option as typed, with its value.
+fn option_with_value(option: &Arg) -> Vec<Inline> {
+    let mut parts = Vec::new();
+    match (option.get_short(), option.get_long()) {
+        (Some(short), Some(long)) => {
+            parts.extend([
+                bold(format!("-{short}")),
+                roman("|"),
+                bold(format!("--{long}")),
+            ]);
+        }
+        (Some(short), None) => parts.push(bold(format!("-{short}"))),
+        (None, Some(long)) => parts.push(bold(format!("--{long}"))),
+        (None, None) => {}
+    }
+    if option.get_action().takes_values() {
+        let value = option.get_value_names().map_or_else(
+            || option.get_id().as_str().to_uppercase(),
+            |names| names.join(" "),
+        );
+        parts.extend([roman(" "), italic(value)]);
+    }
+    parts
+}
+
+/// `text` with its code spans (`` `check` ``, as `--help` and `spec/`
+/// write them) in bold and the backticks gone.
+fn code_spans(text: &str) -> Vec<Inline> {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(index, part)| {
+            if index % 2 == 1 {
+                bold(part)
+            } else {
+                roman(part)
+            }
+        })
+        .collect()
+}
+
+/// Roff text as clap_mangen renders it, with the code spans of each text
+/// line in bold: the backticks of `--help` would otherwise be printed as
+/// they are. A line with an unpaired backtick is left alone (the page
+/// test finds it). Control lines (`.TP`, `.SH`) have none.
+fn code_spans_in_bold(roff: &str) -> String {
+    let mut out = String::with_capacity(roff.len());
+    for line in roff.split_inclusive('\n') {
+        let control = line.starts_with('.') || line.starts_with('\'');
+        if control || line.matches('`').count() % 2 == 1 {
+            out.push_str(line);
+            continue;
+        }
+        for (index, part) in line.split('`').enumerate() {
+            if index > 0 {
+                out.push_str(if index % 2 == 1 { "\\fB" } else { "\\fR" });
+            }
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 /// Every exit status and its meaning, from [`Exit::ALL`], then the status
 /// of a panic.
 fn exit_statuses(roff: &mut Roff) {
@@ -155,7 +306,7 @@ fn exit_statuses(roff: &mut Roff) {
         roff.control("TP", []);
         roff.text([bold(status.to_string())]);
         let words: Vec<&str> = meaning.split_whitespace().collect();
-        roff.text([roman(words.join(" "))]);
+        roff.text(code_spans(&words.join(" ")));
     }
 }
 
@@ -275,13 +426,31 @@ mod tests {
                 "CONFIGURATION misses {entry}"
             );
         }
+        // Every file the binary writes, the stamp it reads, the
+        // configuration, and where the lock is.
         for file in [
             "/boot/provision-journal\n",
             "/boot/provision-journal.config\n",
+            "/boot/provision-journal.failure-log\n",
+            "/boot/.provision-journal.new, /boot/.NAME.carried\n",
             "/boot/ignition.firstboot\n",
+            "/usr/lib/ignition/user.ign\n",
+            "/usr/lib/ignition/.user.ign.provision-journal.new\n",
+            "/run/provision-journal/checked\n",
+            "/run/provision-journal.PID\n",
             "/usr/lib/provision-journal/provision-journal.conf\n",
         ] {
             assert!(section("FILES").contains(file), "FILES misses {file}");
+        }
+        for words in [
+            "The failure log, mode 0600",
+            "Ignition's own messages",
+            "There is no lock file: a writer locks the journal itself with flock(2)",
+        ] {
+            assert!(
+                section("FILES").contains(words),
+                "FILES does not say {words:?}"
+            );
         }
         for example in [
             "provision-journal status\n",
@@ -310,6 +479,134 @@ mod tests {
             assert!(
                 section("\"SEE ALSO\"").contains(page),
                 "SEE ALSO misses {page}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_synopsis_shows_the_value_each_option_takes() {
+        let pages = generated("man-synopsis");
+        let synopsis = |name: &str| -> String {
+            let (_, page) = pages
+                .iter()
+                .find(|(page, _)| page == name)
+                .unwrap_or_else(|| panic!("no {name}"));
+            let page = plain(page);
+            let start = page.find(".SH SYNOPSIS\n").unwrap() + ".SH SYNOPSIS\n".len();
+            page[start..].lines().next().unwrap().to_owned()
+        };
+        let top = synopsis("provision-journal.8");
+        for option in [
+            "[--journal PATH]",
+            "[--boot-device DEV]",
+            "[--boot-device-timeout SECONDS]",
+            "[--lock-timeout SECONDS]",
+            "[--max-retries N]",
+            "[--max-planned-reboots N]",
+            "[-h|--help]",
+            "[-V|--version] COMMAND",
+        ] {
+            assert!(top.contains(option), "{top:?} misses {option}");
+        }
+        for (page, shows) in [
+            (
+                "provision-journal-fetched.8",
+                "{--config FILE | --sha256 HEX}",
+            ),
+            (
+                "provision-journal-reset.8",
+                "provision-journal reset --reason TEXT [",
+            ),
+            ("provision-journal-begin.8", "[-h|--help] STAGE"),
+            (
+                "provision-journal-status.8",
+                "provision-journal status [--json] [--oneline] [--prometheus FILE] [--journal PATH]",
+            ),
+            ("provision-journal-status.8", "[PATH]..."),
+            ("provision-journal-dump.8", "[PATH]..."),
+            ("provision-journal-simulate.8", "[--cut-at POINT]"),
+        ] {
+            let synopsis = synopsis(page);
+            assert!(
+                synopsis.contains(shows),
+                "{page}: {synopsis:?} misses {shows}"
+            );
+        }
+        // Every option of every page, with its value.
+        let mut top = args::documented_command().disable_help_subcommand(true);
+        top.build();
+        let visible = top
+            .get_subcommands()
+            .filter(|command| !command.is_hide_set());
+        for command in std::iter::once(&top).chain(visible) {
+            let page = match command.get_name() {
+                name if command.has_subcommands() => format!("{name}.8"),
+                name => format!("provision-journal-{name}.8"),
+            };
+            let synopsis = synopsis(&page);
+            for option in command
+                .get_arguments()
+                .filter(|arg| !arg.is_positional() && !arg.is_hide_set())
+                .filter(|arg| arg.get_action().takes_values())
+            {
+                let typed = format!(
+                    "--{} {}",
+                    option.get_long().unwrap(),
+                    option.get_value_names().unwrap().join(" ")
+                );
+                assert!(
+                    synopsis.contains(&typed),
+                    "{page}: {synopsis:?} misses {typed}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_page_shows_a_backtick_and_code_is_in_bold() {
+        for (name, page) in generated("man-backticks") {
+            let page = String::from_utf8(page).unwrap();
+            if let Some(line) = page.lines().find(|line| line.contains('`')) {
+                panic!("{name} prints a backtick: {line}");
+            }
+        }
+        let pages = generated("man-exit-bold");
+        let (_, top) = pages
+            .iter()
+            .find(|(name, _)| name == "provision-journal.8")
+            .unwrap();
+        let top = String::from_utf8(top.clone()).unwrap();
+        let exit_status = &top[top.find(".SH \"EXIT STATUS\"").unwrap()..];
+        assert!(
+            exit_status
+                .contains("\n.TP\n\\fB0\\fR\nSuccess; for \\fBcheck\\fR, provisioning may go on."),
+            "{exit_status}"
+        );
+        assert!(
+            exit_status.contains("\\fBfetched\\fR with a different config"),
+            "{exit_status}"
+        );
+        let (_, status) = pages
+            .iter()
+            .find(|(name, _)| name == "provision-journal-status.8")
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(status).contains("the state \\fBabsent\\fR"),
+            "the options' code spans are not in bold"
+        );
+    }
+
+    #[test]
+    fn code_spans_become_bold_and_unpaired_backticks_stay() {
+        assert_eq!(
+            code_spans_in_bold(".TP\nfor `check`, `\\-` here\nodd ` one\n"),
+            ".TP\nfor \\fBcheck\\fR, \\fB\\-\\fR here\nodd ` one\n"
+        );
+        for (exit, meaning) in Exit::ALL {
+            assert!(
+                meaning.matches('`').count() % 2 == 0,
+                "exit {}: an unpaired backtick in {meaning:?}",
+                exit.status()
             );
         }
     }

@@ -11,6 +11,7 @@ use provision_journal::boot_context::{
 use provision_journal::config::{
     CONF_ENV, DROP_IN_DIR, KEYS, MAX_PLANNED_REBOOTS_ARG, MAX_RETRIES_ARG, SEARCH_PATH,
 };
+use provision_journal::failure_log;
 use provision_journal::kept::copy_name;
 
 use crate::args::DEFAULT_JOURNAL;
@@ -175,8 +176,9 @@ fn default_of(name: &str) -> &'static str {
         .map_or("", |key| key.default)
 }
 
-/// FILES: the journal, the kept copy, the stamp, the restore target and
-/// the private mount points.
+/// FILES: every file the binary writes (the journal, the kept copy, the
+/// failure log, their temporary names, check's note for the hooks, the
+/// private mount points), the stamp it reads, and the configuration.
 pub fn files(roff: &mut Roff) {
     let dir = DEFAULT_JOURNAL.rsplit_once('/').map_or("", |(dir, _)| dir);
     let journal_name = DEFAULT_JOURNAL
@@ -185,15 +187,18 @@ pub fn files(roff: &mut Roff) {
         .unwrap_or(DEFAULT_JOURNAL);
     let stamp = default_of("Boot.FirstbootStamp");
     let restore_to = default_of("Cache.RestoreTo");
+    let (restore_dir, restore_name) = restore_to.rsplit_once('/').unwrap_or(("", restore_to));
     roff.control("SH", ["FILES"]);
     entry(
         roff,
         [bold(DEFAULT_JOURNAL)],
         [roman(
-            "The journal (--journal). Records are only ever appended; copy the file for a \
-             support bundle. In the initramfs, where the boot partition is not mounted, every \
-             call mounts [Boot] Device in a private mount namespace and uses the file of this \
-             name on it.",
+            "The journal (--journal), mode 0600 (on vfat, the mount's). Records are only ever \
+             appended; copy the file for a support bundle. In the initramfs, where the boot \
+             partition is not mounted, every call mounts [Boot] Device in a private mount \
+             namespace and uses the file of this name on it. There is no lock file: a writer \
+             locks the journal itself with flock(2) (its directory while it creates the \
+             journal), and status and dump take no lock.",
         )],
     );
     entry(
@@ -204,6 +209,34 @@ pub fn files(roff: &mut Roff) {
              (mode 0600 on ext4), from fetched until complete, or until a writer removes it \
              from a poisoned or reset attempt; every removal is recorded. Configs carry \
              secrets: keep it off where others can read the boot partition.",
+        )],
+    );
+    entry(
+        roff,
+        [bold(format!(
+            "{dir}/{}",
+            failure_log::file_name(journal_name)
+        ))],
+        [roman(
+            "The failure log, mode 0600 (on vfat, the mount's): the end of the log of the boot \
+             that failed or was stopped, Ignition's own messages included, which keep-log \
+             keeps for the record that boot stopped on (a failed stage or call, or check \
+             poisoning the attempt or refusing the boot); at most [FailureLog] MaxSize bytes, \
+             one file at a time. dump shows it, reset removes it, [FailureLog] Keep=no \
+             switches it off.",
+        )],
+    );
+    entry(
+        roff,
+        [bold(format!(
+            "{dir}/.{journal_name}.new, {dir}/.NAME.carried"
+        ))],
+        [roman(
+            "Temporary files beside the journal, renamed into place once durable: the new \
+             journal while it is created, and each file (the journal, the kept copy, the \
+             stamp) a hook puts back from [Boot] SavedCopyDir after a stage recreated the boot \
+             file system. One that a power cut left behind is on no record; the next creation \
+             or carry removes it.",
         )],
     );
     entry(
@@ -220,6 +253,27 @@ pub fn files(roff: &mut Roff) {
         [roman(
             "[Cache] RestoreTo: where check restores the kept copy on a retry, in the \
              initramfs's memory, for Ignition's fetch-offline stage to read.",
+        )],
+    );
+    entry(
+        roff,
+        [bold(format!(
+            "{restore_dir}/.{restore_name}.provision-journal.new"
+        ))],
+        [roman(
+            "The restore's temporary file beside [Cache] RestoreTo, renamed over it. One that \
+             a check cut off left holds the config; with [Cache] KeepConfig=yes the next \
+             writer removes it.",
+        )],
+    );
+    entry(
+        roff,
+        [bold("/run/provision-journal/checked")],
+        [roman(
+            "check's note for the hooks of this boot (PROVISION_JOURNAL_RUNTIME_DIR replaces \
+             the directory): the boot ID and the file system it found the journal on. In \
+             memory, gone at the next boot; a hook that finds no journal reads it to say \
+             whether the journal vanished (exit 32).",
         )],
     );
     entry(
@@ -335,10 +389,11 @@ pub fn examples(roff: &mut Roff) {
             ],
         ),
         (
-            "The outcomes of a fleet's journals, one line each, counted:",
+            "A fleet's journals, counted by state, decision, last stage and outcome (the \
+             path and the last boot's ID, which differ from machine to machine, cut away):",
             &[
                 "provision-journal status --oneline */provision-journal |",
-                "    cut -d' ' -f2- | sort | uniq -c",
+                "    cut -d' ' -f2,3,5,6 | sort | uniq -c",
             ],
         ),
         (

@@ -193,20 +193,24 @@ pub enum Command {
         json: bool,
         /// Print one line per journal: path, state, decision, last boot,
         /// last stage, outcome (clean, torn_tail, corrupt,
-        /// unsupported_version, absent, unreadable), for `sort | uniq -c`
-        /// over a fleet's journals.
+        /// unsupported_version, absent, unreadable); `cut -d' ' -f2,3,5,6 |
+        /// sort | uniq -c` counts a fleet's journals by all but the path and
+        /// the last boot.
         #[arg(long)]
         oneline: bool,
         /// Write the status as Prometheus metrics to FILE, for
         /// node_exporter's textfile collector (a `*.prom` file in its
         /// directory), atomically: a temporary file renamed over it.
+        /// Every call replaces FILE, also for a journal that cannot be
+        /// read at all (outcome absent or unreadable, may_proceed 0,
+        /// read_error 1), whose error is still the exit status.
         #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, conflicts_with_all = ["json", "oneline"])]
         prometheus: Option<Utf8PathBuf>,
         /// Journals to read, `-` for standard input (a copy, reported from
         /// its bytes alone: no failure log, no file system beside it).
         /// Default: --journal, or the boot device, where no journal yet is
         /// the state `absent`; a PATH that names no file is an error (41).
-        #[arg(value_hint = ValueHint::FilePath)]
+        #[arg(value_name = "PATH", value_hint = ValueHint::FilePath)]
         paths: Vec<Utf8PathBuf>,
     },
     /// Allow a new provisioning attempt after a poisoned or completed one,
@@ -227,7 +231,7 @@ pub enum Command {
         /// The journals to read, in turn, `-` for standard input (default:
         /// --journal, or the boot device). With several, each report has a
         /// header, and the exit status is the worst of them.
-        #[arg(value_hint = ValueHint::FilePath)]
+        #[arg(value_name = "PATH", value_hint = ValueHint::FilePath)]
         paths: Vec<Utf8PathBuf>,
     },
     /// Print the configuration in force: every setting, its value, and the

@@ -28,7 +28,7 @@ pub fn with_journal<T>(
     };
     let timeout = Duration::from_secs(config.device_timeout_sec.value);
     let mount = BootMount::mount(device, timeout, access)?;
-    let name = cli.journal.file_name().unwrap_or("provision-journal");
+    let name = journal_in_call(cli, config).as_str();
     crate::evidence::set_journal(name, Some(device.to_string()));
     // The command works in the mount, on the journal's plain name: what it
     // prints names the file the user has, not a mount point that is gone
@@ -46,6 +46,16 @@ pub fn with_journal<T>(
     let value = result.map_err(|failure| failure.on_device(device))?;
     unmounted?;
     Ok(value)
+}
+
+/// The journal's path as [`with_journal`] gives it to its command: the
+/// `--journal` path, or on a boot device the file's plain name in the
+/// mount.
+pub fn journal_in_call<'c>(cli: &'c Cli, config: &Config) -> &'c Utf8Path {
+    match &config.device.value {
+        Some(_) => Utf8Path::new(cli.journal.file_name().unwrap_or("provision-journal")),
+        None => &cli.journal,
+    }
 }
 
 /// The directory the journal at `path` is in (`.` for a bare name).

@@ -101,14 +101,8 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             paths,
             ..
         } => {
-            if !paths.is_empty() {
-                stdin::read_once(paths)?;
-                let paths: Vec<&camino::Utf8Path> = paths.iter().map(|p| p.as_path()).collect();
-                return status::write_metrics(&paths, &config, file);
-            }
-            return with_journal(cli, &config, Access::Read, |path| {
-                status::write_metrics(&[path], &config, file)
-            });
+            stdin::read_once(paths)?;
+            return status::write_metrics(cli, &config, paths, file);
         }
         Command::Status {
             json,
@@ -126,11 +120,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
                     headers,
                 ));
             }
-            // The journal's location (`--journal`, the boot device) may
-            // hold no journal yet: that is the state `absent`.
-            return with_journal(cli, &config, Access::Read, |path| {
-                status::run(path, form, &config, false)
-            });
+            return status::run_at_location(cli, form, &config);
         }
         Command::KeepLog { log } => {
             if !config.failure_log.keep.value {

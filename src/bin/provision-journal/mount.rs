@@ -138,10 +138,23 @@ impl BootMount {
         let deadline = Instant::now() + timeout;
         while !device.exists() {
             if Instant::now() >= deadline {
+                // A report that finds no boot device most likely runs
+                // away from the machine (a laptop or a container with a
+                // distribution's profile), with a copy of the journal to
+                // read. The live override would not help it: reports
+                // never skip the device.
+                let advice = match access {
+                    Access::Read => {
+                        "to read a copy of a journal (from a support bundle, say), give its path: `provision-journal status PATH` or `provision-journal dump PATH`; for the journal on another device, --boot-device DEV; a live system keeps no journal to read"
+                    }
+                    Access::Write => {
+                        "if this is a live system, say so with PROVISION_JOURNAL_LIVE=1"
+                    }
+                };
                 return Err(Failure::new(
                     Exit::BootDeviceMissing,
                     format!(
-                        "boot device `{device}` does not exist (waited {}s); if this is a live system, say so with PROVISION_JOURNAL_LIVE=1",
+                        "boot device `{device}` does not exist (waited {}s); {advice}",
                         timeout.as_secs()
                     ),
                 ));

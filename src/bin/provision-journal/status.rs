@@ -1,15 +1,17 @@
 //! `status`: the journal's state and what the next `check` would decide,
 //! read-only and without a lock.
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use provision_journal::FsStorage;
 use provision_journal::config::Config;
 use provision_journal::kept::RestoreTarget;
 use provision_journal::report::{self, Outcome, Status, Unread};
 
+use crate::args::Cli;
 use crate::dump::{failure_log_beside, report_failure};
 use crate::exit::{Exit, Failure};
-use crate::location::{journal_dir, require_directory};
+use crate::location::{Access, journal_dir, journal_in_call, require_directory, with_journal};
+use crate::metrics::Journal;
 use crate::output::Report;
 
 /// How `status` prints.
@@ -51,13 +53,7 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<
     let (status, exit) = match read(path, config, named) {
         Ok(read) => read,
         Err(failure) if form != Form::Text => {
-            let unread = unread(path, &failure);
-            let mut out = Report::stdout();
-            let written = match form {
-                Form::Json => unread.write_json(&mut out),
-                Form::Oneline | Form::Text => unread.write_oneline(&mut out),
-            };
-            out.finish(written, Exit::Ok)?;
+            print_unread(&unread(path, &failure), form)?;
             return Err(failure);
         }
         Err(failure) => return Err(failure),
@@ -72,6 +68,38 @@ pub fn run(path: &Utf8Path, form: Form, config: &Config, named: bool) -> Result<
         }
     };
     out.finish(written, exit)
+}
+
+/// Prints the status of the journal at its location (`--journal`, or the
+/// file on the boot device), which may hold no journal yet: that is the
+/// state `absent`. When the boot device cannot be found or mounted, the
+/// one-line and JSON forms still print their line for the journal, as
+/// [`run`] does for a journal it cannot read.
+pub fn run_at_location(cli: &Cli, form: Form, config: &Config) -> Result<Exit, Failure> {
+    let mut reached = false;
+    let result = with_journal(cli, config, Access::Read, |path| {
+        reached = true;
+        run(path, form, config, false)
+    });
+    match result {
+        Err(failure) if !reached && form != Form::Text => {
+            print_unread(&unread(journal_in_call(cli, config), &failure), form)?;
+            Err(failure)
+        }
+        result => result,
+    }
+}
+
+/// Prints the line `form` has for a journal that could not be read (the
+/// text form says it on stderr only, where the failure goes).
+fn print_unread(unread: &Unread, form: Form) -> Result<Exit, Failure> {
+    let mut out = Report::stdout();
+    let written = match form {
+        Form::Json => unread.write_json(&mut out),
+        Form::Oneline => unread.write_oneline(&mut out),
+        Form::Text => Ok(()),
+    };
+    out.finish(written, Exit::Ok)
 }
 
 /// The journal at `path` that `failure` kept `status` from reading:
@@ -131,31 +159,50 @@ fn read_file(path: &Utf8Path, config: &Config, named: bool) -> Result<Status, Fa
     Ok(status)
 }
 
-/// `status --prometheus FILE`: the status of each journal at `paths` as
-/// node_exporter textfile metrics, written atomically to `file`. The exit
-/// status is the worst of the journals'; one that cannot be read at all is
-/// said on stderr and left out.
+/// `status --prometheus FILE`: the status of each journal at `paths` (or,
+/// without them, of the journal at its location, on the boot device if one
+/// is configured) as node_exporter textfile metrics, written atomically to
+/// `file`. Every call replaces `file`: a journal that cannot be read at all
+/// (a `PATH` that names no file, a directory, no permission, no boot
+/// device) gets the series of [`Unread`] (`crate::metrics::text`) and its
+/// error is said on stderr, so the file never goes on showing what an
+/// earlier call read. The exit status is the worst of the journals'; if
+/// `file` cannot be written, that failure.
 pub fn write_metrics(
-    paths: &[&Utf8Path],
+    cli: &Cli,
     config: &Config,
+    paths: &[Utf8PathBuf],
     file: &Utf8Path,
 ) -> Result<Exit, Failure> {
-    let mut statuses = Vec::new();
+    // Written once the boot device is unmounted, when the call works in
+    // `/`: a relative FILE is the caller's.
+    let file = camino::absolute_utf8(file).unwrap_or_else(|_| file.to_owned());
+    let reads = match paths {
+        [] => vec![(
+            journal_in_call(cli, config).to_owned(),
+            with_journal(cli, config, Access::Read, |path| read(path, config, false)),
+        )],
+        paths => paths
+            .iter()
+            .map(|path| (path.clone(), read(path, config, true)))
+            .collect(),
+    };
+    let mut journals = Vec::with_capacity(reads.len());
     let mut worst = Exit::Ok;
-    for path in paths {
-        match read(path, config, false) {
+    for (path, result) in reads {
+        match result {
             Ok((status, exit)) => {
-                statuses.push(status);
+                journals.push(Journal::Read(Box::new(status)));
                 worst = crate::many::worse(worst, exit);
             }
-            Err(failure) if paths.len() > 1 => {
+            Err(failure) => {
                 crate::output::complain(format_args!("provision-journal: {}", failure.message));
+                journals.push(Journal::Unread(unread(&path, &failure)));
                 worst = crate::many::worse(worst, failure.exit);
             }
-            Err(failure) => return Err(failure),
         }
     }
-    crate::metrics::write_atomically(file, &crate::metrics::text(&statuses))?;
+    crate::metrics::write_atomically(&file, &crate::metrics::text(&journals))?;
     Ok(worst)
 }
 

@@ -731,6 +731,20 @@ fn keep_log(boot: &Boot, journal: &std::path::Path, log: &str) {
     assert!(child.wait_with_output().unwrap().status.success());
 }
 
+/// Boot 7 of `journal` fails `stage` and keeps `log` as its failure log.
+fn failed_with_a_log(journal: &std::path::Path, stage: &str, log: &str) -> Boot {
+    let boot = Boot::first(7);
+    let hooks: &[&[&str]] = &[
+        &["check"],
+        CONFIG,
+        &["begin", stage],
+        &["fail", stage, "--reason", "exit status 1"],
+    ];
+    run_all(&boot, journal, hooks);
+    keep_log(&boot, journal, log);
+    boot
+}
+
 /// A boot that stopped in the initramfs keeps no journal of its own: the
 /// failure log is what is left of its log. `status` says that one is kept
 /// and for which record (text and JSON), and the advice points to `dump`
@@ -739,18 +753,7 @@ fn keep_log(boot: &Boot, journal: &std::path::Path, log: &str) {
 fn a_kept_failure_log_is_named_by_status_and_the_advice_points_to_dump() {
     let scratch = Scratch::new("failure-log-status");
     let journal = scratch.path.join("journal");
-    let boot = Boot::first(7);
-    run_all(
-        &boot,
-        &journal,
-        &[
-            &["check"],
-            CONFIG,
-            &["begin", "disks"],
-            &["fail", "disks", "--reason", "exit status 1"],
-        ],
-    );
-    keep_log(&boot, &journal, "ignition[12]: disks: op(1): [failed]\n");
+    let boot = failed_with_a_log(&journal, "disks", "ignition[12]: disks: op(1): [failed]\n");
     let run = Boot::first(8).run(&journal, &["status"]).expect(0);
     assert!(run.stdout.contains("\nlog:        `"), "{run:#?}");
     let text = flat(&run.stdout);
@@ -807,18 +810,7 @@ fn a_kept_failure_log_is_named_by_status_and_the_advice_points_to_dump() {
 fn a_failure_log_of_a_retried_boot_is_named_after_the_advice() {
     let scratch = Scratch::new("failure-log-retry");
     let journal = scratch.path.join("journal");
-    let boot = Boot::first(7);
-    run_all(
-        &boot,
-        &journal,
-        &[
-            &["check"],
-            CONFIG,
-            &["begin", "kargs"],
-            &["fail", "kargs", "--reason", "exit status 1"],
-        ],
-    );
-    keep_log(&boot, &journal, "ignition[12]: kargs: failed\n");
+    let boot = failed_with_a_log(&journal, "kargs", "ignition[12]: kargs: failed\n");
     let advice = status_json(&journal)["advice"].as_str().unwrap().to_owned();
     assert!(
         advice.ends_with(&format!(

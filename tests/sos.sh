@@ -42,6 +42,9 @@ cp "$top/tests/golden/interrupted-after-red-line.journal" "$boot/provision-journ
 printf 'Dec 06 08:00:01 ignition[612]: disks: createPartitions: op(1): [failed] SECRET-LOG-LINE\n' >"$boot/provision-journal.failure-log"
 printf '{"ignition":{"version":"3.4.0"},"passwd":{"users":[{"name":"core","passwordHash":"SECRET-IN-CONFIG"}]}}' >"$boot/provision-journal.config"
 chmod 0600 "$boot/provision-journal.config"
+# and the temporary file a cut can leave while the copy is carried back
+# onto a recreated /boot.
+cp "$boot/provision-journal.config" "$boot/.provision-journal.config.carried"
 
 sos report --batch --only-plugins provision_journal \
     -k "provision_journal.journal=$boot/provision-journal" \
@@ -62,6 +65,7 @@ cmp -s "$boot/provision-journal" "$root$boot/provision-journal" || fail "the jou
 cmp -s "$boot/provision-journal.failure-log" "$root$boot/provision-journal.failure-log" || fail "the failure log is not in the archive"
 if grep -rq SECRET-IN-CONFIG "$root"; then fail "the kept copy of the config is in the archive"; fi
 [ ! -e "$root$boot/provision-journal.config" ] || fail "the kept copy's file is in the archive"
+[ ! -e "$root$boot/.provision-journal.config.carried" ] || fail "the carried kept copy is in the archive"
 commands="$root/sos_commands/provision_journal"
 [ -d "$commands" ] || fail "no sos_commands/provision_journal in the archive"
 status=$(ls "$commands"/provision-journal_--journal_*_status_--json 2>/dev/null | head -n 1)

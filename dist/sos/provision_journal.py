@@ -50,11 +50,12 @@ class ProvisionJournal(Plugin, RedHatPlugin, DebianPlugin, UbuntuPlugin):
         if not journal or journal is True:
             journal = DEFAULT_JOURNAL
         directory, name = os.path.split(journal)
-        # The kept copy of the config (and its temporary file) holds the
-        # provisioning secrets: never collected.
+        # The kept copy of the config holds the provisioning secrets, and so
+        # does the temporary file a cut left while it was carried back onto
+        # a recreated /boot: never collected by this plugin.
         self.add_forbidden_path([
             os.path.join(directory, name + '.config'),
-            os.path.join(directory, '.' + name + '.config.new'),
+            os.path.join(directory, '.' + name + '.config.carried'),
         ])
         self.add_copy_spec([
             journal,

@@ -9,7 +9,8 @@
 # install runs one target per artifact: install-bin, install-man,
 # install-dracut, install-config, install-completions, install-catalog,
 # install-units. They only copy: install-bin installs the binary `make` (or
-# `make static`) built, and fails if there is none; the man pages and
+# `make static`) built, or the one BINARY=… names (a packaging macro's own
+# build, such as target/rpm/provision-journal), and fails if there is none; the man pages and
 # completions are the committed ones. Nothing is compiled or generated at
 # install time (often as root). The dracut module,
 # the configuration file and the binary's own paths assume PREFIX=/usr
@@ -105,7 +106,8 @@ install-man:
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 # The dracut module: module-setup.sh and everything in dist/systemd/ (units,
-# drop-in directories, the two helper scripts), which module-setup.sh
+# drop-in directories, the helper scripts record-failure, keep-failure-log,
+# relabel and umount-bracket), which module-setup.sh
 # copies into the initramfs; executables keep their mode.
 .PHONY: install-dracut
 install-dracut:

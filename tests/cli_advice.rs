@@ -914,7 +914,7 @@ fn the_documented_fleet_pipeline_groups_machines() {
     );
 
     let scratch = Scratch::new("fleet");
-    for machine in 1..=5u8 {
+    for machine in 1..=9u8 {
         let journal = scratch
             .path
             .join(format!("m{machine}"))
@@ -929,6 +929,23 @@ fn the_documented_fleet_pipeline_groups_machines() {
                     boot.run(&journal, hook).expect(0);
                 }
             }
+        }
+        // Poisoned machines are counted by what poisoned them: two cut in
+        // disks, whose next boot's `check` stopped them, and one whose
+        // mount stage failed.
+        match machine {
+            6 | 7 => {
+                let next = Boot::first(machine + 100);
+                next.run(&journal, &["check"]).expect(10);
+            }
+            8 => {
+                for hook in [&["end", "disks"][..], &["begin", "mount"]] {
+                    boot.run(&journal, hook).expect(0);
+                }
+                let failed = ["fail", "mount", "--reason", "exit status 1"];
+                boot.run(&journal, &failed).expect(0);
+            }
+            _ => {}
         }
     }
     let output = std::process::Command::new("bash")
@@ -956,7 +973,9 @@ fn the_documented_fleet_pipeline_groups_machines() {
         counts,
         [
             (3, "complete already_complete - clean"),
-            (2, "mutating fatal_interruption disks/running clean"),
+            (3, "mutating fatal_interruption disks/running clean"),
+            (2, "poisoned poisoned disks/interrupted clean"),
+            (1, "poisoned poisoned mount/stage_failed clean"),
         ],
         "{pipeline}:\n{counted}"
     );

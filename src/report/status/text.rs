@@ -31,9 +31,14 @@ impl Status {
             .last_record
             .as_ref()
             .map_or("-", |last| last.boot_id.as_str());
-        let stage = match self.stage_step() {
-            Some((stage, step)) => format!("{stage}/{step}"),
-            None => "-".to_owned(),
+        let stage = match (self.stage_step(), &self.poisoned_by) {
+            (Some((stage, step)), _) => format!("{stage}/{step}"),
+            (None, Some(poison)) => format!(
+                "{}/{}",
+                poison["stage"].as_str().unwrap_or("-"),
+                poison["cause"].as_str().unwrap_or("poisoned")
+            ),
+            (None, None) => "-".to_owned(),
         };
         let outcome = self.outcome.map_or("absent", Outcome::name);
         writeln!(

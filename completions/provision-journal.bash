@@ -1090,7 +1090,7 @@ _provision__journal() {
             return 0
             ;;
         provision__journal__subcmd__simulate)
-            opts="-h --cut-at --help"
+            opts="-h --cut-at --keep --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1098,6 +1098,13 @@ _provision__journal() {
             case "${prev}" in
                 --cut-at)
                     COMPREPLY=($(compgen -W "before-check after-check inside-fetched after-fetched during-kargs after-fail-kargs after-kargs after-reboot-kargs inside-begin-disks during-disks after-fail-disks after-disks during-mount after-mount during-files after-files during-umount after-umount after-complete" -- "${cur}"))
+                    return 0
+                    ;;
+                --keep)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 *)

@@ -149,6 +149,7 @@ after-files\t'past the red line'
 during-umount\t'past the red line'
 after-umount\t'past the red line'
 after-complete\t'past the red line'"
+complete -c provision-journal -n "__fish_provision_journal_using_subcommand simulate" -l keep -d 'Keep the journal the next boot read (and its first-boot stamp) in DIR, created if missing, to try `status`, `dump` and `reset` on it; a DIR that already holds a journal is refused. Without it, the journal lives in a temporary directory removed at the end' -r -f -a "(__fish_complete_directories)"
 complete -c provision-journal -n "__fish_provision_journal_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c provision-journal -n "__fish_provision_journal_using_subcommand status" -l prometheus -d 'Write the status as Prometheus metrics to FILE, for node_exporter\'s textfile collector (a `*.prom` file in its directory), atomically: a temporary file renamed over it. Every call replaces FILE, also for a journal that cannot be read at all (outcome absent or unreadable, may_proceed 0, read_error 1), whose error is still the exit status' -r -F
 complete -c provision-journal -n "__fish_provision_journal_using_subcommand status" -l journal -d 'The journal file. Given explicitly, it is used as it is, and the configuration\'s [Boot] Device is not mounted' -r -F

@@ -250,3 +250,45 @@ fn help_names_each_points_side_of_the_red_line() {
         assert!(line.contains(side), "{line}");
     }
 }
+
+/// `simulate --keep DIR` leaves the journal the next boot read, for
+/// `status`, `dump` and `reset` to be tried on, and never writes over one.
+#[test]
+fn simulate_keeps_its_journal_where_asked() {
+    let scratch = Scratch::new("simulate-keep");
+    let dir = scratch.path.join("practice");
+    let simulate = |point: &str| {
+        Command::new(BIN)
+            .args(["simulate", "--cut-at", point, "--keep"])
+            .arg(&dir)
+            .env("PROVISION_JOURNAL_JOURNALD_SOCKET", "")
+            .output()
+            .unwrap()
+    };
+    let output = simulate("during-disks");
+    assert!(output.status.success(), "{output:?}");
+    let journal = dir.join("provision-journal");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains(&format!("provision-journal status {}", journal.display())),
+        "{stdout}"
+    );
+    let run = Boot::first(9).run(
+        &scratch.path.join("unused"),
+        &["status", "--oneline", journal.to_str().unwrap()],
+    );
+    let run = run.expect(0);
+    assert!(run.stdout.contains(" poisoned poisoned "), "{run:#?}");
+    let before = std::fs::read(&journal).unwrap();
+    let again = simulate("after-check");
+    assert_eq!(again.status.code(), Some(2), "{again:?}");
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already exists"),
+        "{again:?}"
+    );
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        before,
+        "the kept journal is untouched"
+    );
+}

@@ -268,6 +268,13 @@ pub enum Command {
             ),
         )]
         cut_at: String,
+        /// Keep the journal the next boot read (and its first-boot stamp)
+        /// in DIR, created if missing, to try `status`, `dump` and `reset`
+        /// on it; a DIR that already holds a journal is refused. Without
+        /// it, the journal lives in a temporary directory removed at the
+        /// end.
+        #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+        keep: Option<Utf8PathBuf>,
     },
 }
 

@@ -58,8 +58,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<Exit, Failure> {
-    if let Command::Simulate { cut_at, .. } = &cli.command {
-        return simulate::run(cut_at);
+    if let Command::Simulate { cut_at, keep } = &cli.command {
+        return simulate::run(cut_at, keep.as_deref());
     }
     // Read once per call: the budgets' overrides, live detection and
     // `check`'s context all come from it. `reset` needs none of them.

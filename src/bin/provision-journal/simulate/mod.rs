@@ -6,7 +6,7 @@ mod run;
 
 use std::io::Write;
 
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 use provision_journal::FixedClock;
 use provision_journal::Policy;
 use provision_journal::boot_context::BootInputs;
@@ -18,21 +18,63 @@ use crate::exit::{Exit, Failure};
 use crate::output::{Report, Stopped};
 use crate::{check, dump};
 
-/// Runs the simulation cut at `point_name` and prints what happened. A
-/// reader that closes the pipe early ends the report.
-pub fn run(point_name: &str) -> Result<Exit, Failure> {
+/// Runs the simulation cut at `point_name` and prints what happened; the
+/// journal is left in `keep` if given, else removed with its temporary
+/// directory. A reader that closes the pipe early ends the report.
+pub fn run(point_name: &str, keep: Option<&Utf8Path>) -> Result<Exit, Failure> {
     let point = CutPoint::named(point_name).expect("the argument parser accepts only cut points");
     let simulation = run::run(point)?;
-    let dir = scratch_dir()?;
+    let dir = match keep {
+        Some(keep) => kept_dir(keep)?,
+        None => scratch_dir()?,
+    };
     // The next boot reads the journal by its plain name in the scratch
     // directory, so the dump does not name a path removed on return.
     std::env::set_current_dir(dir.as_std_path())
         .map_err(|error| Failure::new(Exit::Io, format!("failed to enter `{dir}`: {error}")))?;
     let mut out = Report::stdout();
-    let shown = show(point, &simulation, &dir, &mut out);
+    let mut shown = show(point, &simulation, &dir, &mut out);
     let _ = std::env::set_current_dir("/");
-    let _ = std::fs::remove_dir_all(&dir);
+    match keep {
+        Some(keep) => {
+            let journal = keep.join(JOURNAL_NAME);
+            shown = shown.and_then(|()| {
+                writeln!(
+                    out,
+                    "\nThe journal is kept as {journal}. Try:\n  \
+                     provision-journal status {journal}\n  \
+                     provision-journal dump {journal}\n  \
+                     provision-journal reset --journal {journal} --reason \"practice\""
+                )
+                .map_err(Stopped::from)
+            });
+        }
+        None => {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
     out.finish_or_fail(shown, Exit::Ok)
+}
+
+/// The journal's name in the simulation's directory.
+const JOURNAL_NAME: &str = "provision-journal";
+
+/// `keep` made ready for the journal, as an absolute path: created if
+/// missing, refused if it already holds a journal.
+fn kept_dir(keep: &Utf8Path) -> Result<Utf8PathBuf, Failure> {
+    std::fs::create_dir_all(keep)
+        .map_err(|error| Failure::new(Exit::Io, format!("failed to create `{keep}`: {error}")))?;
+    let journal = keep.join(JOURNAL_NAME);
+    if journal.symlink_metadata().is_ok() {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "`{journal}` already exists: `simulate --keep` writes a new journal, so name a directory without one"
+            ),
+        ));
+    }
+    camino::absolute_utf8(keep)
+        .map_err(|error| Failure::new(Exit::Io, format!("failed to resolve `{keep}`: {error}")))
 }
 
 fn show(
@@ -134,7 +176,7 @@ fn next_boot(
     out: &mut dyn Write,
 ) -> Result<(), Stopped> {
     // The working directory is `dir`: the journal goes by its plain name.
-    let journal = Utf8PathBuf::from("provision-journal");
+    let journal = Utf8PathBuf::from(JOURNAL_NAME);
     let io = |what: &str, error: std::io::Error| {
         Failure::new(Exit::Io, format!("failed to {what} in `{dir}`: {error}"))
     };

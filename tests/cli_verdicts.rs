@@ -88,6 +88,68 @@ fn a_torn_tail_that_could_hide_begin_disks_is_fatal_and_a_shorter_one_is_not() {
     Boot::first(2).run(&journal, &["dump"]).expect(0);
 }
 
+/// Row 10 holds where no attempt is open, and after a completed one with a
+/// rerun token: torn bytes as long as a whole attempt's start, `fetched`
+/// and `begin disks` may be exactly that attempt, so the boot is fatal,
+/// not a first run or a rerun; bytes too few for it are harmless.
+#[test]
+fn a_torn_tail_that_could_hide_a_whole_crossing_attempt_is_fatal() {
+    let scratch = Scratch::new("torn-attempt");
+    let journal = scratch.path.join("provision-journal");
+    // Zeroes the journal's bytes from `from` on, as a lost write-back would.
+    let zero_from = |from: usize| {
+        let mut damaged = bytes(&journal).unwrap();
+        damaged[from..].fill(0);
+        std::fs::write(&journal, &damaged).unwrap();
+    };
+    let crossing = |boot: &Boot| {
+        boot.run(&journal, &["check"]).expect(0);
+        boot.run(&journal, FULL_SEQUENCE[0]).expect(0);
+        boot.run(&journal, &["begin", "disks"]).expect(0);
+    };
+
+    // A new journal whose first attempt crossed, all of it lost.
+    crossing(&Boot::first(1));
+    zero_from(bytes(&journal).unwrap().len() - 212);
+    let run = Boot::first(2).run(&journal, &["check"]).expect(10);
+    assert!(run.stdout.contains("torn bytes"), "{run:#?}");
+    Boot::first(2).run(&journal, &["status"]).expect(0);
+
+    // After a reset: the next attempt crossed, and its records are lost.
+    let reset = ["reset", "--reason", "disks wiped back"];
+    Boot::with_cmdline(3, "").run(&journal, &reset).expect(0);
+    let after_reset = bytes(&journal).unwrap().len();
+    crossing(&Boot::first(4));
+    zero_from(after_reset);
+    let run = Boot::first(5).run(&journal, &["check"]).expect(10);
+    assert!(run.stdout.contains("torn bytes"), "{run:#?}");
+
+    // Fewer bytes than an attempt needs to cross: only `check`'s record
+    // was torn, and the next boot starts the attempt.
+    Boot::with_cmdline(6, "").run(&journal, &reset).expect(0);
+    let after_reset = bytes(&journal).unwrap().len();
+    Boot::first(7).run(&journal, &["check"]).expect(0);
+    zero_from(after_reset);
+    let run = Boot::first(8).run(&journal, &["check"]).expect(0);
+    assert!(run.stdout.starts_with("first run"), "{run:#?}");
+
+    // A developer's rerun after completion, lost with the same token on
+    // the command line: not run again.
+    let scratch = Scratch::new("torn-rerun");
+    let journal = scratch.path.join("provision-journal");
+    cli_common::provision(&Boot::first(1), &journal);
+    let complete = bytes(&journal).unwrap().len();
+    let rerun = |n| Boot::with_cmdline(n, "ignition.firstboot provision_journal.rerun=dev1");
+    rerun(2).run(&journal, &["check"]).expect(0);
+    rerun(2).run(&journal, FULL_SEQUENCE[0]).expect(0);
+    rerun(2).run(&journal, &["begin", "disks"]).expect(0);
+    let mut damaged = bytes(&journal).unwrap();
+    damaged[complete..].fill(0);
+    std::fs::write(&journal, &damaged).unwrap();
+    let run = rerun(3).run(&journal, &["check"]).expect(10);
+    assert!(run.stdout.contains("torn bytes"), "{run:#?}");
+}
+
 #[test]
 fn a_different_config_after_kargs_poisons_and_the_hook_fails_with_13() {
     let scratch = Scratch::new("config-changed");

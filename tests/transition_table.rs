@@ -410,6 +410,39 @@ fn check_poisons_an_open_attempt_only() {
     history.rejects(Event::Poisoned { reason });
 }
 
+/// Torn bytes where no attempt is open, or after a completed one, may be a
+/// whole attempt that crossed the red line: `check` may poison there, for
+/// that reason only.
+#[test]
+fn a_torn_tail_at_the_red_line_poisons_where_no_attempt_is_open_too() {
+    let torn = PoisonReason::TornTailAtRedLine {
+        offset: 24,
+        len: 212,
+    };
+    let mut history = History::new();
+    history.apply(Event::Poisoned {
+        reason: torn.clone(),
+    });
+    assert_eq!(history.state(), State::Poisoned);
+    history.rejects(Event::Poisoned {
+        reason: torn.clone(),
+    });
+
+    let mut history = History::fetched();
+    history
+        .begin(Stage::Files)
+        .end(Stage::Files)
+        .apply(Event::Completed);
+    history.rejects(Event::Poisoned {
+        reason: PoisonReason::RetriesExhausted {
+            restarts: 6,
+            limit: 5,
+        },
+    });
+    history.apply(Event::Poisoned { reason: torn });
+    assert_eq!(history.state(), State::Poisoned);
+}
+
 #[test]
 fn poisoned_is_absorbing_except_for_reset() {
     let mut history = History::fetched();

@@ -72,11 +72,27 @@ pub fn classify(progress: &Progress, torn: Option<TornTail>, context: &BootConte
             Some(Event::Poisoned { reason }),
         )
     };
+    // Row 10: a torn tail long enough to hide a crossing of the red line
+    // from this state is treated as one.
+    let torn_at_red_line = || {
+        torn.filter(|torn| {
+            min_bytes_to_cross_red_line(progress).is_some_and(|bytes| torn.len >= bytes)
+        })
+        .map(|torn| {
+            poison(PoisonReason::TornTailAtRedLine {
+                offset: torn.offset,
+                len: torn.len,
+            })
+        })
+    };
 
     match progress.state {
         State::Poisoned => decide(Verdict::Poisoned { epoch }, refusal()),
         State::Complete => match &context.rerun_token {
             Some(token) if !progress.rerun_tokens.contains(token) => {
+                if let Some(fatal) = torn_at_red_line() {
+                    return fatal;
+                }
                 let epoch = epoch + 1;
                 let trigger = Trigger::ForcedRerun {
                     token: token.clone(),
@@ -92,6 +108,9 @@ pub fn classify(progress: &Progress, torn: Option<TornTail>, context: &BootConte
             Some(_) | None => decide(Verdict::AlreadyComplete { epoch }, refusal()),
         },
         State::Fresh if progress.awaits_attempt() => {
+            if let Some(fatal) = torn_at_red_line() {
+                return fatal;
+            }
             let epoch = epoch + 1;
             decide(
                 Verdict::FirstRun { epoch },
@@ -115,13 +134,8 @@ pub fn classify(progress: &Progress, torn: Option<TornTail>, context: &BootConte
             })
         }
         State::Fresh | State::Fetched | State::Mutating { .. } => {
-            if let Some(torn) = torn
-                && min_bytes_to_cross_red_line(progress).is_some_and(|bytes| torn.len >= bytes)
-            {
-                return poison(PoisonReason::TornTailAtRedLine {
-                    offset: torn.offset,
-                    len: torn.len,
-                });
+            if let Some(fatal) = torn_at_red_line() {
+                return fatal;
             }
             match &progress.reboot_pending {
                 Some(reason) => {

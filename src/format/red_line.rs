@@ -77,6 +77,13 @@ fn crossing_candidates(from: &Progress) -> Vec<Event> {
             epoch: from.epoch.wrapping_add(1),
             trigger: Trigger::Firstboot,
         },
+        // A developer's rerun, with the shortest token there is.
+        Event::AttemptStarted {
+            epoch: from.epoch.wrapping_add(1),
+            trigger: Trigger::ForcedRerun {
+                token: "x".to_owned(),
+            },
+        },
         Event::Restarted {
             planned: from.reboot_pending.clone(),
         },

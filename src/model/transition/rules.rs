@@ -336,10 +336,14 @@ impl<'a> Rule<'a> {
     }
 
     pub(super) fn poisoned(&self, mut next: Progress, reason: &PoisonReason) -> Outcome {
+        // Torn bytes where no attempt is open (or after a completed one) may
+        // be a whole attempt that began and crossed the red line.
+        let torn = matches!(reason, PoisonReason::TornTailAtRedLine { .. });
         match self.progress.state {
-            State::Fresh if self.progress.boots == 0 => {
+            State::Fresh if self.progress.boots == 0 && !torn => {
                 return Err(self.reject("no attempt is in progress"));
             }
+            State::Complete if torn => {}
             State::Fresh | State::Fetched | State::Mutating { .. } => {}
             State::Complete | State::Poisoned => return Err(self.reject(STOPPED)),
         }

@@ -586,3 +586,62 @@ fn a_report_without_its_boot_device_says_first_to_name_a_copy() {
         "{stderr}"
     );
 }
+
+/// A device given as the config (endless bytes from `/dev/zero`) is
+/// refused at once, the failure recorded; a pipe, as a process
+/// substitution gives, is read.
+#[test]
+fn a_device_given_as_the_config_is_refused_and_a_pipe_is_read() {
+    let scratch = Scratch::new("config-device");
+    let journal = scratch.path.join("provision-journal");
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    let mut child = boot
+        .command(&journal, &["fetched", "--config", "/dev/zero"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut status = None;
+    for _ in 0..200 {
+        status = child.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if status.is_none() {
+        child.kill().unwrap();
+        child.wait().unwrap();
+        panic!("`fetched --config /dev/zero` still read after 10 s");
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(53), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is a character device"), "{stderr}");
+
+    let config = scratch.path.join("config.json");
+    std::fs::write(&config, "{}\n").unwrap();
+    let script = format!(
+        "exec \"$0\" --journal {} fetched --config <(cat {})",
+        journal.display(),
+        config.display()
+    );
+    let output = boot
+        .command(&journal, &[])
+        .get_envs()
+        .fold(
+            std::process::Command::new("bash"),
+            |mut command, (key, value)| {
+                match value {
+                    Some(value) => command.env(key, value),
+                    None => command.env_remove(key),
+                };
+                command
+            },
+        )
+        .args(["-c", &script, cli_common::BIN])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}

@@ -239,3 +239,45 @@ fn a_recreated_file_system_without_a_saved_copy_is_named_as_such() {
         "{end:#?}"
     );
 }
+
+/// Whatever stands under the name of `check`'s note in the runtime
+/// directory (here a FIFO, which a plain open would wait on forever) holds
+/// neither `check`, which replaces it, nor a hook that reads it.
+#[test]
+fn a_fifo_in_place_of_checks_note_holds_no_call() {
+    let machine = Machine::new("note-fifo", false);
+    let boot = Boot::first(1);
+    let runtime = cli_common::runtime_dir_beside(&machine.boot_dir());
+    std::fs::create_dir_all(&runtime).unwrap();
+    let note = runtime.join("checked");
+    let deadline = |args: &[&str]| {
+        let mut child = boot
+            .command(&machine.journal(), args)
+            .env("PROVISION_JOURNAL_CONF", &machine.conf)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..200 {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        panic!("`{args:?}` still ran after 10 s");
+    };
+    sh(&format!("mkfifo {}", note.display()));
+    assert_eq!(deadline(&["check"]), Some(0));
+    assert!(
+        std::fs::metadata(&note).unwrap().is_file(),
+        "the note replaced the FIFO"
+    );
+
+    // A hook that reads the note after the journal vanished.
+    std::fs::remove_file(&note).unwrap();
+    sh(&format!("mkfifo {}", note.display()));
+    std::fs::remove_file(machine.journal()).unwrap();
+    assert_eq!(deadline(&["end", "disks"]), Some(30));
+}

@@ -36,10 +36,39 @@ fn unreadable(config: &Path, error: std::io::Error) -> Failure {
     ))
 }
 
+/// Refuses a config that is a device or a socket, which would give endless
+/// or no bytes (`/dev/zero`, a terminal); a regular file and a pipe (a
+/// process substitution, `<(...)`) are read.
+fn refuse_devices(config: &Path) -> Result<(), Failure> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = match std::fs::metadata(config) {
+        Ok(metadata) => metadata.file_type(),
+        Err(error) => return Err(unreadable(config, error)),
+    };
+    let what = if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        return Ok(());
+    };
+    Err(Failure::new(
+        Exit::ConfigUnreadable,
+        format!(
+            "config `{}` is {what}, not a file: give the file Ignition fetched",
+            config.display()
+        ),
+    )
+    .with_brief(format!("{what} given as the config")))
+}
+
 /// Reads the config at `config`. Without keeping, it is only hashed. With
 /// keeping, it is read whole, up to `max_size` bytes: a larger one fails
 /// with [`Exit::ConfigTooLarge`] before anything is written.
 pub fn read(config: &Path, keeping: bool, max_size: u64) -> Result<Fetched, Failure> {
+    refuse_devices(config)?;
     let file = std::fs::File::open(config).map_err(|error| unreadable(config, error))?;
     if !keeping {
         let sha256 = sha256_of(file).map_err(|error| unreadable(config, error))?;

@@ -59,7 +59,7 @@ struct Note {
 }
 
 fn read_note() -> Option<Note> {
-    let text = std::fs::read_to_string(runtime_dir().join(NOTE)).ok()?;
+    let text = read_small_regular_file(&runtime_dir().join(NOTE))?;
     let mut boot = None;
     let mut file_system = None;
     for line in text.lines() {
@@ -84,7 +84,38 @@ pub fn note_check(path: &Utf8Path, boot: BootId) {
     if let Some(id) = file_system_id(journal_dir(path)) {
         let _ = writeln!(text, "file_system={id:x}");
     }
-    let _ = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join(NOTE), text));
+    // Written under a new name and renamed over the note, so nothing that
+    // stands under its name (a FIFO, a link) is ever opened.
+    let temp = dir.join(format!(".{NOTE}.{}", std::process::id()));
+    let written = std::fs::create_dir_all(&dir).and_then(|()| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        std::io::Write::write_all(&mut file, text.as_bytes())?;
+        std::fs::rename(&temp, dir.join(NOTE))
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+}
+
+/// The text of the regular file at `path`, if it is one of at most 4 KiB:
+/// opened without blocking or following a link, so a FIFO or a device
+/// put in its place cannot hold the call.
+fn read_small_regular_file(path: &Utf8Path) -> Option<String> {
+    use rustix::fs::{Mode, OFlags};
+    let flags =
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let fd = rustix::fs::open(path.as_std_path(), flags, Mode::empty()).ok()?;
+    let file = std::fs::File::from(fd);
+    let metadata = file.metadata().ok()?;
+    if !metadata.is_file() || metadata.len() > 4096 {
+        return None;
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, 4096), &mut text).ok()?;
+    Some(text)
 }
 
 /// For a hook that found no journal at `path`: puts it back from the saved

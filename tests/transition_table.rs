@@ -812,3 +812,22 @@ fn a_failed_call_is_refused_outside_a_running_boot_of_an_open_attempt() {
         Err(TransitionError::NotCheckedBoot { .. })
     ));
 }
+
+/// A fetch stage fails at most once per boot (the growth bound counts one
+/// `fail` per boot); the next boot may record its own.
+#[test]
+fn a_fetch_stage_fails_once_per_boot() {
+    let mut history = History::started();
+    let failed = |stage| Event::StageFailed {
+        stage,
+        reason: "exit status 1".into(),
+    };
+    history.apply(failed(Stage::Fetch));
+    history.rejects(failed(Stage::Fetch));
+    history.rejects(failed(Stage::FetchOffline));
+    history
+        .new_boot()
+        .apply(Event::Restarted { planned: None })
+        .apply(failed(Stage::FetchOffline));
+    history.rejects(failed(Stage::Fetch));
+}

@@ -280,6 +280,9 @@ impl<'a> Rule<'a> {
                 "only a running stage can fail (a fetch stage runs while the attempt is fresh)",
             ));
         }
+        if self.progress.state == State::Fresh && self.progress.failed_stage.is_some() {
+            return Err(self.reject("this boot already recorded a failed stage"));
+        }
         if stage.is_past_red_line() {
             next.state = State::Poisoned;
             next.poison = Some(self.poison(PoisonCause::StageFailed {

@@ -1,0 +1,99 @@
+//! The words that send an operator somewhere never send them to provision a
+//! machine twice: `reset` is right only once the disks are back to their
+//! state before provisioning, so every line too short to weigh that points
+//! to `status`, and the advice that does weigh it names both ways out.
+
+mod cli_common;
+
+use cli_common::{Boot, Scratch, provision};
+use std::path::Path;
+
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A journal whose first boot was cut during `disks`.
+fn cut_in_disks(journal: &Path) {
+    let boot = Boot::first(1);
+    boot.run(journal, &["check"]).expect(0);
+    for hook in &cli_common::FULL_SEQUENCE[..4] {
+        boot.run(journal, hook).expect(0);
+    }
+}
+
+/// `status --json`'s explanation of the next check: the line that heads
+/// `next check:` and `Decision:`.
+fn explanation(journal: &Path) -> String {
+    let run = Boot::first(99).run(journal, &["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    status["explanation"].as_str().unwrap().to_owned()
+}
+
+/// The one line `check` prints before emergency mode, and the verdict's
+/// line in `status` and `dump`, for each verdict that stops provisioning:
+/// none of them tells an operator to run `reset`, each points to `status`.
+#[test]
+fn the_short_verdict_lines_point_to_status_never_to_reset() {
+    let scratch = Scratch::new("short-lines");
+    let stopped = scratch.path.join("stopped");
+    cut_in_disks(&stopped);
+    let fatal = Boot::first(2).run(&stopped, &["check"]).expect(10);
+    let poisoned = Boot::first(3).run(&stopped, &["check"]).expect(11);
+    let stopped_explanation = explanation(&stopped);
+
+    let complete = scratch.path.join("complete");
+    provision(&Boot::first(1), &complete);
+    let completed = Boot::first(2).run(&complete, &["check"]).expect(12);
+    let complete_explanation = explanation(&complete);
+
+    for line in [
+        flat(&fatal.stdout),
+        flat(&poisoned.stdout),
+        flat(&completed.stdout),
+        stopped_explanation,
+        complete_explanation,
+    ] {
+        assert!(!line.contains("provision-journal reset"), "{line}");
+        assert!(
+            line.contains("`provision-journal status` says what to do"),
+            "{line}"
+        );
+    }
+    // The reports under those lines still name both ways out.
+    for journal in [&stopped, &complete] {
+        let run = Boot::first(99).run(journal, &["status"]).expect(0);
+        let text = flat(&run.stdout);
+        assert!(text.contains("first-boot marker"), "{text}");
+    }
+}
+
+fn help(args: &[&str]) -> String {
+    let run = std::process::Command::new(cli_common::BIN)
+        .args(args)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{args:?} --help failed");
+    flat(&String::from_utf8(run.stdout).unwrap())
+}
+
+/// `reset --help` (hence its man page) says when `reset` is right and when
+/// the first-boot marker is removed instead; `check --help` says the same
+/// of a boot it stopped; neither example reason suggests that checked
+/// disks are enough.
+#[test]
+fn reset_and_check_help_say_when_to_reset_and_when_to_remove_the_marker() {
+    for command in ["reset", "check"] {
+        let text = help(&[command]);
+        for says in [
+            "wiped back to their state before provisioning",
+            "remove the first-boot marker instead",
+        ] {
+            assert!(
+                text.contains(says),
+                "`{command} --help` does not say {says:?}: {text}"
+            );
+        }
+        assert!(!text.contains("verified by hand"), "{text}");
+    }
+}

@@ -803,14 +803,22 @@ fn a_kept_failure_log_is_named_by_status_and_the_advice_points_to_dump() {
     );
 }
 
-/// A log kept for a boot the advice does not speak of (a failure before
-/// the red line, which the next boot retries) is named in a closing
-/// sentence.
+/// A log kept for a failure before the red line is named where the
+/// advice reads that stage's log; once a later boot runs the attempt, the
+/// advice no longer speaks of the failed boot, and a closing sentence
+/// names the log.
 #[test]
 fn a_failure_log_of_a_retried_boot_is_named_after_the_advice() {
     let scratch = Scratch::new("failure-log-retry");
     let journal = scratch.path.join("journal");
     let boot = failed_with_a_log(&journal, "kargs", "ignition[12]: kargs: failed\n");
+    let advice = status_json(&journal)["advice"].as_str().unwrap().to_owned();
+    assert!(
+        advice.contains("kept for record #3 (stage failed, kargs), and `provision-journal dump` shows it, under FAILURE LOG"),
+        "{advice}"
+    );
+    assert!(!advice.contains("The end of the log of boot"), "{advice}");
+    Boot::first(8).run(&journal, &["check"]).expect(0);
     let advice = status_json(&journal)["advice"].as_str().unwrap().to_owned();
     assert!(
         advice.ends_with(&format!(

@@ -97,3 +97,65 @@ fn reset_and_check_help_say_when_to_reset_and_when_to_remove_the_marker() {
         assert!(!text.contains("verified by hand"), "{text}");
     }
 }
+
+/// `status --json`'s advice, read with `extra` flags.
+fn advice(journal: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["status", "--json"];
+    args.extend_from_slice(extra);
+    let run = Boot::first(99).run(journal, &args);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(status["verdict"], "safe_retry", "{status}");
+    status["advice"].as_str().unwrap().to_owned()
+}
+
+/// A stage that failed before the red line leaves its boot in emergency
+/// mode: nothing goes on until someone reboots, and a cause that stays
+/// spends the retry budget. The advice says so, names the restart and the
+/// stage's log, and, once `kargs` began, does not offer the config as a
+/// cause to fix (a different one would poison the attempt).
+#[test]
+fn a_failed_stage_before_the_red_line_says_to_reboot_and_fix_a_lasting_cause() {
+    let scratch = Scratch::new("failed-before-red-line");
+    let boot = Boot::first(1);
+
+    let fetch = scratch.path.join("fetch");
+    boot.run(&fetch, &["check"]).expect(0);
+    boot.run(&fetch, &["fail", "fetch", "--reason", "x"])
+        .expect(0);
+    let text = advice(&fetch, &[]);
+    for says in [
+        "emergency mode, where it stays until someone reboots it",
+        "restart 1 of 5)",
+        "fix its cause first (a wrong config URL, no network",
+        "once it is spent the attempt is poisoned",
+        "-u ignition-fetch.service`",
+        &format!("journalctl -b {}", boot.id),
+    ] {
+        assert!(text.contains(says), "does not say {says:?}: {text}");
+    }
+    assert!(!text.contains("Nothing to do"), "{text}");
+
+    let kargs = scratch.path.join("kargs");
+    boot.run(&kargs, &["check"]).expect(0);
+    for hook in &cli_common::FULL_SEQUENCE[..2] {
+        boot.run(&kargs, hook).expect(0);
+    }
+    boot.run(&kargs, &["fail", "kargs", "--reason", "exit status 1"])
+        .expect(0);
+    let text = advice(&kargs, &[]);
+    for says in [
+        "Stage kargs failed",
+        "until someone reboots it",
+        "not the config: stage kargs already ran under it",
+        "-u ignition-kargs.service`",
+    ] {
+        assert!(text.contains(says), "does not say {says:?}: {text}");
+    }
+    assert!(!text.contains("Nothing to do"), "{text}");
+    // With a budget of one restart, the next boot's is the last.
+    let text = advice(&kargs, &["--max-retries", "1"]);
+    assert!(
+        text.contains("restart 1 of 1, the last one the retry budget allows"),
+        "{text}"
+    );
+}

@@ -106,6 +106,7 @@ pub struct NextCheck {
 mod complete;
 mod damaged;
 mod failed_call;
+mod failed_stage;
 
 /// The failure log beside the journal, when its header names one of the
 /// journal's records, as the advice points to it. A boot that stopped in
@@ -448,6 +449,21 @@ fn decide_in_words(summary: &Summary, context: &BootContext, log: &KeptLog<'_>) 
             failed_call: Some(failure),
             ..
         } => failed_call::retry_advice(failure, log),
+        Verdict::SafeRetry {
+            failed_stage: Some(stage),
+            restarts,
+            limit,
+            ..
+        } => failed_stage::retry_advice(
+            failed_stage::FailedStage {
+                stage: *stage,
+                boot: summary.progress.boot,
+                mutated_stage: summary.mutated_stage,
+                restarts: *restarts,
+                limit: *limit,
+            },
+            log,
+        ),
         Verdict::SafeRetry { .. } | Verdict::ResumeAfterPlannedReboot { .. } => {
             "Nothing to do: the next boot goes on by itself.".to_owned()
         }

@@ -159,3 +159,63 @@ fn a_failed_stage_before_the_red_line_says_to_reboot_and_fix_a_lasting_cause() {
         "{text}"
     );
 }
+
+/// The message catalog's entry for `id`, its lines joined.
+fn catalog_entry(id: &str) -> String {
+    let catalog = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/dist/catalog/provision-journal.catalog"
+    ))
+    .unwrap();
+    let (_, entry) = catalog
+        .split_once(&format!("-- {id}\n"))
+        .unwrap_or_else(|| panic!("no catalog entry {id}"));
+    flat(entry.split("\n-- ").next().unwrap())
+}
+
+/// `journalctl -x` under an entry that stops provisioning names both ways
+/// out, and the entry logged when a budget runs out says the disks need no
+/// checking then; exit status 10 in `--help` names every way `check`
+/// poisons the journal, as spec/CLI.md does.
+#[test]
+fn the_catalog_and_exit_status_10_name_every_case_and_both_ways_out() {
+    let stage_failed = catalog_entry("1d76cfcfd4d445218bf53ace1a584f1e");
+    let fatal = catalog_entry("09804d0f20a143d1adc7e3e15e1e8094");
+    let poisoned = catalog_entry("92280bf30e684729a66d2211965ee409");
+    for entry in [&stage_failed, &fatal, &poisoned] {
+        for says in [
+            "Disks wiped back to their state before provisioning",
+            "provision-journal reset --reason",
+            "do not run `reset`",
+            "Remove the first-boot marker instead",
+        ] {
+            assert!(entry.contains(says), "does not say {says:?}: {entry}");
+        }
+        assert!(!entry.contains("reinstall"), "{entry}");
+    }
+    assert!(
+        stage_failed.contains("waits in emergency mode until someone reboots it"),
+        "{stage_failed}"
+    );
+    for entry in [&fatal, &poisoned] {
+        assert!(
+            entry.contains("nothing on the disks needs checking"),
+            "{entry}"
+        );
+    }
+
+    let table = flat(&help(&[]));
+    assert!(
+        table.contains(
+            "10 `check`: this boot found an interruption past the red line (or a torn tail that could hide the start of the disks stage), or the retry or planned-reboot budget spent, and poisoned the journal."
+        ),
+        "{table}"
+    );
+    let spec = flat(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/CLI.md")).unwrap(),
+    );
+    assert!(
+        spec.contains("| 10 | `check`: fatal interruption — this boot found the attempt interrupted past the red line (or a torn tail that could hide the start of the disks stage), or the retry or planned-reboot budget spent, and poisoned the journal |"),
+        "spec/CLI.md's exit status 10"
+    );
+}

@@ -675,7 +675,7 @@ fn a_fatal_interruption_is_reset_only_after_a_wipe_and_a_finished_machine_loses_
         let run = Boot::first(2).run(&journal, args);
         let text = flat(&run.stdout);
         for needle in [
-            "If you wipe the disks back to how they were before provisioning (or reinstall), run `provision-journal reset --reason \"...\"`: the next provisioning boot starts a new attempt.",
+            "If you wipe the disks back to their state before provisioning, run `provision-journal reset --reason \"...\"`: the next provisioning boot starts a new attempt (a reinstall needs nothing more: it leaves no journal).",
             "If the machine is provisioned as the config asks, or you finish it by hand, do not run `reset`",
             "remove the first-boot marker",
             "if that boot's journal survived",

@@ -219,3 +219,59 @@ fn the_catalog_and_exit_status_10_name_every_case_and_both_ways_out() {
         "spec/CLI.md's exit status 10"
     );
 }
+
+/// `reset` where there is no journal (a reinstall rewrote the boot
+/// partition) says so, not that an attempt is fresh, and creates nothing;
+/// the advice that names `reset` does not offer a reinstall as a reason to
+/// run it, nor the advice on a damaged journal a machine finished by hand
+/// as one to move the journal away.
+#[test]
+fn reset_without_a_journal_says_there_is_none_and_a_reinstall_needs_no_reset() {
+    let scratch = Scratch::new("reset-no-journal");
+    let journal = scratch.path.join("provision-journal");
+    let run = Boot::first(1)
+        .run(&journal, &["reset", "--reason", "r"])
+        .expect(30);
+    let text = flat(&run.stderr);
+    assert!(
+        text.contains(&format!(
+            "there is no journal at `{}`: nothing to reset (a reinstall leaves none; the next provisioning boot starts a new attempt)",
+            journal.display()
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("fresh"), "{text}");
+    assert!(!journal.exists());
+
+    cut_in_disks(&journal);
+    Boot::first(2).run(&journal, &["check"]).expect(10);
+    let run = Boot::first(3).run(&journal, &["status"]).expect(0);
+    let text = flat(&run.stdout);
+    assert!(
+        text.contains("If you wipe the disks back to their state before provisioning, run `provision-journal reset"),
+        "{text}"
+    );
+    assert!(!text.contains("(or reinstall)"), "{text}");
+
+    // Damage inside the second record (`fetched`, at offset 88), so that
+    // `begin disks` is salvaged: the advice on what to do if the machine
+    // was not provisioned never moves the journal away from one finished
+    // by hand.
+    let mut bytes = std::fs::read(&journal).unwrap();
+    bytes[100..103].copy_from_slice(&[0xff; 3]);
+    std::fs::write(&journal, &bytes).unwrap();
+    let run = Boot::first(4)
+        .run(&journal, &["status", "--json"])
+        .expect(20);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let advice = status["advice"].as_str().unwrap();
+    assert!(advice.contains("past the red line"), "{advice}");
+    assert!(
+        !advice.contains("finish the disks by hand, or reinstall; then"),
+        "{advice}"
+    );
+    assert!(
+        advice.contains("finish it by hand and remove the marker as above"),
+        "{advice}"
+    );
+}

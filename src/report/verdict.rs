@@ -184,7 +184,7 @@ or take the argument out of the boot loader's entry; the next boot is then an or
 /// marker instead.
 fn ways_out_past_red_line() -> String {
     format!(
-        "If you wipe the disks back to how they were before provisioning (or reinstall), run `{RESET}`: the next provisioning boot starts a new attempt. \
+        "If you wipe the disks back to their state before provisioning, run `{RESET}`: the next provisioning boot starts a new attempt (a reinstall needs nothing more: it leaves no journal). \
 If the machine is provisioned as the config asks, or you finish it by hand, do not run `reset`, which would let the next provisioning boot run the config again over it: \
 remove {FIRSTBOOT_MARKER} instead; to remove it, {REMOVE_MARKER}."
     )
@@ -440,9 +440,7 @@ fn decide_in_words(summary: &Summary, context: &BootContext, log: &KeptLog<'_>) 
                 summary.progress.call_failure.as_ref(),
                 log,
             ),
-            None => format!(
-                "Provisioning stays stopped on every boot. Once the disks are verified, run `{RESET}`."
-            ),
+            None => stopped(ways_out_past_red_line()),
         },
         Verdict::AlreadyComplete { .. } => complete::advice(&summary.progress),
         Verdict::SafeRetry {

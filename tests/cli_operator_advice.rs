@@ -275,3 +275,95 @@ fn reset_without_a_journal_says_there_is_none_and_a_reinstall_needs_no_reset() {
         "{advice}"
     );
 }
+
+/// A journal whose first boot ended after `end kargs` with a torn append
+/// long enough to have been `begin disks`: `byte_count` zero bytes after
+/// the last whole record (an append that extended the file and was cut).
+fn torn_after_end_kargs(journal: &Path, byte_count: usize) {
+    let boot = Boot::first(1);
+    boot.run(journal, &["check"]).expect(0);
+    for hook in &cli_common::FULL_SEQUENCE[..3] {
+        boot.run(journal, hook).expect(0);
+    }
+    let mut bytes = std::fs::read(journal).unwrap();
+    bytes.resize(bytes.len() + byte_count, 0);
+    std::fs::write(journal, bytes).unwrap();
+}
+
+/// A torn append at the red line is a fatal interruption: the report of
+/// the boot before it says its restart counted past the red line, not as a
+/// safe retry, and the advice names only records that could follow the
+/// last whole one (`end kargs`: a planned reboot, never `begin kargs`).
+#[test]
+fn a_torn_begin_disks_is_told_as_the_classifier_decided_it() {
+    let scratch = Scratch::new("torn-begin-disks");
+    let journal = scratch.path.join("journal");
+    torn_after_end_kargs(&journal, 60);
+    // Before the next boot: the torn tail is still there.
+    let run = Boot::first(2).run(&journal, &["status"]).expect(0);
+    let before = flat(&run.stdout);
+    assert!(
+        before.contains("fatal: the journal ends in 60 torn bytes"),
+        "{before}"
+    );
+    // The next boot repairs the tail and poisons the attempt for it.
+    Boot::first(2).run(&journal, &["check"]).expect(10);
+    let run = Boot::first(3).run(&journal, &["status"]).expect(0);
+    let after = flat(&run.stdout);
+    for text in [&before, &after] {
+        assert!(
+            text.contains(
+                "a torn append of `reboot`, which could follow the last whole record (#3) too"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("`begin kargs`"), "{text}");
+    }
+
+    let run = Boot::first(3).run(&journal, &["dump"]).expect(0);
+    let dump = flat(&run.stdout);
+    assert!(
+        dump.contains("stops after `end kargs`, its next append torn: counted past the red line"),
+        "{dump}"
+    );
+    assert!(
+        dump.contains("counted the restart as past the red line and poisoned the attempt"),
+        "{dump}"
+    );
+    assert!(!dump.contains("a restart is a safe retry"), "{dump}");
+    let run = Boot::first(3).run(&journal, &["dump", "--json"]).expect(0);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let restart = document["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|anomaly| anomaly["kind"] == "unplanned_restart")
+        .expect("an unplanned restart");
+    assert_eq!(restart["torn_at_red_line"], true, "{restart}");
+    assert_eq!(restart["after"], "end kargs", "{restart}");
+}
+
+/// A torn tail too short to hide `begin disks` is repaired and retried: the
+/// restart before it stays a safe retry.
+#[test]
+fn a_short_torn_tail_leaves_the_restart_a_safe_retry() {
+    let scratch = Scratch::new("torn-short");
+    let journal = scratch.path.join("journal");
+    torn_after_end_kargs(&journal, 8);
+    Boot::first(2).run(&journal, &["check"]).expect(0);
+    let run = Boot::first(3).run(&journal, &["dump", "--json"]).expect(0);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let restart = document["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|anomaly| anomaly["kind"] == "unplanned_restart")
+        .expect("an unplanned restart");
+    assert_eq!(restart["torn_at_red_line"], false, "{restart}");
+    let run = Boot::first(3).run(&journal, &["dump"]).expect(0);
+    assert!(
+        flat(&run.stdout).contains("a restart is a safe retry"),
+        "{}",
+        run.stdout
+    );
+}

@@ -577,7 +577,7 @@ fn dump_opens_with_one_line_per_boot_against_the_red_line() {
         [
             "| >>                       cut",
             "|                          refused, poisoned",
-            "|                          reset",
+            "|                          refused; reset",
             "| ok    ok    ok    ok     complete"
         ]
     );
@@ -587,8 +587,9 @@ fn dump_opens_with_one_line_per_boot_against_the_red_line() {
         .run(&scratch.path, &["status", &journal])
         .expect(0);
     assert!(
-        flat(&run.stdout)
-            .contains("boots: #1 cut in disks; #2 refused, poisoned; #3 reset; #4 complete"),
+        flat(&run.stdout).contains(
+            "boots: #1 cut in disks; #2 refused, poisoned; #3 refused, then reset; #4 complete"
+        ),
         "{}",
         run.stdout
     );
@@ -596,7 +597,7 @@ fn dump_opens_with_one_line_per_boot_against_the_red_line() {
     let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
         status["boots_overview"],
-        "#1 cut in disks; #2 refused, poisoned; #3 reset; #4 complete"
+        "#1 cut in disks; #2 refused, poisoned; #3 refused, then reset; #4 complete"
     );
     let run = Boot::first(1).run(&scratch.path, &["dump", "--json", &journal]);
     let dump: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();

@@ -367,3 +367,34 @@ fn a_short_torn_tail_leaves_the_restart_a_safe_retry() {
         run.stdout
     );
 }
+
+/// A `reset` from the emergency shell of the boot whose `check` refused
+/// keeps that refusal in the overview: the boot was refused and poisoned,
+/// then reset.
+#[test]
+fn a_reset_on_the_boot_that_refused_keeps_the_refusal_in_the_overview() {
+    let scratch = Scratch::new("reset-same-boot");
+    let journal = scratch.path.join("journal");
+    cut_in_disks(&journal);
+    let refusing = Boot::first(2);
+    refusing.run(&journal, &["check"]).expect(10);
+    refusing
+        .run(&journal, &["reset", "--reason", "disks wiped"])
+        .expect(0);
+    let run = Boot::first(3)
+        .run(&journal, &["status", "--json"])
+        .expect(0);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        status["boots_overview"], "#1 cut in disks; #2 refused, poisoned, then reset",
+        "{status}"
+    );
+    let run = Boot::first(3).run(&journal, &["dump"]).expect(0);
+    let line = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("#2 "))
+        .expect("boot #2 in the overview");
+    assert!(line.ends_with("  poisoned; reset"), "{line}");
+    assert!(line.len() <= 80, "{line}");
+}

@@ -577,7 +577,7 @@ fn dump_opens_with_one_line_per_boot_against_the_red_line() {
         [
             "| >>                       cut",
             "|                          refused, poisoned",
-            "|                          reset",
+            "|                          refused; reset",
             "| ok    ok    ok    ok     complete"
         ]
     );
@@ -587,8 +587,9 @@ fn dump_opens_with_one_line_per_boot_against_the_red_line() {
         .run(&scratch.path, &["status", &journal])
         .expect(0);
     assert!(
-        flat(&run.stdout)
-            .contains("boots: #1 cut in disks; #2 refused, poisoned; #3 reset; #4 complete"),
+        flat(&run.stdout).contains(
+            "boots: #1 cut in disks; #2 refused, poisoned; #3 refused, then reset; #4 complete"
+        ),
         "{}",
         run.stdout
     );
@@ -596,7 +597,7 @@ fn dump_opens_with_one_line_per_boot_against_the_red_line() {
     let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
         status["boots_overview"],
-        "#1 cut in disks; #2 refused, poisoned; #3 reset; #4 complete"
+        "#1 cut in disks; #2 refused, poisoned; #3 refused, then reset; #4 complete"
     );
     let run = Boot::first(1).run(&scratch.path, &["dump", "--json", &journal]);
     let dump: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
@@ -675,7 +676,7 @@ fn a_fatal_interruption_is_reset_only_after_a_wipe_and_a_finished_machine_loses_
         let run = Boot::first(2).run(&journal, args);
         let text = flat(&run.stdout);
         for needle in [
-            "If you wipe the disks back to how they were before provisioning (or reinstall), run `provision-journal reset --reason \"...\"`: the next provisioning boot starts a new attempt.",
+            "If you wipe the disks back to their state before provisioning, run `provision-journal reset --reason \"...\"`: the next provisioning boot starts a new attempt (a reinstall needs nothing more: it leaves no journal).",
             "If the machine is provisioned as the config asks, or you finish it by hand, do not run `reset`",
             "remove the first-boot marker",
             "if that boot's journal survived",
@@ -803,14 +804,22 @@ fn a_kept_failure_log_is_named_by_status_and_the_advice_points_to_dump() {
     );
 }
 
-/// A log kept for a boot the advice does not speak of (a failure before
-/// the red line, which the next boot retries) is named in a closing
-/// sentence.
+/// A log kept for a failure before the red line is named where the
+/// advice reads that stage's log; once a later boot runs the attempt, the
+/// advice no longer speaks of the failed boot, and a closing sentence
+/// names the log.
 #[test]
 fn a_failure_log_of_a_retried_boot_is_named_after_the_advice() {
     let scratch = Scratch::new("failure-log-retry");
     let journal = scratch.path.join("journal");
     let boot = failed_with_a_log(&journal, "kargs", "ignition[12]: kargs: failed\n");
+    let advice = status_json(&journal)["advice"].as_str().unwrap().to_owned();
+    assert!(
+        advice.contains("kept for record #3 (stage failed, kargs), and `provision-journal dump` shows it, under FAILURE LOG"),
+        "{advice}"
+    );
+    assert!(!advice.contains("The end of the log of boot"), "{advice}");
+    Boot::first(8).run(&journal, &["check"]).expect(0);
     let advice = status_json(&journal)["advice"].as_str().unwrap().to_owned();
     assert!(
         advice.ends_with(&format!(

@@ -101,7 +101,7 @@ fn reset_with_nothing_to_reset_is_refused() {
         &journal,
         &["reset", "--reason", "why not"],
         30,
-        "no attempt to reset",
+        "there is no journal at",
     );
     assert!(!journal.exists());
 }

@@ -80,7 +80,7 @@ pub enum Verdict {
         /// The attempt.
         epoch: u32,
     },
-    /// The journal is poisoned; provisioning waits for an operator's reset.
+    /// The journal is poisoned; provisioning waits for an operator.
     Poisoned {
         /// The attempt.
         epoch: u32,
@@ -179,19 +179,26 @@ impl fmt::Display for Verdict {
             Verdict::FatalInterruption { reason } => {
                 f.write_str("fatal: ")?;
                 describe_poison(reason, f)?;
-                f.write_str("; provisioning must not run again until an operator runs `provision-journal reset`")
+                f.write_str("; provisioning stops for an operator ")?;
+                f.write_str(WHAT_TO_DO)
             }
             Verdict::AlreadyComplete { epoch } => write!(
                 f,
-                "attempt {epoch} already completed: provisioning will not run again without `provision-journal reset` or a rerun kernel argument"
+                "attempt {epoch} already completed: provisioning does not run again {WHAT_TO_DO}"
             ),
             Verdict::Poisoned { epoch } => write!(
                 f,
-                "attempt {epoch} is poisoned: provisioning waits for an operator's `provision-journal reset`"
+                "attempt {epoch} is poisoned: provisioning stays stopped for an operator {WHAT_TO_DO}"
             ),
         }
     }
 }
+
+/// Where a verdict that stops provisioning sends the operator. The way out
+/// depends on what became of the disks (`reset` only once they are wiped
+/// back to their state before provisioning; otherwise removing the
+/// first-boot marker), which one line cannot weigh: the report does.
+const WHAT_TO_DO: &str = "(`provision-journal status` says what to do)";
 
 /// Says why a `check` poisoned the journal, in words.
 pub(crate) fn describe_poison(reason: &PoisonReason, f: &mut impl fmt::Write) -> fmt::Result {

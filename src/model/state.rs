@@ -69,7 +69,9 @@ pub enum State {
     },
     /// Provisioning finished.
     Complete,
-    /// Provisioning must not run again until an operator's `reset`.
+    /// Provisioning must not run again until an operator acts: `reset`
+    /// once the disks are back to their state before provisioning, or the
+    /// first-boot marker removed from a machine that is provisioned.
     Poisoned,
 }
 

@@ -29,8 +29,13 @@ pub enum BootEnd {
     /// `fetched` found another config after a mutating stage, which
     /// poisoned the attempt.
     ConfigChanged,
-    /// An operator's `reset`.
-    Reset,
+    /// An operator's `reset`, with how the same boot had ended before it
+    /// (a refusal or a poisoning, when the operator reset from the
+    /// emergency shell of the boot that stopped).
+    Reset {
+        /// How the boot had ended before the reset, if it had.
+        before: Option<Box<BootEnd>>,
+    },
 }
 
 impl BootEnd {
@@ -51,7 +56,9 @@ impl BootEnd {
             Event::ConfigFetched { .. } | Event::ConfigKept { .. } if poisoned => {
                 Some(BootEnd::ConfigChanged)
             }
-            Event::Reset { .. } => Some(BootEnd::Reset),
+            Event::Reset { .. } => Some(BootEnd::Reset {
+                before: end.map(Box::new),
+            }),
             Event::AttemptStarted { .. }
             | Event::Restarted { .. }
             | Event::ConfigFetched { .. }
@@ -76,7 +83,7 @@ pub fn ended_name(boot: &BootSummary, followed: bool) -> &'static str {
         (Some(BootEnd::StageFailed(_)), _) => "stage_failed",
         (Some(BootEnd::CallFailed(..)), _) => "call_failed",
         (Some(BootEnd::ConfigChanged), _) => "config_changed",
-        (Some(BootEnd::Reset), _) => "reset",
+        (Some(BootEnd::Reset { .. }), _) => "reset",
         (None, true) => "cut",
         (None, false) => "open",
     }
@@ -86,24 +93,43 @@ pub fn ended_name(boot: &BootSummary, followed: bool) -> &'static str {
 /// lines within 80 columns, but for a failed call whose name is long
 /// (`begin umount: exit 30`), shown in its one form all the same. A failed
 /// stage's column says `FAIL` already; a failure past the red line
-/// poisoned the attempt.
+/// poisoned the attempt. A reset on a boot that had ended otherwise shows
+/// both, the first in a word where the two would not fit (`poisoned;
+/// reset`).
 pub fn end_column(boot: &BootSummary, followed: bool) -> String {
+    if let Some(BootEnd::Reset {
+        before: Some(before),
+    }) = &boot.end
+    {
+        let before = match before.as_ref() {
+            BootEnd::Poisoned | BootEnd::StageFailed(_) | BootEnd::ConfigChanged => {
+                "poisoned".to_owned()
+            }
+            other => column_word(other),
+        };
+        return format!("{before}; reset");
+    }
     match (&boot.end, followed) {
-        (Some(BootEnd::Complete), _) => "complete".to_owned(),
-        (Some(BootEnd::Reboot(reason)), _) => format!("reboot ({})", reboot_word(reason)),
-        (Some(BootEnd::Refused), _) => "refused".to_owned(),
-        (Some(BootEnd::Poisoned), _) => "refused, poisoned".to_owned(),
-        (Some(BootEnd::StageFailed(stage)), _) if stage.is_past_red_line() => {
-            "failed, poisoned".to_owned()
-        }
-        (Some(BootEnd::StageFailed(_)), _) => "failed".to_owned(),
-        // The one form of a failed call, even where it is wider than the
-        // column (`begin umount: exit 30`): the last column may run past.
-        (Some(BootEnd::CallFailed(call, status)), _) => call.failed_with(*status),
-        (Some(BootEnd::ConfigChanged), _) => "config changed".to_owned(),
-        (Some(BootEnd::Reset), _) => "reset".to_owned(),
+        (Some(end), _) => column_word(end),
         (None, true) => "cut".to_owned(),
         (None, false) => "running or cut".to_owned(),
+    }
+}
+
+/// [`end_column`] for a boot that ended by a record.
+fn column_word(end: &BootEnd) -> String {
+    match end {
+        BootEnd::Complete => "complete".to_owned(),
+        BootEnd::Reboot(reason) => format!("reboot ({})", reboot_word(reason)),
+        BootEnd::Refused => "refused".to_owned(),
+        BootEnd::Poisoned => "refused, poisoned".to_owned(),
+        BootEnd::StageFailed(stage) if stage.is_past_red_line() => "failed, poisoned".to_owned(),
+        BootEnd::StageFailed(_) => "failed".to_owned(),
+        // The one form of a failed call, even where it is wider than the
+        // column (`begin umount: exit 30`): the last column may run past.
+        BootEnd::CallFailed(call, status) => call.failed_with(*status),
+        BootEnd::ConfigChanged => "config changed".to_owned(),
+        BootEnd::Reset { .. } => "reset".to_owned(),
     }
 }
 
@@ -118,16 +144,27 @@ pub fn in_words(boot: &BootSummary, followed: bool) -> String {
         None => "after check".to_owned(),
     };
     match (&boot.end, followed) {
-        (Some(BootEnd::Complete), _) => "complete".to_owned(),
-        (Some(BootEnd::Reboot(reason)), _) => format!("reboot ({})", reboot_word(reason)),
-        (Some(BootEnd::Refused), _) => "refused".to_owned(),
-        (Some(BootEnd::Poisoned), _) => "refused, poisoned".to_owned(),
-        (Some(BootEnd::StageFailed(stage)), _) => format!("{stage} failed"),
-        (Some(BootEnd::CallFailed(call, status)), _) => call.failed_with(*status),
-        (Some(BootEnd::ConfigChanged), _) => "config changed".to_owned(),
-        (Some(BootEnd::Reset), _) => "reset".to_owned(),
+        (Some(end), _) => ended_in_words(end),
         (None, true) => format!("cut {place}"),
         (None, false) => format!("running or cut {place}"),
+    }
+}
+
+/// [`in_words`] for a boot that ended by a record; a reset after another
+/// end shows both (`refused, poisoned, then reset`: `; ` parts boots).
+fn ended_in_words(end: &BootEnd) -> String {
+    match end {
+        BootEnd::Complete => "complete".to_owned(),
+        BootEnd::Reboot(reason) => format!("reboot ({})", reboot_word(reason)),
+        BootEnd::Refused => "refused".to_owned(),
+        BootEnd::Poisoned => "refused, poisoned".to_owned(),
+        BootEnd::StageFailed(stage) => format!("{stage} failed"),
+        BootEnd::CallFailed(call, status) => call.failed_with(*status),
+        BootEnd::ConfigChanged => "config changed".to_owned(),
+        BootEnd::Reset { before: None } => "reset".to_owned(),
+        BootEnd::Reset {
+            before: Some(before),
+        } => format!("{}, then reset", ended_in_words(before)),
     }
 }
 

@@ -277,9 +277,10 @@ pub fn anomaly_json(anomaly: &Anomaly) -> Value {
             boot_number,
             boot,
             after,
+            torn_at_red_line,
             ..
         } => (
-            json!({ "seq": seq, "boot": boot_number, "boot_id": boot.to_hex(), "after": after }),
+            json!({ "seq": seq, "boot": boot_number, "boot_id": boot.to_hex(), "after": after, "torn_at_red_line": torn_at_red_line }),
             Value::Null,
         ),
         Anomaly::Stopped {

@@ -12,7 +12,7 @@ use crate::format::error::Corruption;
 use crate::host::config::PolicySettings;
 use crate::model::event::{BootId, PoisonReason};
 use crate::model::stage::Stage;
-use crate::model::state::{CallFailure, Poison, PoisonCause};
+use crate::model::state::{CallFailure, Poison, PoisonCause, Progress};
 
 use super::escape::quoted;
 use super::time::Utc;
@@ -106,6 +106,8 @@ pub struct NextCheck {
 mod complete;
 mod damaged;
 mod failed_call;
+mod failed_stage;
+mod torn;
 
 /// The failure log beside the journal, when its header names one of the
 /// journal's records, as the advice points to it. A boot that stopped in
@@ -183,7 +185,7 @@ or take the argument out of the boot loader's entry; the next boot is then an or
 /// marker instead.
 fn ways_out_past_red_line() -> String {
     format!(
-        "If you wipe the disks back to how they were before provisioning (or reinstall), run `{RESET}`: the next provisioning boot starts a new attempt. \
+        "If you wipe the disks back to their state before provisioning, run `{RESET}`: the next provisioning boot starts a new attempt (a reinstall needs nothing more: it leaves no journal). \
 If the machine is provisioned as the config asks, or you finish it by hand, do not run `reset`, which would let the next provisioning boot run the config again over it: \
 remove {FIRSTBOOT_MARKER} instead; to remove it, {REMOVE_MARKER}."
     )
@@ -204,16 +206,18 @@ pub enum StopCause<'a> {
 /// happened, whether the disks were touched, and the command to run.
 /// `mutated_stage` is the furthest mutating stage the attempt had begun.
 pub fn stop_advice(cause: StopCause<'_>, mutated_stage: Option<Stage>) -> String {
-    advise_stop(cause, mutated_stage, None, &KeptLog::new(None))
+    advise_stop(cause, mutated_stage, None, None, &KeptLog::new(None))
 }
 
 /// [`stop_advice`], told the last call failure the attempt recorded (what
-/// stopped the boots that spent a retry budget, say) and the failure log
-/// kept beside the journal.
+/// stopped the boots that spent a retry budget, say), what the whole
+/// records before a torn tail replayed to, and the failure log kept beside
+/// the journal.
 fn advise_stop(
     cause: StopCause<'_>,
     mutated_stage: Option<Stage>,
     call_failure: Option<&CallFailure>,
+    before_torn: Option<&Progress>,
     log: &KeptLog<'_>,
 ) -> String {
     let touched = |stage: Option<Stage>| match stage {
@@ -230,6 +234,7 @@ fn advise_stop(
                 reason,
                 mutated_stage,
                 call_failure,
+                before_torn,
                 log,
                 touched,
             ));
@@ -237,9 +242,14 @@ fn advise_stop(
         StopCause::Recorded(poison) => poison,
     };
     let body = match &recorded.cause {
-        PoisonCause::Recorded(reason) => {
-            recorded_advice(reason, mutated_stage, call_failure, log, touched)
-        }
+        PoisonCause::Recorded(reason) => recorded_advice(
+            reason,
+            mutated_stage,
+            call_failure,
+            before_torn,
+            log,
+            touched,
+        ),
         PoisonCause::StageFailed { stage, reason } => {
             let boot = recorded.boot.to_hex();
             let journalctl = format!("`journalctl -b {boot} -u ignition-{stage}.service`");
@@ -278,6 +288,7 @@ fn recorded_advice(
     reason: &PoisonReason,
     mutated_stage: Option<Stage>,
     call_failure: Option<&CallFailure>,
+    before_torn: Option<&Progress>,
     log: &KeptLog<'_>,
     touched: impl Fn(Option<Stage>) -> String,
 ) -> String {
@@ -307,8 +318,9 @@ What the config asks for is most likely all there, but the journal cannot prove 
             )
         }
         PoisonReason::TornTailAtRedLine { offset, len } => format!(
-            "A power cut tore the journal's last append ({} at offset {offset}). The whole records before it never began the disks stage, but the torn bytes could have been its start, so the journal cannot prove the disks untouched. Check whether the disks were partitioned (most likely they were not: a torn append of the record before it, such as `begin kargs` or `reboot`, looks the same); then run `{RESET}`.",
-            super::human::count(*len, "byte")
+            "A power cut tore the journal's last append ({} at offset {offset}). The whole records before it never began the disks stage, but the torn bytes could have been its start, so the journal cannot prove the disks untouched. Check whether the disks were partitioned ({}); then run `{RESET}`.",
+            super::human::count(*len, "byte"),
+            torn_could_be(before_torn, *len)
         ),
         PoisonReason::RetriesExhausted { restarts, limit } => match call_failure {
             None => format!(
@@ -324,6 +336,31 @@ What the config asks for is most likely all there, but the journal cannot prove 
         PoisonReason::PlannedRebootsExhausted { reboots, limit } => format!(
             "The attempt announced {} (more than the {limit} allowed): a reboot loop, usually kernel arguments that do not survive the reboot. The disks were not touched. Check that the boot loader keeps the kernel arguments the config asks for; once that is fixed, run `{RESET}`. Nothing on the disks needs checking.",
             super::human::count(*reboots, "planned reboot")
+        ),
+    }
+}
+
+/// What else `len` torn bytes after the whole records that replayed to
+/// `before_torn` could have been, in words.
+fn torn_could_be(before_torn: Option<&Progress>, len: u64) -> String {
+    let Some(before) = before_torn else {
+        return "most likely they were not: a torn append of another record that could follow the last whole one looks the same".to_owned();
+    };
+    let last = match &before.last {
+        Some(last) => format!("the last whole record (#{})", last.seq),
+        None => "the journal's header".to_owned(),
+    };
+    let mut others = torn::other_records(before, len);
+    match others.pop() {
+        None => format!(
+            "no record but `begin disks` could follow {last} and leave that many torn bytes, so the disks stage was about to begin"
+        ),
+        Some(only) if others.is_empty() => format!(
+            "most likely they were not: a torn append of {only}, which could follow {last} too, looks the same"
+        ),
+        Some(final_one) => format!(
+            "most likely they were not: a torn append of {} or {final_one}, each of which could follow {last} too, looks the same",
+            others.join(", ")
         ),
     }
 }
@@ -430,6 +467,7 @@ fn decide_in_words(summary: &Summary, context: &BootContext, log: &KeptLog<'_>) 
             StopCause::Verdict(reason),
             summary.mutated_stage,
             summary.progress.call_failure.as_ref(),
+            Some(&summary.progress),
             log,
         ),
         Verdict::Poisoned { .. } => match &summary.progress.poison {
@@ -437,17 +475,31 @@ fn decide_in_words(summary: &Summary, context: &BootContext, log: &KeptLog<'_>) 
                 StopCause::Recorded(poison),
                 summary.mutated_stage,
                 summary.progress.call_failure.as_ref(),
+                summary.before_repair.as_ref(),
                 log,
             ),
-            None => format!(
-                "Provisioning stays stopped on every boot. Once the disks are verified, run `{RESET}`."
-            ),
+            None => stopped(ways_out_past_red_line()),
         },
         Verdict::AlreadyComplete { .. } => complete::advice(&summary.progress),
         Verdict::SafeRetry {
             failed_call: Some(failure),
             ..
         } => failed_call::retry_advice(failure, log),
+        Verdict::SafeRetry {
+            failed_stage: Some(stage),
+            restarts,
+            limit,
+            ..
+        } => failed_stage::retry_advice(
+            failed_stage::FailedStage {
+                stage: *stage,
+                boot: summary.progress.boot,
+                mutated_stage: summary.mutated_stage,
+                restarts: *restarts,
+                limit: *limit,
+            },
+            log,
+        ),
         Verdict::SafeRetry { .. } | Verdict::ResumeAfterPlannedReboot { .. } => {
             "Nothing to do: the next boot goes on by itself.".to_owned()
         }

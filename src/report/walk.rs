@@ -24,7 +24,7 @@ use std::io;
 use crate::format::error::{JournalError, StorageOp};
 use crate::format::frame::{FRAME_HEADER_LEN, FrameHeader, HEADER_LEN};
 use crate::format::scan::{End, Scanner, TornTail};
-use crate::model::event::Event;
+use crate::model::event::{Event, PoisonReason};
 use crate::model::state::{Progress, State};
 use crate::storage::Storage;
 
@@ -68,6 +68,7 @@ pub fn walk<S: Storage + ?Sized>(
     if let Some((from, expect)) = trusted(storage, &mut pass, &mut summary)? {
         salvaged(storage, &mut pass, &mut summary, from, expect)?;
     }
+    pass.release(false)?;
     if let Some(stopped) = pass.boots.stopped(true) {
         pass.anomaly(stopped)?;
     }
@@ -104,6 +105,9 @@ fn trusted<S: Storage + ?Sized>(
     summary.header = Some(scanner.header());
     (pass.visit)(Item::Header(scanner.header()))?;
     let mut progress = Progress::default();
+    // What the records replayed to before a `tail repaired` record, until
+    // the record after it says whether `check` poisoned for that tail.
+    let mut repaired_from: Option<Progress> = None;
     let corruption = loop {
         let (scanned, next) = match scanner.replay_next(&progress) {
             Ok(Some(replayed)) => replayed,
@@ -126,6 +130,16 @@ fn trusted<S: Storage + ?Sized>(
                     after_stage: summary.mutated_stage,
                     poisoned: next.state == State::Poisoned,
                 })
+            }
+            _ => None,
+        };
+        repaired_from = match &record.event {
+            Event::TailRepaired { .. } => Some(progress.clone()),
+            Event::Poisoned {
+                reason: PoisonReason::TornTailAtRedLine { .. },
+            } => {
+                summary.before_repair = repaired_from.take();
+                None
             }
             _ => None,
         };

@@ -68,10 +68,16 @@ pub fn description(roff: &mut Roff) {
                  disks. A boot interrupted before it is retried safely (within a budget of \
                  retries and planned reboots); a boot interrupted after it poisons the \
                  journal, and provisioning stays stopped on every boot until an operator has \
-                 looked at the disks and runs ",
+                 looked at the disks: ",
             ),
             bold(format!("{NAME} reset")),
-            roman("."),
+            roman(
+                " once they are wiped back to their state before provisioning, or, on a \
+                 machine that is provisioned (or was finished by hand), the first-boot marker \
+                 removed; ",
+            ),
+            bold(format!("{NAME} status")),
+            roman(" says which."),
         ],
     );
     paragraph(
@@ -410,8 +416,10 @@ pub fn examples(roff: &mut Roff) {
             ],
         ),
         (
-            "After checking the disks by hand, allow a new provisioning attempt:",
-            &["provision-journal reset --reason \"disks verified by hand\""],
+            "After wiping the disks back to their state before provisioning, allow a new provisioning attempt (on a machine that is provisioned, remove the first-boot marker instead):",
+            &[
+                "provision-journal reset --reason \"disks wiped back to their state before provisioning\"",
+            ],
         ),
         (
             "What a power cut during the mount stage leads to, without a machine:",

@@ -140,6 +140,12 @@ pub struct Cli {
 pub enum Command {
     /// Before fetch: decide whether provisioning may run on this boot,
     /// record the decision, and exit 0 only if it may.
+    ///
+    /// When it stops provisioning (exit 10, 11 or 12), its line says why,
+    /// and `provision-journal status` says what to do: `reset` only once
+    /// the disks are wiped back to their state before provisioning; on a
+    /// machine that is provisioned, or was finished by hand, remove the
+    /// first-boot marker instead.
     Check,
     /// After fetch: record the SHA-256 of the fetched config.
     Fetched(Fetched),
@@ -156,7 +162,7 @@ pub enum Command {
         stage: Stage,
     },
     /// After a stage failed: record the failure (past the red line this
-    /// stops provisioning until a reset).
+    /// stops provisioning until an operator acts).
     Fail {
         /// The stage.
         #[arg(value_parser = StageParser(&Stage::ALL))]
@@ -216,9 +222,16 @@ pub enum Command {
     /// Allow a new provisioning attempt after a poisoned or completed one,
     /// or one interrupted on an earlier boot; the reason is recorded.
     /// Refused while the attempt runs on this boot.
+    ///
+    /// The next provisioning boot then runs the config from the start, so
+    /// reset only once the disks are wiped back to their state before
+    /// provisioning. A machine that is provisioned, or was finished by
+    /// hand, needs no reset: remove the first-boot marker instead (the
+    /// stamp on the boot partition, or the kernel argument), and no boot
+    /// provisions it again. `provision-journal status` says which applies.
     Reset {
-        /// Why, in the operator's words (e.g. "disks verified by hand");
-        /// must not be empty.
+        /// Why, in the operator's words (e.g. "disks wiped back to their
+        /// state before provisioning"); must not be empty.
         #[arg(long, value_name = "TEXT", value_parser = parse_reason)]
         reason: String,
     },

@@ -164,7 +164,7 @@ fn say_verdict(
             inputs.signals.describe_firstboot()
         ),
         Verdict::AlreadyComplete { .. } => format!(
-            "{verdict}; this boot stops here because {} still marks it as a provisioning boot, although provisioning completed: remove that marker, and the next boot is an ordinary one (`provision-journal reset` would provision the machine again; `provision-journal status` says more)",
+            "{verdict}; this boot stops here because {} still marks it as a provisioning boot, although provisioning completed: remove that marker, and the next boot is an ordinary one (do not run `reset`: it would provision the machine again)",
             inputs.firstboot_markers().join(" and ")
         ),
         _ => verdict.to_string(),

@@ -38,8 +38,9 @@ exit_statuses! {
     Ok = 0,
     /// A usage error: clap's own, or a configuration file that is wrong.
     Usage = 2,
-    /// `check`: this boot found an interruption past the red line and
-    /// poisoned the journal.
+    /// `check`: this boot found an interruption past the red line (or a
+    /// torn tail that could hide the start of the disks stage), or the
+    /// retry or planned-reboot budget spent, and poisoned the journal.
     FatalInterruption = 10,
     /// `check`: the journal was already poisoned.
     Poisoned = 11,

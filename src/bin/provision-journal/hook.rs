@@ -194,7 +194,15 @@ pub fn run(
     let boot_id = read_boot_id()?;
     require_directory(path)?;
     let mut journal = Journal::open(FsStorage::new(path).waiting_for_lock(lock_wait))?;
-    if !journal.exists() && !matches!(hook, Hook::Reset(_)) {
+    if !journal.exists() && matches!(hook, Hook::Reset(_)) {
+        return Err(Failure::new(
+            Exit::Rejected,
+            format!(
+                "there is no journal at `{path}`: nothing to reset (a reinstall leaves none; the next provisioning boot starts a new attempt); nothing was written"
+            ),
+        ));
+    }
+    if !journal.exists() {
         journal = recreated::take_back(journal, path, recreated, lock_wait, boot_id)?;
     }
     if !matches!(hook, Hook::Reset(_)) && journal.progress().awaits_attempt() {

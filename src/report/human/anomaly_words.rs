@@ -47,8 +47,19 @@ pub(super) fn anomaly_marker(anomaly: &Anomaly) -> Option<String> {
             }
         },
         Anomaly::UnplannedRestart {
-            boot_number, after, ..
+            boot_number,
+            after,
+            torn_at_red_line: false,
+            ..
         } => format!("boot #{boot_number} stops after `{after}`: unplanned restart"),
+        Anomaly::UnplannedRestart {
+            boot_number,
+            after,
+            torn_at_red_line: true,
+            ..
+        } => format!(
+            "boot #{boot_number} stops after `{after}`, its next append torn: counted past the red line"
+        ),
         Anomaly::ConfigChanged { old, new, .. } => format!(
             "config changed: {} before, {} now",
             &old.to_hex()[..12],
@@ -194,9 +205,21 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
             boot_number,
             boot,
             after,
+            torn_at_red_line: false,
             ..
         } => format!(
             "Boot #{boot_number} ({}) stops after `{after}` (its last record, #{seq}) with no end, fail or reboot record: an unplanned restart (power cut, reset or crash) before the red line (a later boot followed it); before the red line a restart is a safe retry, counted against the retry budget.",
+            boot.short()
+        ),
+        Anomaly::UnplannedRestart {
+            seq,
+            boot_number,
+            boot,
+            after,
+            torn_at_red_line: true,
+            ..
+        } => format!(
+            "Boot #{boot_number} ({}) stops after `{after}` (its last record, #{seq}) with no end, fail or reboot record, and the append after that record was torn (power cut, reset or crash): the next boot cut the torn bytes off (the repaired tail below). They could have been the start of the disks stage, so that boot's `check` counted the restart as past the red line and poisoned the attempt instead of retrying it.",
             boot.short()
         ),
         Anomaly::Stopped {

@@ -75,7 +75,8 @@ Only to provision the machine again on purpose, {MOVE_AWAY}.",
         return format!(
             "A record{} says the attempt began stage {stage}, past the red line: the disks were changed, and provisioning may have finished after it (the damage may hide its later records). \
 Look at the machine. If it was provisioned ({PROVISIONED}), do not move the journal away: remove {FIRSTBOOT_MARKER} instead; \
-to remove it, {REMOVE_MARKER}. If it was not, wipe or finish the disks by hand, or reinstall; then {MOVE_AWAY}.",
+to remove it, {REMOVE_MARKER}. If it was not: finish it by hand and remove the marker as above, \
+or wipe the disks back to their state before provisioning, then {MOVE_AWAY} (a reinstall needs nothing more: it leaves no journal).",
             untrusted(trust)
         );
     }

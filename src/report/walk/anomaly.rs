@@ -116,6 +116,11 @@ pub enum Anomaly {
         /// The command that wrote its last record (`check`, `fetched`,
         /// `end kargs`).
         after: String,
+        /// Whether the next boot found the append after that record torn,
+        /// long enough to have been the start of the disks stage, and its
+        /// `check` poisoned the attempt for it (its record says so): the
+        /// restart counted as past the red line, not as a safe retry.
+        torn_at_red_line: bool,
     },
     /// A trusted `config_fetched` record with a digest other than the one
     /// the attempt had fetched before.

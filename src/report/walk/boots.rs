@@ -92,6 +92,7 @@ impl Boots {
             boot_number,
             boot,
             after,
+            torn_at_red_line: false,
         })
     }
 }

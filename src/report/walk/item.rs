@@ -130,6 +130,11 @@ pub struct Summary {
     /// How far the latest attempt got by every record read, trusted or
     /// salvaged.
     pub evidence: Evidence,
+    /// What the trusted records replayed to just before the `tail
+    /// repaired` record whose torn bytes `check` then poisoned the attempt
+    /// for (`TornTailAtRedLine`): the records the torn bytes could have
+    /// been are the ones that could follow it.
+    pub before_repair: Option<Progress>,
 }
 
 impl Summary {
@@ -148,6 +153,7 @@ impl Summary {
             anomalies: 0,
             mutated_stage: None,
             evidence: Evidence::default(),
+            before_repair: None,
         }
     }
 }

@@ -165,7 +165,7 @@ fn legend(out: &mut dyn Write) -> Result<(), Stopped> {
     writeln!(
         out,
         "  poisoned  the journal holds a record that stops provisioning on every boot\n\
-         \x20           until an operator runs `provision-journal reset`"
+         \x20           until an operator acts (`provision-journal status` says how)"
     )?;
     Ok(())
 }

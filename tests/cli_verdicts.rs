@@ -113,7 +113,16 @@ fn a_torn_tail_that_could_hide_a_whole_crossing_attempt_is_fatal() {
     zero_from(bytes(&journal).unwrap().len() - 212);
     let run = Boot::first(2).run(&journal, &["check"]).expect(10);
     assert!(run.stdout.contains("torn bytes"), "{run:#?}");
-    Boot::first(2).run(&journal, &["status"]).expect(0);
+    let status = Boot::first(2).run(&journal, &["status"]).expect(0);
+    let advice = status
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        advice.contains("several appends were lost") && !advice.contains("no record but"),
+        "{status:#?}"
+    );
 
     // After a reset: the next attempt crossed, and its records are lost.
     let reset = ["reset", "--reason", "disks wiped back"];

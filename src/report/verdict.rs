@@ -352,8 +352,11 @@ fn torn_could_be(before_torn: Option<&Progress>, len: u64) -> String {
     };
     let mut others = torn::other_records(before, len);
     match others.pop() {
-        None => format!(
+        None if torn::red_line_record_fits(before, len) => format!(
             "no record but `begin disks` could follow {last} and leave that many torn bytes, so the disks stage was about to begin"
+        ),
+        None => format!(
+            "they are more than any one record that could follow {last}: several appends were lost, enough for an attempt to have begun, fetched its config and begun the disks stage"
         ),
         Some(only) if others.is_empty() => format!(
             "most likely they were not: a torn append of {only}, which could follow {last} too, looks the same"

@@ -85,6 +85,29 @@ pub(super) fn other_records(progress: &Progress, torn_len: u64) -> Vec<String> {
     named
 }
 
+/// Whether one `begin` of the first stage past the red line could follow
+/// `progress` and leave `torn_len` torn bytes.
+pub(super) fn red_line_record_fits(progress: &Progress, torn_len: u64) -> bool {
+    let Some(stage) = Stage::MUTATING
+        .into_iter()
+        .find(|stage| stage.is_past_red_line())
+    else {
+        return false;
+    };
+    let record = Record {
+        seq: 0,
+        stamp: Stamp {
+            boot_id: progress.boot.unwrap_or(BootId([0xfe; 16])),
+            wall_ms: 0,
+            mono_ns: 0,
+        },
+        event: Event::StageBegan { stage },
+    };
+    let long_enough = codec::encode(&record.stamp, &record.event)
+        .is_ok_and(|payload| (FRAME_HEADER_LEN + payload.len()) as u64 >= torn_len);
+    long_enough && transition(progress, &record).is_ok()
+}
+
 /// The command that writes `event`, as the advice names it.
 fn command(event: &Event) -> String {
     match event {

@@ -228,28 +228,22 @@ fn advise_stop(
             "The attempt never began the disks stage, so the disks were not touched.".to_owned()
         }
     };
-    let recorded = match cause {
-        StopCause::Verdict(reason) => {
-            return stopped(recorded_advice(
-                reason,
-                mutated_stage,
-                call_failure,
-                before_torn,
-                log,
-                touched,
-            ));
-        }
-        StopCause::Recorded(poison) => poison,
-    };
-    let body = match &recorded.cause {
-        PoisonCause::Recorded(reason) => recorded_advice(
+    let for_reason = |reason| {
+        recorded_advice(
             reason,
             mutated_stage,
             call_failure,
             before_torn,
             log,
             touched,
-        ),
+        )
+    };
+    let recorded = match cause {
+        StopCause::Verdict(reason) => return stopped(for_reason(reason)),
+        StopCause::Recorded(poison) => poison,
+    };
+    let body = match &recorded.cause {
+        PoisonCause::Recorded(reason) => for_reason(reason),
         PoisonCause::StageFailed { stage, reason } => {
             let boot = recorded.boot.to_hex();
             let journalctl = format!("`journalctl -b {boot} -u ignition-{stage}.service`");

@@ -18,7 +18,6 @@ it passes, and a later machine boots from each (`Machine(..., start=...)`).
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import threading
@@ -146,7 +145,7 @@ class Machine:
             for source, image in zip(start.images, self.images):
                 copy_image(source, image)
         else:
-            shutil.copyfile(assets.disk_template(profile), self.disk)
+            copy_image(assets.disk_template(profile), self.disk)
             for image in self.images[1:]:
                 with open(image, "wb") as f:
                     f.truncate(64 * 1024 * 1024)
@@ -460,3 +459,20 @@ def kargs_after(kargs, lines):
 def copy_image(src, dst):
     """A copy of a raw disk image that keeps its holes."""
     subprocess.run(["cp", "--sparse=always", src, dst], check=True)
+
+
+IMAGE_SUFFIXES = (".img", ".part")
+
+
+def remove_images(workdir):
+    """Removes the disk images under a scenario's `workdir` (its disks, the
+    boot partitions cut out of them, its snapshots), keeping its consoles
+    and the journals copied out. Returns the bytes freed."""
+    freed = 0
+    for directory, _, files in os.walk(workdir):
+        for name in files:
+            if name.endswith(IMAGE_SUFFIXES) or name in ("extracted", "to-write"):
+                path = os.path.join(directory, name)
+                freed += os.stat(path).st_blocks * 512
+                os.unlink(path)
+    return freed

@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import os
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from assets import Assets  # noqa: E402
-from machine import FCOS, FCOS_CACHE, FLATCAR  # noqa: E402
+from machine import FCOS, FCOS_CACHE, FLATCAR, remove_images  # noqa: E402
 from oracle import VERDICTS, expected_verdict  # noqa: E402
 from scenario import (  # noqa: E402
     CUT_POINTS, HERE, STAGE_LINE, Context, Fixtures, Failure, completed, expect, expect_entry,
@@ -261,18 +262,55 @@ SWEEP = {f"cut-{name}": (cut_scenario(name, then=then_reset if name == "after-be
          for name, _ in CUT_POINTS}
 
 
-def run_one(fixtures, workroot, name, entry):
+class DiskUse(threading.Thread):
+    """The most bytes the files under `workdir` took at once, sampled."""
+
+    def __init__(self, workdir, every=2.0):
+        super().__init__(daemon=True)
+        self.workdir, self.every, self.peak = workdir, every, 0
+        self._done = threading.Event()
+        self.start()
+
+    def run(self):
+        while not self._done.wait(self.every):
+            self.peak = max(self.peak, bytes_under(self.workdir))
+
+    def stop(self):
+        self._done.set()
+        self.join()
+        self.peak = max(self.peak, bytes_under(self.workdir))
+
+
+def bytes_under(workdir):
+    total = 0
+    for directory, _, files in os.walk(workdir):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(directory, name)).st_blocks * 512
+            except FileNotFoundError:
+                pass
+    return total
+
+
+def run_one(fixtures, workroot, name, entry, keep_images):
     func, profile = entry
-    ctx = Context(fixtures, os.path.join(workroot, name), profile, name)
+    workdir = os.path.join(workroot, name)
     started = time.monotonic()
+    notes = []
     try:
+        ctx = Context(fixtures, workdir, profile, name)
+        notes = ctx.notes
         func(ctx)
         ok, error = True, None
     except Failure as e:
         ok, error = False, str(e)
     except Exception:  # a harness bug is a failure too, with its trace
         ok, error = False, traceback.format_exc()
-    return name, ok, error, time.monotonic() - started, ctx.notes
+    # A passing scenario's disks are of no further use, and 44 of them
+    # would fill a small CI disk; a failing one keeps them for a post-mortem.
+    if ok and not keep_images:
+        remove_images(workdir)
+    return name, ok, error, time.monotonic() - started, notes
 
 
 def main():
@@ -284,6 +322,9 @@ def main():
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--list", action="store_true", help="list the scenarios and cut points")
+    parser.add_argument("--keep-images", action="store_true",
+                        help="keep the disk images of passing scenarios too (by default only a "
+                             "failing scenario's stay, beside every scenario's consoles)")
     parser.add_argument("names", nargs="*",
                         help="scenarios to run (default: all); `sweep` is every cut point, `fcos` "
                              "every scenario beside Fedora CoreOS's units")
@@ -319,9 +360,10 @@ def main():
     assets = Assets(args.workdir, args.binary, initrds)
     fixtures = Fixtures(assets, args.workdir)
     started = time.monotonic()
+    disk_use = DiskUse(args.workdir)
     results = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_one, fixtures, args.workdir, n, everything[n]) for n in chosen]
+        futures = [pool.submit(run_one, fixtures, args.workdir, n, everything[n], args.keep_images) for n in chosen]
         for future in futures:
             name, ok, error, wall, notes = future.result()
             results.append((name, ok))
@@ -329,8 +371,10 @@ def main():
             if error:
                 print("     " + error.replace("\n", "\n     "), flush=True)
                 print(f"     consoles: {os.path.join(args.workdir, name)}/boot*.log", flush=True)
+    disk_use.stop()
     passed = sum(ok for _, ok in results)
-    print(f"real-boot matrix: {len(results)} scenarios in {time.monotonic() - started:.0f}s")
+    print(f"real-boot matrix: {len(results)} scenarios in {time.monotonic() - started:.0f}s; "
+          f"{disk_use.peak / 2**20:.0f} MiB on disk in {args.workdir} at most")
     print(f"{passed} passed, {len(results) - passed} failed")
     return 0 if passed == len(results) else 1
 

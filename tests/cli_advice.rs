@@ -268,12 +268,13 @@ fn refused_boots_after_completion_are_told_as_a_leftover_first_boot_marker() {
     // One refused boot is told in the singular.
     let run = Boot::first(3).run(&journal, &["status"]).expect(0);
     let text = flat(&run.stdout);
-    for says in [
-        "but a later boot, ",
-        ", was refused since. It stopped in emergency mode",
-    ] {
-        assert!(text.contains(says), "does not say {says:?}: {text}");
-    }
+    cli_common::assert_says(
+        &text,
+        &[
+            "but a later boot, ",
+            ", was refused since. It stopped in emergency mode",
+        ],
+    );
     std::fs::write(scratch.path.join("ignition.firstboot"), "").unwrap();
     let plain = Boot::with_cmdline(3, "BOOT_IMAGE=/vmlinuz");
     let run = plain.run(&journal, &["check"]).expect(12);

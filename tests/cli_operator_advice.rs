@@ -123,16 +123,17 @@ fn a_failed_stage_before_the_red_line_says_to_reboot_and_fix_a_lasting_cause() {
     boot.run(&fetch, &["fail", "fetch", "--reason", "x"])
         .expect(0);
     let text = advice(&fetch, &[]);
-    for says in [
-        "emergency mode, where it stays until someone reboots it",
-        "restart 1 of 5)",
-        "fix its cause first (a wrong config URL, no network",
-        "once it is spent the attempt is poisoned",
-        "-u ignition-fetch.service`",
-        &format!("journalctl -b {}", boot.id),
-    ] {
-        assert!(text.contains(says), "does not say {says:?}: {text}");
-    }
+    cli_common::assert_says(
+        &text,
+        &[
+            "emergency mode, where it stays until someone reboots it",
+            "restart 1 of 5)",
+            "fix its cause first (a wrong config URL, no network",
+            "once it is spent the attempt is poisoned",
+            "-u ignition-fetch.service`",
+            &format!("journalctl -b {}", boot.id),
+        ],
+    );
     assert!(!text.contains("Nothing to do"), "{text}");
 
     let kargs = scratch.path.join("kargs");
@@ -143,14 +144,15 @@ fn a_failed_stage_before_the_red_line_says_to_reboot_and_fix_a_lasting_cause() {
     boot.run(&kargs, &["fail", "kargs", "--reason", "exit status 1"])
         .expect(0);
     let text = advice(&kargs, &[]);
-    for says in [
-        "Stage kargs failed",
-        "until someone reboots it",
-        "not the config: stage kargs already ran under it",
-        "-u ignition-kargs.service`",
-    ] {
-        assert!(text.contains(says), "does not say {says:?}: {text}");
-    }
+    cli_common::assert_says(
+        &text,
+        &[
+            "Stage kargs failed",
+            "until someone reboots it",
+            "not the config: stage kargs already ran under it",
+            "-u ignition-kargs.service`",
+        ],
+    );
     assert!(!text.contains("Nothing to do"), "{text}");
     // With a budget of one restart, the next boot's is the last.
     let text = advice(&kargs, &["--max-retries", "1"]);
@@ -183,14 +185,15 @@ fn the_catalog_and_exit_status_10_name_every_case_and_both_ways_out() {
     let fatal = catalog_entry("09804d0f20a143d1adc7e3e15e1e8094");
     let poisoned = catalog_entry("92280bf30e684729a66d2211965ee409");
     for entry in [&stage_failed, &fatal, &poisoned] {
-        for says in [
-            "Disks wiped back to their state before provisioning",
-            "provision-journal reset --reason",
-            "do not run `reset`",
-            "Remove the first-boot marker instead",
-        ] {
-            assert!(entry.contains(says), "does not say {says:?}: {entry}");
-        }
+        cli_common::assert_says(
+            entry,
+            &[
+                "Disks wiped back to their state before provisioning",
+                "provision-journal reset --reason",
+                "do not run `reset`",
+                "Remove the first-boot marker instead",
+            ],
+        );
         assert!(!entry.contains("reinstall"), "{entry}");
     }
     assert!(

@@ -267,3 +267,12 @@ impl Drop for LoopFs {
         let _ = Command::new("losetup").arg("-d").arg(&self.device).status();
     }
 }
+
+/// Fails, naming the first missing phrase and the whole text, unless `text`
+/// contains every one of `phrases`.
+#[track_caller]
+pub fn assert_says(text: &str, phrases: &[&str]) {
+    for says in phrases {
+        assert!(text.contains(says), "does not say {says:?}: {text}");
+    }
+}

@@ -548,7 +548,7 @@ fn a_different_config_after_kargs_poisons_at_fetch() {
 }
 
 #[test]
-fn every_open_state_can_cross_within_the_search_depth() {
+fn every_open_state_can_cross_within_the_longest_torn_tail() {
     let mut states = Vec::new();
     let mut machine = Machine::new();
     states.push(machine.journal().progress().clone());
@@ -571,7 +571,7 @@ fn every_open_state_can_cross_within_the_search_depth() {
     for progress in states {
         assert!(
             min_bytes_to_cross_red_line(&progress).is_some(),
-            "{:?} cannot reach the red line within the search depth",
+            "{:?} cannot reach the red line within the longest torn tail",
             progress.state
         );
     }

@@ -9,7 +9,7 @@ mod cli_common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use cli_common::{Boot, LoopFs, Run, Scratch, loop_devices_unavailable};
+use cli_common::{Boot, LoopFs, Run, Scratch, bytes, loop_devices_unavailable};
 
 const A: &str = "{\"ignition\":{\"version\":\"3.4.0\"},\"passwd\":{\"users\":[{\"name\":\"core\",\"passwordHash\":\"SECRET-A\"}]}}";
 const B: &str = "{\"ignition\":{\"version\":\"3.4.0\"},\"passwd\":{\"users\":[{\"name\":\"core\",\"passwordHash\":\"SECRET-B\"}]}}";
@@ -531,4 +531,53 @@ fn a_full_boot_partition_fails_keeping_with_no_record_and_no_copy() {
         .run_at(&boot, &fs.journal(), &["status", "--json"])
         .expect(0);
     assert!(status.stdout.contains("\"fresh\""), "{status:?}");
+}
+
+/// A journal that still names the last attempt's copy after a `reset` (its
+/// removal failed, or a power cut came before it) and ends in torn bytes
+/// as long as a new attempt's start, `fetched`, `begin kargs`, `end kargs`
+/// and `begin disks`: the copy's removal is not recorded first, where its
+/// record would cut the torn bytes off before `check` weighs them, and the
+/// boot is fatal, not a first run.
+#[test]
+fn a_pending_removal_does_not_cut_off_a_torn_tail_that_could_hide_a_crossing() {
+    let setup = Setup::new("pending-removal-torn");
+    let boot = Boot::first(1);
+    setup.run(&boot, &["check"]).expect(0);
+    setup
+        .run(&boot, &["fetched", "--config", &setup.config("a.json")])
+        .expect(0);
+    // The copy's removal fails: a directory stands in its place.
+    std::fs::remove_file(setup.copy()).unwrap();
+    std::fs::create_dir_all(setup.copy().join("x")).unwrap();
+    let reset = ["reset", "--reason", "disks wiped back"];
+    setup.run(&Boot::with_cmdline(2, ""), &reset).expect(0);
+    std::fs::remove_dir_all(setup.copy()).unwrap();
+    let after_reset = bytes(&setup.journal()).unwrap().len();
+    // The next attempt crosses the red line; then its records are lost.
+    let boot = Boot::first(3);
+    setup.run(&boot, &["check"]).expect(0);
+    setup
+        .run(&boot, &["fetched", "--config", &setup.config("a.json")])
+        .expect(0);
+    for hook in [
+        &["begin", "kargs"][..],
+        &["end", "kargs"],
+        &["begin", "disks"],
+    ] {
+        setup.run(&boot, hook).expect(0);
+    }
+    let mut damaged = bytes(&setup.journal()).unwrap();
+    damaged[after_reset..].fill(0);
+    std::fs::write(setup.journal(), &damaged).unwrap();
+    let _ = std::fs::remove_file(setup.copy());
+
+    let run = setup.run(&Boot::first(4), &["check"]).expect(10);
+    assert!(run.stdout.contains("torn bytes"), "{run:#?}");
+    let kinds = setup.kinds();
+    assert_eq!(
+        kinds[kinds.len() - 3..],
+        ["tail_repaired", "poisoned", "kept_config_removed"],
+        "{kinds:?}"
+    );
 }

@@ -157,6 +157,17 @@ fn a_torn_tail_that_could_hide_a_whole_crossing_attempt_is_fatal() {
     std::fs::write(&journal, &damaged).unwrap();
     let run = rerun(3).run(&journal, &["check"]).expect(10);
     assert!(run.stdout.contains("torn bytes"), "{run:#?}");
+
+    // The same lost rerun, then a boot without the token (the one-shot
+    // kernel argument is gone): fatal too, for its refusal's record would
+    // cut the torn bytes off, and a later boot with the token would rerun.
+    damaged.truncate(complete + 224);
+    std::fs::write(&journal, &damaged).unwrap();
+    let status = Boot::first(4).run(&journal, &["status"]).expect(0);
+    assert!(status.stdout.contains("next check: fatal"), "{status:#?}");
+    let run = Boot::first(4).run(&journal, &["check"]).expect(10);
+    assert!(run.stdout.contains("torn bytes"), "{run:#?}");
+    rerun(5).run(&journal, &["check"]).expect(11);
 }
 
 #[test]

@@ -88,25 +88,29 @@ pub fn classify(progress: &Progress, torn: Option<TornTail>, context: &BootConte
 
     match progress.state {
         State::Poisoned => decide(Verdict::Poisoned { epoch }, refusal()),
-        State::Complete => match &context.rerun_token {
-            Some(token) if !progress.rerun_tokens.contains(token) => {
-                if let Some(fatal) = torn_at_red_line() {
-                    return fatal;
-                }
-                let epoch = epoch + 1;
-                let trigger = Trigger::ForcedRerun {
-                    token: token.clone(),
-                };
-                decide(
-                    Verdict::ForcedRerun {
-                        epoch,
-                        token: token.clone(),
-                    },
-                    Some(Event::AttemptStarted { epoch, trigger }),
-                )
+        State::Complete => {
+            // Row 10 before rows 5 and 6: a refusal's record would cut the
+            // torn tail off, and with it the only sign of a rerun that crossed.
+            if let Some(fatal) = torn_at_red_line() {
+                return fatal;
             }
-            Some(_) | None => decide(Verdict::AlreadyComplete { epoch }, refusal()),
-        },
+            match &context.rerun_token {
+                Some(token) if !progress.rerun_tokens.contains(token) => {
+                    let epoch = epoch + 1;
+                    let trigger = Trigger::ForcedRerun {
+                        token: token.clone(),
+                    };
+                    decide(
+                        Verdict::ForcedRerun {
+                            epoch,
+                            token: token.clone(),
+                        },
+                        Some(Event::AttemptStarted { epoch, trigger }),
+                    )
+                }
+                Some(_) | None => decide(Verdict::AlreadyComplete { epoch }, refusal()),
+            }
+        }
         State::Fresh if progress.awaits_attempt() => {
             if let Some(fatal) = torn_at_red_line() {
                 return fatal;

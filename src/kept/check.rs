@@ -9,17 +9,20 @@ use camino::Utf8PathBuf;
 use super::target::RestoreTarget;
 use super::writer::Tidied;
 use super::{CopyStore, KeptError, Restored, restore, tidy};
-use crate::classify::{BootContext, Decision, kept_copy_to_restore};
+use crate::classify::{BootContext, Decision, Verdict, classify, kept_copy_to_restore};
 use crate::journal::Journal;
 use crate::journal::clock::Clock;
 use crate::journal::hooks;
+use crate::model::event::PoisonReason;
 use crate::storage::Storage;
 
 /// `check` with the kept copy: classifies the boot and records the
 /// decision ([`hooks::check`]), tidying the copy around it ([`tidy`]).
 /// When no attempt is open and the journal still names the last one's
-/// copy, it is removed first: a new attempt starts only once it is gone.
-/// Otherwise the tidy runs after the decision only: a removal recorded
+/// copy, it is removed first: a new attempt starts only once it is gone
+/// (unless the journal ends in a torn tail the classifier stops at, whose
+/// poisoning comes first). Otherwise the tidy runs after the decision
+/// only: a removal recorded
 /// first would be this boot's last record, so the classifier would not
 /// record a refusal for this boot, and a torn tail's repair would hide it
 /// from the classifier. [`check_and_restore`] restores after both.
@@ -37,7 +40,19 @@ pub fn check<S: Storage, C: CopyStore + ?Sized>(
     clock: &mut impl Clock,
 ) -> Result<(Decision, Tidied), KeptError> {
     let mut tidied = Tidied::default();
-    if journal.progress().awaits_attempt() && journal.progress().kept.is_some() {
+    // A removal recorded first would cut off a torn tail that the decision
+    // must weigh (row 10): when the classifier stops at it, the decision
+    // comes first and the copy goes after it, as for any poisoning.
+    let stops_at_torn_tail = matches!(
+        classify(journal.progress(), journal.torn_tail(), context).verdict,
+        Verdict::FatalInterruption {
+            reason: PoisonReason::TornTailAtRedLine { .. }
+        }
+    );
+    if journal.progress().awaits_attempt()
+        && journal.progress().kept.is_some()
+        && !stops_at_torn_tail
+    {
         tidied
             .removed
             .extend(tidy(journal, store, keeping, false, clock.stamp())?);

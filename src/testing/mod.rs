@@ -9,7 +9,7 @@ pub mod fuzzing;
 pub use crate::classify::context::REFUSED_BOOTS_RECORDED;
 pub use crate::format::codec::{MAX_PAYLOAD_LEN, decode_stamp, encode as encode_payload};
 pub use crate::format::frame::{FRAME_HEADER_LEN, HEADER_LEN, MAGIC, encode_frame, encode_header};
-pub use crate::format::red_line::{CROSSING_SEARCH_DEPTH, min_bytes_to_cross_red_line};
+pub use crate::format::red_line::{CROSSING_SEARCH_STATES, min_bytes_to_cross_red_line};
 pub use crate::format::scan::{End, ScannedRecord, Scanner};
 pub use crate::model::text::clip_text;
 pub use crate::model::transition::replay;

@@ -118,7 +118,7 @@ pub fn say_tail_repaired(torn: Option<TornTail>) {
     evidence::tell(Entry::new(
         MessageId::TailRepaired,
         format!(
-            "cut off a torn tail of {} at offset {} (an append a crash interrupted) and recorded it",
+            "cut off a torn tail of {} at offset {} (left by an interrupted append, or damaged) and recorded it",
             crate::output::bytes(torn.len),
             torn.offset
         ),

@@ -157,7 +157,7 @@ pub fn describe_anomaly(anomaly: &Anomaly) -> String {
             dropped,
             ..
         } => format!(
-            "Repaired tail: record #{seq} says a writer cut off {} at offset {torn_offset}. An earlier append had been interrupted by a crash; the record it was writing was lost then.",
+            "Repaired tail: record #{seq} says a writer cut off {} at offset {torn_offset}. An earlier append was interrupted by a crash, or the bytes were damaged later; whatever record (or records) they held was lost.",
             count(*dropped, "torn byte")
         ),
         Anomaly::Stopped {

@@ -432,3 +432,38 @@ fn the_operators_advice_follows_the_cause() {
     );
     assert!(text.contains("provision-journal reset --reason"), "{text}");
 }
+
+/// A hook after a failed stage on the same boot is refused for that
+/// reason, and its refusal is not recorded over the failure: the next boot
+/// names the failed stage as what stopped the last one.
+#[test]
+fn the_first_failure_of_a_boot_is_what_the_next_boot_names() {
+    let scratch = Scratch::new("first-failure");
+    let journal = scratch.path.join("provision-journal");
+    let boot = Boot::first(1);
+    boot.run(&journal, &["check"]).expect(0);
+    boot.run(&journal, FULL_SEQUENCE[0]).expect(0);
+    boot.run(&journal, &["begin", "kargs"]).expect(0);
+    boot.run(&journal, &["fail", "kargs", "--reason", "boom"])
+        .expect(0);
+    let run = boot.run(&journal, &["begin", "disks"]).expect(30);
+    assert!(
+        run.stderr.contains("a stage failed on this boot") && !run.stderr.contains("recorded"),
+        "{run:#?}"
+    );
+    let run = Boot::first(2).run(&journal, &["check"]).expect(0);
+    assert!(
+        run.stdout.contains("kargs") && !run.stdout.contains("failed call"),
+        "{run:#?}"
+    );
+
+    // A stage begun twice on one boot is told as such.
+    let boot = Boot::first(2);
+    boot.run(&journal, FULL_SEQUENCE[0]).expect(0);
+    boot.run(&journal, &["begin", "kargs"]).expect(0);
+    let run = boot.run(&journal, &["begin", "kargs"]).expect(30);
+    assert!(
+        run.stderr.contains("this stage has already begun"),
+        "{run:#?}"
+    );
+}

@@ -230,9 +230,20 @@ impl<'a> Rule<'a> {
                 }
             }
             State::Mutating {
-                step: Step::Running | Step::Failed,
+                stage: running,
+                step: Step::Running,
+            } if running == stage => return Err(self.reject("this stage has already begun")),
+            State::Mutating {
+                step: Step::Running,
                 ..
             } => return Err(self.reject("the previous stage has not ended")),
+            State::Mutating {
+                step: Step::Failed, ..
+            } => {
+                return Err(self.reject(
+                    "a stage failed on this boot: no other stage begins until the next boot",
+                ));
+            }
             State::Fresh => return Err(self.reject("the config has not been fetched in this boot")),
             State::Complete | State::Poisoned => return Err(self.reject(STOPPED)),
         }
@@ -374,6 +385,12 @@ impl<'a> Rule<'a> {
         }
         if self.progress.running_boot_call_failure().is_some() {
             return Err(self.reject("this boot already recorded the call that stopped it"));
+        }
+        if let State::Mutating {
+            step: Step::Failed, ..
+        } = self.progress.state
+        {
+            return Err(self.reject("this boot already recorded the stage failure that stopped it"));
         }
         next.call_failure = Some(CallFailure {
             seq: self.record.seq,

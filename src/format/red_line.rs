@@ -162,16 +162,7 @@ fn shortest_of_every_kind(from: &Progress) -> Vec<Event> {
             reason: String::new(),
         },
     ];
-    for cause in [
-        RemovalCause::Completed,
-        RemovalCause::Poisoned,
-        RemovalCause::Reset,
-        RemovalCause::Disabled,
-        RemovalCause::Unbound,
-        RemovalCause::Missing,
-        RemovalCause::Mismatch,
-        RemovalCause::Replaced,
-    ] {
+    for cause in RemovalCause::ALL {
         events.push(Event::KeptConfigRemoved {
             sha256: kept,
             cause,

@@ -381,6 +381,18 @@ pub enum RemovalCause {
 }
 
 impl RemovalCause {
+    /// Every cause, in the order of their variant indices.
+    pub const ALL: [RemovalCause; 8] = [
+        RemovalCause::Completed,
+        RemovalCause::Poisoned,
+        RemovalCause::Reset,
+        RemovalCause::Disabled,
+        RemovalCause::Unbound,
+        RemovalCause::Missing,
+        RemovalCause::Mismatch,
+        RemovalCause::Replaced,
+    ];
+
     /// The cause as `dump` and JSON spell it.
     pub fn name(self) -> &'static str {
         match self {
@@ -468,5 +480,24 @@ mod tests {
         assert_eq!(id.short(), "0123abcd");
         assert!(BootId::from_hex("xyz").is_none());
         assert!(Sha256::from_hex(&"0".repeat(63)).is_none());
+    }
+
+    /// [`RemovalCause::ALL`] lists the causes in their variant order (a
+    /// new cause does not compile here until it is given its index).
+    #[test]
+    fn every_removal_cause_is_in_all_in_order() {
+        let index = |cause: RemovalCause| match cause {
+            RemovalCause::Completed => 0,
+            RemovalCause::Poisoned => 1,
+            RemovalCause::Reset => 2,
+            RemovalCause::Disabled => 3,
+            RemovalCause::Unbound => 4,
+            RemovalCause::Missing => 5,
+            RemovalCause::Mismatch => 6,
+            RemovalCause::Replaced => 7,
+        };
+        for (at, cause) in RemovalCause::ALL.into_iter().enumerate() {
+            assert_eq!(index(cause), at);
+        }
     }
 }

@@ -598,16 +598,7 @@ fn arbitrary_event(input: &mut Input<'_>, progress: &Progress) -> Event {
         },
         15 => Event::KeptConfigRemoved {
             sha256: config(input.byte()),
-            cause: [
-                RemovalCause::Completed,
-                RemovalCause::Poisoned,
-                RemovalCause::Reset,
-                RemovalCause::Disabled,
-                RemovalCause::Unbound,
-                RemovalCause::Missing,
-                RemovalCause::Mismatch,
-                RemovalCause::Replaced,
-            ][input.choose(8)],
+            cause: RemovalCause::ALL[input.choose(RemovalCause::ALL.len())],
         },
         12 if input.byte() % 2 == 0 => Event::CallFailed {
             call: [CallName::Check, CallName::Fetched, CallName::Begin(stage)][input.choose(3)],

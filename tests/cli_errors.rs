@@ -645,3 +645,66 @@ fn a_device_given_as_the_config_is_refused_and_a_pipe_is_read() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
 }
+
+/// A failed sync while the journal is created (the new file's `fdatasync`
+/// before its rename, the directory's `fsync` after it; injected by
+/// strace) is exit 45 like a record's, names the sync and says it is not
+/// retried, and is made once.
+#[test]
+fn a_failed_sync_while_creating_the_journal_is_exit_45_and_not_retried() {
+    if std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        cli_common::support::skip::skip("strace is not installed (Debian: strace)");
+        return;
+    }
+    for (call, says) in [
+        (
+            "fdatasync",
+            "the `fdatasync` of the new journal before its rename",
+        ),
+        (
+            "fsync",
+            "the `fsync` of the directory after the new journal's rename",
+        ),
+    ] {
+        let scratch = Scratch::new(&format!("create-{call}"));
+        let journal = scratch.path.join("provision-journal");
+        let log = scratch.path.join("strace.log");
+        let untraced = Boot::first(1).command(&journal, &["check"]);
+        let mut traced = std::process::Command::new("strace");
+        traced
+            .args(["-f", "-qq", "-e", "trace=fdatasync,fsync", "-e"])
+            .arg(format!("inject={call}:error=EIO:when=1"))
+            .arg("-o")
+            .arg(&log)
+            .arg("--")
+            .arg(untraced.get_program())
+            .args(untraced.get_args());
+        for (name, value) in untraced.get_envs() {
+            match value {
+                Some(value) => traced.env(name, value),
+                None => traced.env_remove(name),
+            };
+        }
+        let run = cli_common::Run::from(traced.output().unwrap()).expect(45);
+        assert!(
+            run.stderr.contains(says)
+                && run.stderr.contains("not retried")
+                && run.stderr.contains(journal.to_str().unwrap()),
+            "{run:#?}"
+        );
+        let calls = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(
+            calls
+                .lines()
+                .filter(|line| line.starts_with(&format!("{call}("))
+                    || line.contains(&format!(" {call}(")))
+                .count(),
+            1,
+            "{calls}"
+        );
+    }
+}

@@ -274,7 +274,10 @@ impl Storage for FsStorage {
         };
         lock(&fd, Duration::ZERO)?;
         write_all(&fd, initial)?;
-        rustix::fs::fdatasync(&fd).map_err(io::Error::from)?;
+        rustix::fs::fdatasync(&fd).map_err(|error| StorageError::SyncFailed {
+            what: "the `fdatasync` of the new journal before its rename (nothing was renamed into place)",
+            source: error.into(),
+        })?;
         match rustix::fs::renameat_with(&dir, temp.as_str(), &dir, name, RenameFlags::NOREPLACE) {
             Ok(()) => {}
             Err(Errno::EXIST) => {
@@ -287,7 +290,10 @@ impl Storage for FsStorage {
             }
             Err(error) => return Err(io::Error::from(error).into()),
         }
-        rustix::fs::fsync(&dir).map_err(io::Error::from)?;
+        rustix::fs::fsync(&dir).map_err(|error| StorageError::SyncFailed {
+            what: "the `fsync` of the directory after the new journal's rename (its name may not survive a power cut)",
+            source: error.into(),
+        })?;
         self.file = Some(fd);
         Ok(())
     }
@@ -331,6 +337,9 @@ impl Storage for FsStorage {
             Mode::empty(),
         )
         .map_err(io::Error::from)?;
-        rustix::fs::fsync(&dir).map_err(|error| io::Error::from(error).into())
+        rustix::fs::fsync(&dir).map_err(|error| StorageError::SyncFailed {
+            what: "the `fsync` of the journal's directory (its name may not survive a power cut)",
+            source: error.into(),
+        })
     }
 }

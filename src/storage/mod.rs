@@ -68,6 +68,19 @@ pub enum StorageError {
     /// The file appeared while it was being created.
     #[error("it was created by another process meanwhile")]
     AlreadyExists,
+    /// A sync failed outside a record's append: the new journal's
+    /// `fdatasync` before its rename, or the directory's `fsync` that makes
+    /// a name durable. Whether it is durable is unknown; it is not retried.
+    #[error(
+        "{what} failed: {source}; it is not retried, and the journal may not survive a power cut"
+    )]
+    SyncFailed {
+        /// What was being synced, in words.
+        what: &'static str,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// How long a writer waited for a held lock, in words for
@@ -87,7 +100,9 @@ impl StorageError {
     /// The raw OS error number, if the failure came from the OS.
     pub fn raw_os_error(&self) -> Option<i32> {
         match self {
-            StorageError::Io(error) => error.raw_os_error(),
+            StorageError::Io(error) | StorageError::SyncFailed { source: error, .. } => {
+                error.raw_os_error()
+            }
             StorageError::NotRegularFile { .. }
             | StorageError::HardLinked { .. }
             | StorageError::Locked { .. }

@@ -82,7 +82,8 @@ exit_statuses! {
     PermissionDenied = 43,
     /// The file system is full.
     NoSpace = 44,
-    /// `fdatasync` failed: the record may not be durable; not retried.
+    /// `fdatasync` (or a directory's `fsync`) failed: the record, or the
+    /// journal being created, may not be durable; not retried.
     SyncFailed = 45,
     /// The boot ID, kernel command line or firstboot stamp could not be read,
     /// or an override (`PROVISION_JOURNAL_*`, a budget's kernel argument) is
@@ -187,6 +188,7 @@ fn storage_exit(source: &StorageError) -> Exit {
             Exit::NotRegularFile
         }
         StorageError::Locked { .. } | StorageError::AlreadyExists => Exit::Locked,
+        StorageError::SyncFailed { .. } => Exit::SyncFailed,
         StorageError::Io(_) => match source.raw_os_error().map(Errno::from_raw_os_error) {
             Some(Errno::NOENT | Errno::NOTDIR) => Exit::NotFound,
             Some(Errno::ROFS) => Exit::ReadOnly,

@@ -652,14 +652,6 @@ fn a_device_given_as_the_config_is_refused_and_a_pipe_is_read() {
 /// retried, and is made once.
 #[test]
 fn a_failed_sync_while_creating_the_journal_is_exit_45_and_not_retried() {
-    if std::process::Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        cli_common::support::skip::skip("strace is not installed (Debian: strace)");
-        return;
-    }
     for (call, says) in [
         (
             "fdatasync",
@@ -673,22 +665,12 @@ fn a_failed_sync_while_creating_the_journal_is_exit_45_and_not_retried() {
         let scratch = Scratch::new(&format!("create-{call}"));
         let journal = scratch.path.join("provision-journal");
         let log = scratch.path.join("strace.log");
+        let inject = format!("inject={call}:error=EIO:when=1");
+        let options = ["-f", "-qq", "-e", "trace=fdatasync,fsync", "-e", &inject];
         let untraced = Boot::first(1).command(&journal, &["check"]);
-        let mut traced = std::process::Command::new("strace");
-        traced
-            .args(["-f", "-qq", "-e", "trace=fdatasync,fsync", "-e"])
-            .arg(format!("inject={call}:error=EIO:when=1"))
-            .arg("-o")
-            .arg(&log)
-            .arg("--")
-            .arg(untraced.get_program())
-            .args(untraced.get_args());
-        for (name, value) in untraced.get_envs() {
-            match value {
-                Some(value) => traced.env(name, value),
-                None => traced.env_remove(name),
-            };
-        }
+        let Some(mut traced) = cli_common::under_strace(&untraced, &options, &log) else {
+            return;
+        };
         let run = cli_common::Run::from(traced.output().unwrap()).expect(45);
         assert!(
             run.stderr.contains(says)

@@ -334,16 +334,22 @@ fn a_torn_begin_disks_is_told_as_the_classifier_decided_it() {
         "{dump}"
     );
     assert!(!dump.contains("a restart is a safe retry"), "{dump}");
-    let run = Boot::first(3).run(&journal, &["dump", "--json"]).expect(0);
+    let restart = unplanned_restart(&journal);
+    assert_eq!(restart["torn_at_red_line"], true, "{restart}");
+    assert_eq!(restart["after"], "end kargs", "{restart}");
+}
+
+/// The unplanned restart `dump --json` finds in `journal`.
+fn unplanned_restart(journal: &Path) -> serde_json::Value {
+    let run = Boot::first(3).run(journal, &["dump", "--json"]).expect(0);
     let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let restart = document["anomalies"]
+    document["anomalies"]
         .as_array()
         .unwrap()
         .iter()
         .find(|anomaly| anomaly["kind"] == "unplanned_restart")
-        .expect("an unplanned restart");
-    assert_eq!(restart["torn_at_red_line"], true, "{restart}");
-    assert_eq!(restart["after"], "end kargs", "{restart}");
+        .expect("an unplanned restart")
+        .clone()
 }
 
 /// A torn tail too short to hide `begin disks` is repaired and retried: the
@@ -354,14 +360,7 @@ fn a_short_torn_tail_leaves_the_restart_a_safe_retry() {
     let journal = scratch.path.join("journal");
     torn_after_end_kargs(&journal, 8);
     Boot::first(2).run(&journal, &["check"]).expect(0);
-    let run = Boot::first(3).run(&journal, &["dump", "--json"]).expect(0);
-    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let restart = document["anomalies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|anomaly| anomaly["kind"] == "unplanned_restart")
-        .expect("an unplanned restart");
+    let restart = unplanned_restart(&journal);
     assert_eq!(restart["torn_at_red_line"], false, "{restart}");
     let run = Boot::first(3).run(&journal, &["dump"]).expect(0);
     assert!(

@@ -391,14 +391,6 @@ fn the_exposition_check_refuses_what_the_format_does_not_allow() {
 /// sees them).
 #[test]
 fn the_metrics_file_is_synced_before_its_rename_and_its_directory_after() {
-    if std::process::Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        cli_common::support::skip::skip("strace is not installed (Debian: strace)");
-        return;
-    }
     let scratch = Scratch::new("prometheus-sync");
     let journal = journal_that_may_proceed(&scratch);
     let file = scratch.path.join("provision_journal.prom");
@@ -407,21 +399,15 @@ fn the_metrics_file_is_synced_before_its_rename_and_its_directory_after() {
         &journal,
         &["status", "--prometheus", file.to_str().unwrap()],
     );
-    let mut traced = std::process::Command::new("strace");
-    traced
-        .args(["-f", "-qq", "-e"])
-        .arg("trace=openat,open,fdatasync,fsync,rename,renameat,renameat2")
-        .arg("-o")
-        .arg(&log)
-        .arg("--")
-        .arg(untraced.get_program())
-        .args(untraced.get_args());
-    for (name, value) in untraced.get_envs() {
-        match value {
-            Some(value) => traced.env(name, value),
-            None => traced.env_remove(name),
-        };
-    }
+    let options = [
+        "-f",
+        "-qq",
+        "-e",
+        "trace=openat,open,fdatasync,fsync,rename,renameat,renameat2",
+    ];
+    let Some(mut traced) = cli_common::under_strace(&untraced, &options, &log) else {
+        return;
+    };
     Run::from(traced.output().unwrap()).expect(0);
     let calls = std::fs::read_to_string(&log).unwrap();
     let calls: Vec<&str> = calls.lines().collect();

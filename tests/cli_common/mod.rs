@@ -276,3 +276,28 @@ pub fn assert_says(text: &str, phrases: &[&str]) {
         assert!(text.contains(says), "does not say {says:?}: {text}");
     }
 }
+
+/// `command` run under strace with `options` (before `-o LOG --`), its
+/// system calls written to `log`, with the same environment; or `None`,
+/// skipped with a message (failed under CI), where strace is not installed.
+pub fn under_strace(command: &Command, options: &[&str], log: &Path) -> Option<Command> {
+    if Command::new("strace").arg("-V").output().is_err() {
+        support::skip::skip("strace is not installed (Debian: strace)");
+        return None;
+    }
+    let mut traced = Command::new("strace");
+    traced
+        .args(options)
+        .arg("-o")
+        .arg(log)
+        .arg("--")
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => traced.env(name, value),
+            None => traced.env_remove(name),
+        };
+    }
+    Some(traced)
+}
